@@ -1,0 +1,268 @@
+/**
+ * Drizzle schema of every table in SPEC §3. Names come from the CE-21 source document and are kept
+ * exactly. Row-level security (roles, policies, FORCE RLS, grants) lives in the hand-written SQL
+ * migration `db/migrations/0001_rls.sql`, because drizzle-kit does not emit FORCE RLS or GRANTs and
+ * the policies read better as SQL next to the `auth.*` helpers they use.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const id = () => uuid('id').primaryKey().defaultRandom();
+const organizationId = () => uuid('organization_id').notNull();
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Module settings, one row per organization (CE Settings). Ranges are enforced here and by the API. */
+export const ceModuleSettings = pgTable(
+  'ce_module_settings',
+  {
+    organizationId: uuid('organization_id').primaryKey(),
+    calendarDefaultMeetingDurationMinutes: integer('calendar_default_meeting_duration_minutes')
+      .notNull()
+      .default(30),
+    calendarSyncPollIntervalMinutes: integer('calendar_sync_poll_interval_minutes').notNull().default(15),
+    calendarPreMeetingNotificationMinutes: integer('calendar_pre_meeting_notification_minutes')
+      .notNull()
+      .default(15),
+    updatedAt: updatedAt(),
+    updatedBy: uuid('updated_by'),
+  },
+  (t) => [
+    check(
+      'ce_module_settings_duration_range',
+      sql`${t.calendarDefaultMeetingDurationMinutes} between 15 and 480`,
+    ),
+    check('ce_module_settings_poll_range', sql`${t.calendarSyncPollIntervalMinutes} between 5 and 60`),
+    check(
+      'ce_module_settings_notification_range',
+      sql`${t.calendarPreMeetingNotificationMinutes} between 5 and 1440`,
+    ),
+  ],
+);
+
+/** PF-76 credential vault: AES-256-GCM ciphertexts, never plaintext. */
+export const pfCredentials = pgTable(
+  'pf_credentials',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    kind: text('kind', {
+      enum: ['oauth_access_token', 'oauth_refresh_token', 'oauth_client_secret'],
+    }).notNull(),
+    ciphertext: text('ciphertext').notNull(),
+    iv: text('iv').notNull(),
+    keyVersion: integer('key_version').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check(
+      'pf_credentials_kind',
+      sql`${t.kind} in ('oauth_access_token', 'oauth_refresh_token', 'oauth_client_secret')`,
+    ),
+    index('pf_credentials_org_idx').on(t.organizationId),
+  ],
+);
+
+/** PF-104: an organization's own Google Workspace OAuth client. */
+export const pfGwsConnections = pgTable(
+  'pf_gws_connections',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    oauthClientId: text('oauth_client_id').notNull(),
+    oauthClientSecretCredentialId: uuid('oauth_client_secret_credential_id')
+      .notNull()
+      .references(() => pfCredentials.id),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // At most one active client per organization; removed clients stay for the connections made with them.
+    uniqueIndex('pf_gws_connections_one_active').on(t.organizationId).where(sql`${t.active}`),
+  ],
+);
+
+export const ceCalendarConnections = pgTable(
+  'ce_calendar_connections',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    userId: uuid('user_id').notNull(),
+    provider: text('provider', { enum: ['google', 'microsoft'] }).notNull(),
+    accountEmail: text('account_email').notNull(),
+    providerCalendarId: text('provider_calendar_id').notNull().default('primary'),
+    syncEnabled: boolean('sync_enabled').notNull().default(true),
+    syncStatus: text('sync_status', { enum: ['syncing', 'paused', 'error', 'reconnect_required'] })
+      .notNull()
+      .default('syncing'),
+    lastSyncAt: timestamp('last_sync_at', { withTimezone: true }),
+    lastErrorCode: text('last_error_code'),
+    tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
+    /** Google `nextSyncToken` or Microsoft `@odata.deltaLink`. */
+    syncCursor: text('sync_cursor'),
+    gwsConnectionId: uuid('gws_connection_id').references(() => pfGwsConnections.id),
+    accessTokenCredentialId: uuid('access_token_credential_id').references(() => pfCredentials.id),
+    refreshTokenCredentialId: uuid('refresh_token_credential_id').references(() => pfCredentials.id),
+    /** Legacy plaintext columns (named "encrypted" by the source system; they were not). */
+    accessTokenEncrypted: text('access_token_encrypted'),
+    refreshTokenEncrypted: text('refresh_token_encrypted'),
+    migrationRequired: boolean('migration_required').notNull().default(false),
+    migratedAt: timestamp('migrated_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('ce_calendar_connections_provider', sql`${t.provider} in ('google', 'microsoft')`),
+    check(
+      'ce_calendar_connections_sync_status',
+      sql`${t.syncStatus} in ('syncing', 'paused', 'error', 'reconnect_required')`,
+    ),
+    uniqueIndex('ce_calendar_connections_account').on(
+      t.organizationId,
+      t.userId,
+      t.provider,
+      t.accountEmail,
+    ),
+    index('ce_calendar_connections_migration_idx')
+      .on(t.organizationId)
+      .where(sql`${t.migrationRequired}`),
+  ],
+);
+
+/** CE-04 activities, minimal: enough for meetings scheduled from CE. */
+export const ceActivities = pgTable(
+  'ce_activities',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    ownerUserId: uuid('owner_user_id').notNull(),
+    type: text('type', { enum: ['meeting'] })
+      .notNull()
+      .default('meeting'),
+    subject: text('subject').notNull(),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check('ce_activities_type', sql`${t.type} in ('meeting')`)],
+);
+
+export const ceCalendarEvents = pgTable(
+  'ce_calendar_events',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => ceCalendarConnections.id, { onDelete: 'cascade' }),
+    providerEventId: text('provider_event_id').notNull(),
+    icalUid: text('ical_uid'),
+    title: text('title'),
+    description: text('description'),
+    location: text('location'),
+    startAt: timestamp('start_at', { withTimezone: true }).notNull(),
+    endAt: timestamp('end_at', { withTimezone: true }).notNull(),
+    allDay: boolean('all_day').notNull().default(false),
+    /** For all-day events: the calendar dates (end exclusive), interpreted in the user's zone. */
+    startDate: text('start_date'),
+    endDate: text('end_date'),
+    timeZone: text('time_zone'),
+    status: text('status', { enum: ['confirmed', 'tentative', 'cancelled'] })
+      .notNull()
+      .default('confirmed'),
+    transparency: text('transparency', { enum: ['opaque', 'transparent'] })
+      .notNull()
+      .default('opaque'),
+    attendees: jsonb('attendees').notNull().default([]),
+    organizer: jsonb('organizer'),
+    /** RRULE/EXDATE lines of a series master, as the provider gave them (Google) or converted (Graph). */
+    recurrence: jsonb('recurrence'),
+    recurringEventId: text('recurring_event_id'),
+    originalStartAt: timestamp('original_start_at', { withTimezone: true }),
+    syncDirection: text('sync_direction', { enum: ['inbound', 'outbound'] })
+      .notNull()
+      .default('inbound'),
+    syncStatus: text('sync_status', { enum: ['synced', 'pending', 'error'] })
+      .notNull()
+      .default('synced'),
+    activityId: uuid('activity_id').references(() => ceActivities.id, { onDelete: 'set null' }),
+    providerEtag: text('provider_etag'),
+    providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('ce_calendar_events_provider_event').on(t.connectionId, t.providerEventId),
+    index('ce_calendar_events_range_idx').on(t.organizationId, t.connectionId, t.startAt, t.endAt),
+    check('ce_calendar_events_status', sql`${t.status} in ('confirmed', 'tentative', 'cancelled')`),
+    check('ce_calendar_events_transparency', sql`${t.transparency} in ('opaque', 'transparent')`),
+    check('ce_calendar_events_sync_direction', sql`${t.syncDirection} in ('inbound', 'outbound')`),
+    check('ce_calendar_events_sync_status', sql`${t.syncStatus} in ('synced', 'pending', 'error')`),
+    check('ce_calendar_events_range', sql`${t.endAt} >= ${t.startAt}`),
+  ],
+);
+
+/** PF-10 notifications, minimal: pre-meeting reminders are written here. */
+export const pfNotifications = pgTable(
+  'pf_notifications',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    userId: uuid('user_id').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull().default({}),
+    /** Makes delivery exactly-once: a reminder for the same subject is inserted at most once. */
+    dedupeKey: text('dedupe_key'),
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('pf_notifications_dedupe').on(t.organizationId, t.dedupeKey),
+    index('pf_notifications_due_idx').on(t.scheduledFor).where(sql`${t.sentAt} is null`),
+  ],
+);
+
+/** OAuth state: single use, 10-minute lifetime, bound to org, user, provider and PKCE verifier. */
+export const ceCalendarOauthStates = pgTable(
+  'ce_calendar_oauth_states',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    userId: uuid('user_id').notNull(),
+    provider: text('provider', { enum: ['google', 'microsoft'] }).notNull(),
+    /** SHA-256 of the state value sent to the provider; the value itself is never stored. */
+    stateHash: text('state_hash').notNull().unique(),
+    codeVerifier: text('code_verifier').notNull(),
+    returnTo: text('return_to'),
+    gwsConnectionId: uuid('gws_connection_id').references(() => pfGwsConnections.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    consumedAt: timestamp('consumed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [check('ce_calendar_oauth_states_provider', sql`${t.provider} in ('google', 'microsoft')`)],
+);
+
+export const tenantTables = [
+  'ce_module_settings',
+  'pf_credentials',
+  'pf_gws_connections',
+  'ce_calendar_connections',
+  'ce_activities',
+  'ce_calendar_events',
+  'pf_notifications',
+  'ce_calendar_oauth_states',
+] as const;

@@ -1,0 +1,60 @@
+/**
+ * One Durable Object per calendar connection (SPEC §5). It is the lock: token refresh and sync for a
+ * connection happen here and nowhere else, one at a time. This first version records sync requests
+ * and runs its alarm; token refresh and the sync engine arrive with their issues.
+ *
+ * Public methods are exactly the RPC surface; helpers stay in modules or #private members.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../worker/env.ts';
+
+export interface SyncRequestReceipt {
+  connectionId: string;
+  queued: boolean;
+  requestedAt: string;
+  pendingRequests: number;
+}
+
+export interface ConnectionObjectStatus {
+  connectionId: string | null;
+  syncRequests: number;
+  alarmRuns: number;
+  lastAlarmAt: string | null;
+  nextAlarmAt: string | null;
+}
+
+/** Coalescing window: requests that arrive while one is pending share the same run. */
+const SYNC_DEBOUNCE_MS = 1_000;
+
+export class CalendarConnection extends DurableObject<Env> {
+  /** Records a "sync now" (or webhook) request; coalesced into a single pending alarm. */
+  async requestSync(connectionId: string, reason: 'manual' | 'webhook' | 'schedule'): Promise<SyncRequestReceipt> {
+    const storage = this.ctx.storage;
+    await storage.put('connectionId', connectionId);
+    const pending = ((await storage.get<number>('pendingRequests')) ?? 0) + 1;
+    const total = ((await storage.get<number>('syncRequests')) ?? 0) + 1;
+    const requestedAt = new Date().toISOString();
+    await storage.put({ pendingRequests: pending, syncRequests: total, lastRequestReason: reason });
+    const existing = await storage.getAlarm();
+    if (existing === null) await storage.setAlarm(Date.now() + SYNC_DEBOUNCE_MS);
+    return { connectionId, queued: existing === null, requestedAt, pendingRequests: pending };
+  }
+
+  async status(): Promise<ConnectionObjectStatus> {
+    const storage = this.ctx.storage;
+    const alarm = await storage.getAlarm();
+    return {
+      connectionId: (await storage.get<string>('connectionId')) ?? null,
+      syncRequests: (await storage.get<number>('syncRequests')) ?? 0,
+      alarmRuns: (await storage.get<number>('alarmRuns')) ?? 0,
+      lastAlarmAt: (await storage.get<string>('lastAlarmAt')) ?? null,
+      nextAlarmAt: alarm === null ? null : new Date(alarm).toISOString(),
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    const storage = this.ctx.storage;
+    const runs = ((await storage.get<number>('alarmRuns')) ?? 0) + 1;
+    await storage.put({ alarmRuns: runs, lastAlarmAt: new Date().toISOString(), pendingRequests: 0 });
+  }
+}

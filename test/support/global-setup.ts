@@ -1,0 +1,12 @@
+/** Vitest globalSetup: starts the host-side stack and hands its addresses to the tests. */
+import type { TestProject } from 'vitest/node';
+import { startTestStack } from './stack.ts';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stack = await startTestStack(project.name.replace(/[^a-z0-9]/gi, '').toLowerCase() || 'test');
+  project.provide('ownerDatabaseUrl', stack.ownerDatabaseUrl);
+  project.provide('workerDatabaseUrl', stack.workerDatabaseUrl);
+  project.provide('dbWsProxy', stack.dbWsProxy);
+  project.provide('embeddedDatabase', stack.embedded);
+  return () => stack.stop();
+}

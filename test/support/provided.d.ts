@@ -1,0 +1,9 @@
+declare module 'vitest' {
+  export interface ProvidedContext {
+    ownerDatabaseUrl: string;
+    workerDatabaseUrl: string;
+    dbWsProxy: string;
+    embeddedDatabase: boolean;
+  }
+}
+export {};

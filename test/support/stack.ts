@@ -1,0 +1,35 @@
+/**
+ * Host-side pieces the tests need, started once per test project: a fresh Postgres database
+ * (DATABASE_URL's server, or embedded PGlite when unset) with migrations applied, and the
+ * WebSocket→TCP proxy that lets the neon driver inside workerd reach it.
+ */
+import { prepareLocalDatabase } from '../../db/local/database.ts';
+import { startWsProxy } from '../../db/local/ws-proxy.ts';
+
+export interface TestStack {
+  ownerDatabaseUrl: string;
+  workerDatabaseUrl: string;
+  dbWsProxy: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startTestStack(label: string): Promise<TestStack> {
+  const database = await prepareLocalDatabase({
+    serverUrl: process.env.DATABASE_URL || undefined,
+    databaseName: `cecal_${label}_${process.pid}_${Date.now().toString(36)}`,
+    fresh: true,
+    dropOnStop: true,
+  });
+  const proxy = await startWsProxy();
+  return {
+    ownerDatabaseUrl: database.ownerUrl,
+    workerDatabaseUrl: database.workerUrl,
+    dbWsProxy: proxy.address,
+    embedded: database.embedded,
+    stop: async () => {
+      await proxy.close();
+      await database.stop();
+    },
+  };
+}

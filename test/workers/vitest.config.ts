@@ -1,0 +1,32 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { fileURLToPath } from 'node:url';
+import { defineProject } from 'vitest/config';
+import { TEST_JWT_SECRET } from '../support/jwt.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export default defineProject({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: `${root}/wrangler.toml` },
+      miniflare: {
+        bindings: {
+          DATABASE_URL: inject('workerDatabaseUrl'),
+          DB_WS_PROXY: inject('dbWsProxy'),
+          AUTH_JWT_SECRET: TEST_JWT_SECRET,
+          AUTH_JWT_ISSUER: 'https://auth.ce.test',
+          // Test-only: lets fixtures write as the table owner through the same driver.
+          TEST_OWNER_DATABASE_URL: inject('ownerDatabaseUrl'),
+        },
+      },
+    })),
+  ],
+  test: {
+    name: 'workers',
+    root,
+    include: ['test/workers/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    silent: 'passed-only',
+  },
+});

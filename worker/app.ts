@@ -1,0 +1,83 @@
+/**
+ * The Hono application: middleware order, route modules, the OpenAPI document and the single error
+ * mapper (every thrown error becomes the SPEC §4 envelope exactly once, here).
+ */
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import { AppError, fromDatabaseError } from './errors.ts';
+import { describeError, log } from './log.ts';
+import { requireAuth } from './middleware/auth.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { createRouter } from './openapi.ts';
+import { connectionRoutes } from './routes/connections.ts';
+import { healthRoutes } from './routes/health.ts';
+import { settingsRoutes } from './routes/settings.ts';
+import { webRoutes } from './routes/web.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export const app = createRouter();
+
+app.use('*', requestContext);
+app.use(
+  '*',
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+    },
+    referrerPolicy: 'no-referrer',
+  }),
+);
+app.use(
+  '*',
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError('payload_too_large', 'Request body exceeds 1 MiB');
+    },
+  }),
+);
+// Everything under /v1 needs a CE session JWT except provider webhooks (verified by their own secrets).
+app.use('/v1/*', async (c, next) => {
+  if (c.req.path.startsWith('/v1/calendar/webhooks/') || c.req.path === '/v1/openapi.json') return next();
+  return requireAuth(c, next);
+});
+
+app.route('/', healthRoutes);
+app.route('/', settingsRoutes);
+app.route('/', connectionRoutes);
+app.route('/', webRoutes);
+
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+});
+app.doc31('/v1/openapi.json', {
+  openapi: '3.1.0',
+  info: { title: 'CE Calendar API', version: '0.1.0', description: 'Calendar and scheduling integration of CE' },
+});
+
+app.notFound((c) => c.json(new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`).toBody(), 404));
+
+app.onError((error, c) => {
+  const correlationId = c.get('correlationId') ?? 'none';
+  let appError: AppError;
+  if (error instanceof AppError) appError = error;
+  else if (error instanceof HTTPException && error.status < 500) {
+    const malformedJson = /JSON/i.test(error.message);
+    appError = malformedJson
+      ? new AppError('invalid_json', 'Request body is not valid JSON')
+      : new AppError(error.status === 401 ? 'unauthorized' : 'validation_failed', error.message || 'Bad request');
+  } else appError = fromDatabaseError(error) ?? new AppError('internal', 'Internal error', { correlation_id: correlationId });
+  if (appError.status >= 500) log('error', 'request failed', { correlationId, ...describeError(error) });
+  return c.json(appError.toBody(), appError.status);
+});

@@ -1,0 +1,36 @@
+/**
+ * JSON log lines, one object per line, always with a correlationId. Field values whose key looks
+ * like a credential are replaced, and strings shaped like emails or bearer tokens are masked, so a
+ * careless call site still cannot leak token material or attendee emails (SPEC §4 "Logs").
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+const SECRET_KEY = /token|secret|password|authorization|code_verifier|^code$|cookie|ciphertext|email|attendee/i;
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(EMAIL, '[email]').replace(BEARER, '$1[redacted]');
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    // error_code / last_error_code are provider codes such as invalid_grant, not secrets.
+    out[key] = SECRET_KEY.test(key) && !/error_code$/.test(key) ? '[redacted]' : scrub(inner, depth + 1);
+  }
+  return out;
+}
+
+export function log(level: LogLevel, message: string, fields: LogFields & { correlationId: string }): void {
+  const line = JSON.stringify({ level, message, time: new Date().toISOString(), ...(scrub(fields) as LogFields) });
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+}
+
+/** Name and message of an unknown error, scrubbed, for log fields. */
+export function describeError(error: unknown): { error_name: string; error_message: string } {
+  if (error instanceof Error) return { error_name: error.name, error_message: String(scrub(error.message)) };
+  return { error_name: typeof error, error_message: 'non-error thrown' };
+}
