@@ -44,7 +44,11 @@ export async function ownerQuery<T = Record<string, unknown>>(query: SQL): Promi
   }
 }
 
-export async function insertConnection(org: string, user: string, email = 'someone@example.test'): Promise<string> {
+export async function insertConnection(
+  org: string,
+  user: string,
+  email = `user-${crypto.randomUUID()}@example.test`,
+): Promise<string> {
   const [row] = await ownerQuery<{ id: string }>(
     sql`insert into ce_calendar_connections (organization_id, user_id, provider, account_email)
         values (${org}, ${user}, 'google', ${email}) returning id`,

@@ -1,0 +1,94 @@
+import { SignJWT, generateKeyPair } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { TEST_JWT_SECRET } from '../support/jwt.ts';
+import { ALICE, call, ISSUER, ORG_A, tokenFor } from './helpers.ts';
+
+const base64url = (value: object) => btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+
+async function expect401(headers: Record<string, string>, messagePart?: string) {
+  const res = await call('/v1/calendar/settings', { headers });
+  expect(res.status).toBe(401);
+  expect(res.headers.get('content-type')).toContain('application/json');
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(body.error.code).toBe('unauthorized');
+  if (messagePart) expect(body.error.message).toContain(messagePart);
+  return body;
+}
+
+describe('JWT verification: every bad token is a 401 JSON error, never a 500', () => {
+  const claims = { sub: ALICE, org_id: ORG_A };
+
+  it('accepts a valid token', async () => {
+    const res = await call('/v1/calendar/settings', { token: await tokenFor(claims) });
+    expect(res.status).toBe(200);
+  });
+
+  it('rejects a missing header', () => expect401({}, 'Missing bearer token'));
+  it('rejects a non-bearer scheme', () => expect401({ authorization: 'Basic YWxpY2U6cHc=' }));
+  it('rejects a malformed token', () => expect401({ authorization: 'Bearer not.a.jwt' }, 'malformed'));
+  it('rejects garbage', () => expect401({ authorization: 'Bearer %%%' }));
+
+  it('rejects alg: none', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ ...claims, aud: 'authenticated', iss: ISSUER, exp: now + 600 })}.`;
+    await expect401({ authorization: `Bearer ${unsigned}` });
+  });
+
+  it('rejects a token signed with the wrong key', async () => {
+    const token = await tokenFor({ ...claims, secret: 'another-secret-another-secret-another-secret' });
+    await expect401({ authorization: `Bearer ${token}` }, 'signature');
+  });
+
+  it('rejects an RS256 token when HS256 is configured', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const token = await new SignJWT({ org_id: ORG_A })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject(ALICE)
+      .setAudience('authenticated')
+      .setIssuer(ISSUER)
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    await expect401({ authorization: `Bearer ${token}` }, 'algorithm');
+  });
+
+  it('rejects an expired token', async () => {
+    const token = await tokenFor({ ...claims, expiresInSeconds: -120 });
+    await expect401({ authorization: `Bearer ${token}` }, 'expired');
+  });
+
+  it('rejects a token that is not yet valid', async () => {
+    const token = await tokenFor({ ...claims, notBeforeSeconds: 600 });
+    await expect401({ authorization: `Bearer ${token}` }, 'not yet valid');
+  });
+
+  it('rejects the wrong audience', async () => {
+    const token = await tokenFor({ ...claims, audience: 'someone-else' });
+    await expect401({ authorization: `Bearer ${token}` }, '"aud"');
+  });
+
+  it('rejects the wrong issuer', async () => {
+    const token = await tokenFor({ ...claims, issuer: 'https://evil.test' });
+    await expect401({ authorization: `Bearer ${token}` }, '"iss"');
+  });
+
+  it('rejects a token without exp', async () => {
+    const token = await new SignJWT({ org_id: ORG_A })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(ALICE)
+      .setAudience('authenticated')
+      .setIssuer(ISSUER)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    await expect401({ authorization: `Bearer ${token}` }, '"exp"');
+  });
+
+  it('rejects a token whose org_id or sub is not a uuid', async () => {
+    await expect401({ authorization: `Bearer ${await tokenFor({ sub: ALICE, org_id: 'org-a' })}` }, 'org_id');
+    await expect401({ authorization: `Bearer ${await tokenFor({ sub: 'alice', org_id: ORG_A })}` }, 'sub');
+  });
+
+  it('never echoes the token in the error body', async () => {
+    const token = await tokenFor({ ...claims, expiresInSeconds: -120 });
+    const body = await expect401({ authorization: `Bearer ${token}` });
+    expect(JSON.stringify(body)).not.toContain(token.split('.')[1]);
+  });
+});
