@@ -5,5 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: ['test/workers/vitest.config.ts', 'test/node/vitest.config.ts'],
+    // Log lines of passing tests are noise; failing tests keep theirs.
+    silent: 'passed-only',
   },
 });

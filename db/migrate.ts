@@ -2,9 +2,10 @@
  * Applies the SQL migrations in db/migrations (drizzle-kit's journal) as the owner role, then makes
  * sure the worker's login role exists. Runs on Node (npm start, test setup, `npm run db:migrate`).
  */
+
+import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));

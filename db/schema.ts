@@ -129,15 +129,8 @@ export const ceCalendarConnections = pgTable(
       'ce_calendar_connections_sync_status',
       sql`${t.syncStatus} in ('syncing', 'paused', 'error', 'reconnect_required')`,
     ),
-    uniqueIndex('ce_calendar_connections_account').on(
-      t.organizationId,
-      t.userId,
-      t.provider,
-      t.accountEmail,
-    ),
-    index('ce_calendar_connections_migration_idx')
-      .on(t.organizationId)
-      .where(sql`${t.migrationRequired}`),
+    uniqueIndex('ce_calendar_connections_account').on(t.organizationId, t.userId, t.provider, t.accountEmail),
+    index('ce_calendar_connections_migration_idx').on(t.organizationId).where(sql`${t.migrationRequired}`),
   ],
 );
 

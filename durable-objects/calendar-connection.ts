@@ -28,7 +28,10 @@ const SYNC_DEBOUNCE_MS = 1_000;
 
 export class CalendarConnection extends DurableObject<Env> {
   /** Records a "sync now" (or webhook) request; coalesced into a single pending alarm. */
-  async requestSync(connectionId: string, reason: 'manual' | 'webhook' | 'schedule'): Promise<SyncRequestReceipt> {
+  async requestSync(
+    connectionId: string,
+    reason: 'manual' | 'webhook' | 'schedule',
+  ): Promise<SyncRequestReceipt> {
     const storage = this.ctx.storage;
     await storage.put('connectionId', connectionId);
     const pending = ((await storage.get<number>('pendingRequests')) ?? 0) + 1;

@@ -63,10 +63,16 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
 });
 app.doc31('/v1/openapi.json', {
   openapi: '3.1.0',
-  info: { title: 'CE Calendar API', version: '0.1.0', description: 'Calendar and scheduling integration of CE' },
+  info: {
+    title: 'CE Calendar API',
+    version: '0.1.0',
+    description: 'Calendar and scheduling integration of CE',
+  },
 });
 
-app.notFound((c) => c.json(new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`).toBody(), 404));
+app.notFound((c) =>
+  c.json(new AppError('not_found', `No route for ${c.req.method} ${c.req.path}`).toBody(), 404),
+);
 
 app.onError((error, c) => {
   const correlationId = c.get('correlationId') ?? 'none';
@@ -76,8 +82,14 @@ app.onError((error, c) => {
     const malformedJson = /JSON/i.test(error.message);
     appError = malformedJson
       ? new AppError('invalid_json', 'Request body is not valid JSON')
-      : new AppError(error.status === 401 ? 'unauthorized' : 'validation_failed', error.message || 'Bad request');
-  } else appError = fromDatabaseError(error) ?? new AppError('internal', 'Internal error', { correlation_id: correlationId });
+      : new AppError(
+          error.status === 401 ? 'unauthorized' : 'validation_failed',
+          error.message || 'Bad request',
+        );
+  } else
+    appError =
+      fromDatabaseError(error) ??
+      new AppError('internal', 'Internal error', { correlation_id: correlationId });
   if (appError.status >= 500) log('error', 'request failed', { correlationId, ...describeError(error) });
   return c.json(appError.toBody(), appError.status);
 });

@@ -2,8 +2,9 @@
  * Bindings, vars and secrets of the worker (wrangler.toml + .dev.vars.example list them all) and the
  * per-request variables Hono carries.
  */
-import type { CalendarConnection } from '../durable-objects/calendar-connection.ts';
+
 import type { RequestDatabase } from '../db/tenant.ts';
+import type { CalendarConnection } from '../durable-objects/calendar-connection.ts';
 import type { TenantClaims } from './middleware/auth.ts';
 
 export interface Env {

@@ -6,7 +6,8 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
-const SECRET_KEY = /token|secret|password|authorization|code_verifier|^code$|cookie|ciphertext|email|attendee/i;
+const SECRET_KEY =
+  /token|secret|password|authorization|code_verifier|^code$|cookie|ciphertext|email|attendee/i;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
 
@@ -23,7 +24,12 @@ function scrub(value: unknown, depth = 0): unknown {
 }
 
 export function log(level: LogLevel, message: string, fields: LogFields & { correlationId: string }): void {
-  const line = JSON.stringify({ level, message, time: new Date().toISOString(), ...(scrub(fields) as LogFields) });
+  const line = JSON.stringify({
+    level,
+    message,
+    time: new Date().toISOString(),
+    ...(scrub(fields) as LogFields),
+  });
   if (level === 'error') console.error(line);
   else if (level === 'warn') console.warn(line);
   else console.log(line);

@@ -8,5 +8,9 @@ import { log } from './log.ts';
 
 export async function handleScheduled(controller: ScheduledController, _env: Env): Promise<void> {
   const correlationId = crypto.randomUUID();
-  log('info', 'cron tick', { correlationId, cron: controller.cron, scheduled_time: controller.scheduledTime });
+  log('info', 'cron tick', {
+    correlationId,
+    cron: controller.cron,
+    scheduled_time: controller.scheduledTime,
+  });
 }

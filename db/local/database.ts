@@ -31,7 +31,12 @@ export async function prepareLocalDatabase(options: LocalDatabaseOptions): Promi
   if (!options.serverUrl) {
     const embedded = await startEmbeddedPostgres(options.embeddedDataDir);
     await runMigrations(embedded.url);
-    return { ownerUrl: embedded.url, workerUrl: workerUrlFor(embedded.url), embedded: true, stop: embedded.stop };
+    return {
+      ownerUrl: embedded.url,
+      workerUrl: workerUrlFor(embedded.url),
+      embedded: true,
+      stop: embedded.stop,
+    };
   }
   const name = options.databaseName ?? 'ce_calendar';
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`invalid database name ${name}`);

@@ -4,9 +4,10 @@
  * transaction at a time and shares session settings between clients: fine for a local demo and the
  * database tests, not for load (see docs/decisions.md).
  */
+
+import { createServer } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { createServer } from 'node:net';
 
 export interface EmbeddedPostgres {
   /** Superuser URL (PGlite has a single user; SET ROLE still switches roles for RLS). */

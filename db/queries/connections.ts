@@ -7,6 +7,10 @@ export type ConnectionRow = typeof ceCalendarConnections.$inferSelect;
 
 /** The connection if the caller may see it (owner, or view-all within the org); else undefined. */
 export async function findVisibleConnection(tx: TenantTx, id: string): Promise<ConnectionRow | undefined> {
-  const [row] = await tx.select().from(ceCalendarConnections).where(eq(ceCalendarConnections.id, id)).limit(1);
+  const [row] = await tx
+    .select()
+    .from(ceCalendarConnections)
+    .where(eq(ceCalendarConnections.id, id))
+    .limit(1);
   return row;
 }

@@ -30,28 +30,53 @@ async function ownerInsert(table: string, values: Record<string, unknown>): Prom
 async function seedOrganization(org: string, users: string[], tag: string): Promise<void> {
   await ownerInsert('ce_module_settings', { organization_id: org });
   const secret = await ownerInsert('pf_credentials', {
-    organization_id: org, kind: 'oauth_client_secret', ciphertext: 'x', iv: 'y', key_version: 1,
+    organization_id: org,
+    kind: 'oauth_client_secret',
+    ciphertext: 'x',
+    iv: 'y',
+    key_version: 1,
   });
   ids[`gws_${tag}`] = await ownerInsert('pf_gws_connections', {
-    organization_id: org, oauth_client_id: `client-${tag}`, oauth_client_secret_credential_id: secret,
+    organization_id: org,
+    oauth_client_id: `client-${tag}`,
+    oauth_client_secret_credential_id: secret,
   });
   for (const user of users) {
     const connection = await ownerInsert('ce_calendar_connections', {
-      organization_id: org, user_id: user, provider: 'google', account_email: `${user}@example.test`,
+      organization_id: org,
+      user_id: user,
+      provider: 'google',
+      account_email: `${user}@example.test`,
     });
     ids[`conn_${user}`] = connection;
     const activity = await ownerInsert('ce_activities', {
-      organization_id: org, owner_user_id: user, subject: 'Kickoff', starts_at: '2026-12-01T10:00:00Z', ends_at: '2026-12-01T11:00:00Z',
+      organization_id: org,
+      owner_user_id: user,
+      subject: 'Kickoff',
+      starts_at: '2026-12-01T10:00:00Z',
+      ends_at: '2026-12-01T11:00:00Z',
     });
     ids[`event_${user}`] = await ownerInsert('ce_calendar_events', {
-      organization_id: org, connection_id: connection, provider_event_id: `evt-${user}`, title: 'Kickoff',
-      start_at: '2026-12-01T10:00:00Z', end_at: '2026-12-01T11:00:00Z', activity_id: activity,
+      organization_id: org,
+      connection_id: connection,
+      provider_event_id: `evt-${user}`,
+      title: 'Kickoff',
+      start_at: '2026-12-01T10:00:00Z',
+      end_at: '2026-12-01T11:00:00Z',
+      activity_id: activity,
     });
     await ownerInsert('pf_notifications', {
-      organization_id: org, user_id: user, kind: 'meeting_reminder', scheduled_for: '2026-12-01T09:45:00Z',
+      organization_id: org,
+      user_id: user,
+      kind: 'meeting_reminder',
+      scheduled_for: '2026-12-01T09:45:00Z',
     });
     await ownerInsert('ce_calendar_oauth_states', {
-      organization_id: org, user_id: user, provider: 'google', state_hash: `hash-${user}`, code_verifier: 'v',
+      organization_id: org,
+      user_id: user,
+      provider: 'google',
+      state_hash: `hash-${user}`,
+      code_verifier: 'v',
       expires_at: '2030-01-01T00:00:00Z',
     });
   }
@@ -92,7 +117,9 @@ describe('RLS in Postgres', () => {
       `select rolname, rolbypassrls, rolsuper from pg_roles where rolname in ('ce_app', 'ce_worker')`,
     );
     for (const role of roles.rows) expect(role).toMatchObject({ rolbypassrls: false, rolsuper: false });
-    const owned = await owner.query(`select count(*)::int as n from pg_class where relowner = 'ce_app'::regrole`);
+    const owned = await owner.query(
+      `select count(*)::int as n from pg_class where relowner = 'ce_app'::regrole`,
+    );
     expect(owned.rows[0].n).toBe(0);
     const [me] = await select({ sub: ALICE, org_id: ORG_A }, 'select current_user as role');
     expect(me?.role).toBe('ce_app');
@@ -117,8 +144,10 @@ describe('RLS in Postgres', () => {
 
   it('without claims nothing is visible', async () => {
     for (const table of tenantTables) {
-      const rows = await asTenant(app, { sub: '', org_id: '' } as Claims, async () =>
-        (await app.query(`select * from ${table}`)).rows,
+      const rows = await asTenant(
+        app,
+        { sub: '', org_id: '' } as Claims,
+        async () => (await app.query(`select * from ${table}`)).rows,
       ).catch(() => []);
       expect(rows, table).toEqual([]);
     }
@@ -128,29 +157,63 @@ describe('RLS in Postgres', () => {
     const claims = { sub: ALICE, org_id: ORG_A, roles: ['org_admin'], permissions: ['ce.calendar.view-all'] };
     const attempts: Array<[string, string, unknown[]]> = [
       ['ce_module_settings', 'insert into ce_module_settings (organization_id) values ($1)', [ORG_B]],
-      ['pf_credentials', `insert into pf_credentials (organization_id, kind, ciphertext, iv, key_version) values ($1, 'oauth_access_token', 'c', 'i', 1)`, [ORG_B]],
-      ['pf_gws_connections', `insert into pf_gws_connections (organization_id, oauth_client_id, oauth_client_secret_credential_id) select $1, 'x', id from pf_credentials limit 1`, [ORG_B]],
-      ['ce_calendar_connections', `insert into ce_calendar_connections (organization_id, user_id, provider, account_email) values ($1, $2, 'google', 'x@example.test')`, [ORG_B, ALICE]],
-      ['ce_activities', `insert into ce_activities (organization_id, owner_user_id, subject, starts_at, ends_at) values ($1, $2, 's', now(), now())`, [ORG_B, ALICE]],
-      ['ce_calendar_events', `insert into ce_calendar_events (organization_id, connection_id, provider_event_id, start_at, end_at) values ($1, $2, 'evil', now(), now())`, [ORG_B, ids[`conn_${ALICE}`]]],
-      ['pf_notifications', `insert into pf_notifications (organization_id, user_id, kind, scheduled_for) values ($1, $2, 'k', now())`, [ORG_B, ALICE]],
-      ['ce_calendar_oauth_states', `insert into ce_calendar_oauth_states (organization_id, user_id, provider, state_hash, code_verifier, expires_at) values ($1, $2, 'google', 'h-evil', 'v', now())`, [ORG_B, ALICE]],
+      [
+        'pf_credentials',
+        `insert into pf_credentials (organization_id, kind, ciphertext, iv, key_version) values ($1, 'oauth_access_token', 'c', 'i', 1)`,
+        [ORG_B],
+      ],
+      [
+        'pf_gws_connections',
+        `insert into pf_gws_connections (organization_id, oauth_client_id, oauth_client_secret_credential_id) select $1, 'x', id from pf_credentials limit 1`,
+        [ORG_B],
+      ],
+      [
+        'ce_calendar_connections',
+        `insert into ce_calendar_connections (organization_id, user_id, provider, account_email) values ($1, $2, 'google', 'x@example.test')`,
+        [ORG_B, ALICE],
+      ],
+      [
+        'ce_activities',
+        `insert into ce_activities (organization_id, owner_user_id, subject, starts_at, ends_at) values ($1, $2, 's', now(), now())`,
+        [ORG_B, ALICE],
+      ],
+      [
+        'ce_calendar_events',
+        `insert into ce_calendar_events (organization_id, connection_id, provider_event_id, start_at, end_at) values ($1, $2, 'evil', now(), now())`,
+        [ORG_B, ids[`conn_${ALICE}`]],
+      ],
+      [
+        'pf_notifications',
+        `insert into pf_notifications (organization_id, user_id, kind, scheduled_for) values ($1, $2, 'k', now())`,
+        [ORG_B, ALICE],
+      ],
+      [
+        'ce_calendar_oauth_states',
+        `insert into ce_calendar_oauth_states (organization_id, user_id, provider, state_hash, code_verifier, expires_at) values ($1, $2, 'google', 'h-evil', 'v', now())`,
+        [ORG_B, ALICE],
+      ],
     ];
     expect(attempts.map(([table]) => table).sort()).toEqual([...tenantTables].sort());
     for (const [table, query, params] of attempts) {
-      await expect(asTenant(app, claims, () => app.query(query, params)), table).rejects.toThrow(
-        /row-level security|violates/,
-      );
+      await expect(
+        asTenant(app, claims, () => app.query(query, params)),
+        table,
+      ).rejects.toThrow(/row-level security|violates/);
     }
   });
 
   it("updates and deletes cannot reach org B's rows", async () => {
     const claims = { sub: ZED, org_id: ORG_A, roles: ['org_admin'], permissions: ['ce.calendar.view-all'] };
     for (const table of tenantTables) {
-      const result = await asTenant(app, claims, () => app.query(`delete from ${table} where organization_id = $1`, [ORG_B]));
+      const result = await asTenant(app, claims, () =>
+        app.query(`delete from ${table} where organization_id = $1`, [ORG_B]),
+      );
       expect(result.rowCount, table).toBe(0);
     }
-    const remaining = await owner.query('select count(*)::int as n from ce_calendar_events where organization_id = $1', [ORG_B]);
+    const remaining = await owner.query(
+      'select count(*)::int as n from ce_calendar_events where organization_id = $1',
+      [ORG_B],
+    );
     expect(remaining.rows[0].n).toBe(1);
   });
 
@@ -165,7 +228,10 @@ describe('RLS in Postgres', () => {
 
     it('ce.calendar.view-all sees every connection and event of the organization, none of another', async () => {
       const claims = { sub: ALICE, org_id: ORG_A, permissions: ['ce.calendar.view-all'] };
-      const connections = await select(claims, 'select user_id from ce_calendar_connections order by user_id');
+      const connections = await select(
+        claims,
+        'select user_id from ce_calendar_connections order by user_id',
+      );
       expect(connections.map((r) => r.user_id).sort()).toEqual([ALICE, BOB].sort());
       const events = await select(claims, 'select id from ce_calendar_events');
       expect(events).toHaveLength(2);
@@ -215,7 +281,9 @@ describe('RLS in Postgres', () => {
 
   it('module settings: members read, only admins write', async () => {
     const member = { sub: BOB, org_id: ORG_A };
-    expect(await select(member, 'select organization_id from ce_module_settings')).toEqual([{ organization_id: ORG_A }]);
+    expect(await select(member, 'select organization_id from ce_module_settings')).toEqual([
+      { organization_id: ORG_A },
+    ]);
     const denied = await asTenant(app, member, () =>
       app.query('update ce_module_settings set calendar_sync_poll_interval_minutes = 20'),
     );
@@ -233,7 +301,9 @@ describe('RLS in Postgres', () => {
       ['calendar_sync_poll_interval_minutes', 4],
       ['calendar_pre_meeting_notification_minutes', 1441],
     ] as const) {
-      await expect(owner.query(`update ce_module_settings set ${column} = $1`, [bad])).rejects.toThrow(/check constraint/);
+      await expect(owner.query(`update ce_module_settings set ${column} = $1`, [bad])).rejects.toThrow(
+        /check constraint/,
+      );
     }
   });
 });

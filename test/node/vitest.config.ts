@@ -11,6 +11,5 @@ export default defineProject({
     include: ['test/node/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
-    silent: 'passed-only',
   },
 });

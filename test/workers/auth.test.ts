@@ -1,9 +1,10 @@
-import { SignJWT, generateKeyPair } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { TEST_JWT_SECRET } from '../support/jwt.ts';
 import { ALICE, call, ISSUER, ORG_A, tokenFor } from './helpers.ts';
 
-const base64url = (value: object) => btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const base64url = (value: object) =>
+  btoa(JSON.stringify(value)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 
 async function expect401(headers: Record<string, string>, messagePart?: string) {
   const res = await call('/v1/calendar/settings', { headers });

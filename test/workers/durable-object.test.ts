@@ -1,5 +1,11 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { createExecutionContext, createScheduledController, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CalendarConnection } from '../../durable-objects/calendar-connection.ts';
 import worker from '../../worker/index.ts';
@@ -28,7 +34,8 @@ describe('CalendarConnection Durable Object', () => {
     expect(after.nextAlarmAt).toBeNull();
     expect(await runDurableObjectAlarm(stub)).toBe(false);
 
-    await runInDurableObject(stub, async (instance: CalendarConnection, state) => {
+    await runInDurableObject(stub, async (instance, state) => {
+      expect((instance as unknown as CalendarConnection).requestSync).toBeTypeOf('function');
       expect(instance).toBeDefined();
       expect(await state.storage.get('pendingRequests')).toBe(0);
     });
@@ -37,7 +44,10 @@ describe('CalendarConnection Durable Object', () => {
   it('answers 404 for another organization and for unknown ids, 403 for a colleague', async () => {
     const connectionId = await insertConnection(ORG_A, ALICE);
     const outsider = await tokenFor({ sub: BOB, org_id: ORG_B, permissions: ['ce.calendar.view-all'] });
-    const res = await call(`/v1/calendar/connections/${connectionId}/sync`, { method: 'POST', token: outsider });
+    const res = await call(`/v1/calendar/connections/${connectionId}/sync`, {
+      method: 'POST',
+      token: outsider,
+    });
     expect(res.status).toBe(404);
     const unknown = await call(`/v1/calendar/connections/${crypto.randomUUID()}/sync`, {
       method: 'POST',
@@ -45,9 +55,15 @@ describe('CalendarConnection Durable Object', () => {
     });
     expect(unknown.status).toBe(404);
     const colleague = await tokenFor({ sub: BOB, org_id: ORG_A, permissions: ['ce.calendar.view-all'] });
-    const forbidden = await call(`/v1/calendar/connections/${connectionId}/sync`, { method: 'POST', token: colleague });
+    const forbidden = await call(`/v1/calendar/connections/${connectionId}/sync`, {
+      method: 'POST',
+      token: colleague,
+    });
     expect(forbidden.status).toBe(403);
-    const badId = await call('/v1/calendar/connections/not-a-uuid/sync', { method: 'POST', token: colleague });
+    const badId = await call('/v1/calendar/connections/not-a-uuid/sync', {
+      method: 'POST',
+      token: colleague,
+    });
     expect(badId.status).toBe(400);
   });
 });
@@ -58,11 +74,16 @@ describe('Cron Trigger', () => {
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
       lines.push(String(line));
     });
-    const controller = createScheduledController({ scheduledTime: new Date('2026-11-25T10:00:00Z'), cron: '*/5 * * * *' });
+    const controller = createScheduledController({
+      scheduledTime: new Date('2026-11-25T10:00:00Z'),
+      cron: '*/5 * * * *',
+    });
     const ctx = createExecutionContext();
     worker.scheduled(controller, env, ctx);
     await waitOnExecutionContext(ctx);
-    const tick = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.message === 'cron tick');
+    const tick = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((l) => l.message === 'cron tick');
     expect(tick).toMatchObject({ cron: '*/5 * * * *' });
     expect(tick?.correlationId).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -1,5 +1,13 @@
-declare namespace Cloudflare {
-  interface Env extends import('../../worker/env.ts').Env {
-    TEST_OWNER_DATABASE_URL: string;
+import type { Env as WorkerEnv } from '../../worker/env.ts';
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {
+      TEST_OWNER_DATABASE_URL: string;
+    }
+    interface GlobalProps {
+      mainModule: typeof import('../../worker/index.ts');
+      durableNamespaces: 'CalendarConnection';
+    }
   }
 }

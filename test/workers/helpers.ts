@@ -16,10 +16,18 @@ export const tokenFor = (input: Omit<TokenInput, 'issuer'> & { issuer?: string }
   mintToken({ issuer: ISSUER, ...input });
 
 export const adminToken = (org = ORG_A, sub = ALICE) =>
-  tokenFor({ sub, org_id: org, roles: ['org_admin'], permissions: ['ce.calendar.connect', 'ce.calendar.view'] });
+  tokenFor({
+    sub,
+    org_id: org,
+    roles: ['org_admin'],
+    permissions: ['ce.calendar.connect', 'ce.calendar.view'],
+  });
 
-export const userToken = (org = ORG_A, sub = BOB, permissions = ['ce.calendar.connect', 'ce.calendar.view']) =>
-  tokenFor({ sub, org_id: org, permissions });
+export const userToken = (
+  org = ORG_A,
+  sub = BOB,
+  permissions = ['ce.calendar.connect', 'ce.calendar.view'],
+) => tokenFor({ sub, org_id: org, permissions });
 
 /** Calls the real worker's fetch handler (same isolate as the test). */
 export async function call(path: string, init: RequestInit & { token?: string; json?: unknown } = {}) {
@@ -35,7 +43,10 @@ export async function call(path: string, init: RequestInit & { token?: string; j
 
 /** Runs SQL as the table owner (fixtures only; the app never has this role). */
 export async function ownerQuery<T = Record<string, unknown>>(query: SQL): Promise<T[]> {
-  const database = new RequestDatabase({ DATABASE_URL: env.TEST_OWNER_DATABASE_URL, DB_WS_PROXY: env.DB_WS_PROXY });
+  const database = new RequestDatabase({
+    DATABASE_URL: env.TEST_OWNER_DATABASE_URL,
+    DB_WS_PROXY: env.DB_WS_PROXY,
+  });
   try {
     const result = await database.db.execute(query);
     return result.rows as T[];

@@ -10,12 +10,15 @@ describe('worker → neon Pool → WebSocket proxy → Postgres', () => {
     try {
       const claims = { sub: ALICE, org_id: ORG_A, roles: ['org_admin'], permissions: ['ce.calendar.view'] };
       const rows = await database.asTenant(claims, async (tx) => {
-        const result = await tx.execute(sql`select auth.uid() as uid, auth.org_id() as org, current_user as role,
+        const result =
+          await tx.execute(sql`select auth.uid() as uid, auth.org_id() as org, current_user as role,
           auth.has_permission('ce.calendar.view') as can_view, auth.has_permission('ce.calendar.view-all') as can_view_all,
           auth.is_org_admin() as admin`);
         return result.rows;
       });
-      expect(rows).toEqual([{ uid: ALICE, org: ORG_A, role: 'ce_app', can_view: true, can_view_all: false, admin: true }]);
+      expect(rows).toEqual([
+        { uid: ALICE, org: ORG_A, role: 'ce_app', can_view: true, can_view_all: false, admin: true },
+      ]);
 
       // SET LOCAL semantics: after commit the session is back to the login role without claims.
       const after = await database.db.execute(
@@ -34,7 +37,10 @@ describe('worker → neon Pool → WebSocket proxy → Postgres', () => {
       const claims = { sub: ALICE, org_id: ORG_A, roles: [], permissions: [] };
       const results = await Promise.all(
         Array.from({ length: 5 }, (_, i) =>
-          database.asTenant(claims, async (tx) => (await tx.execute(sql`select ${i}::int as n, auth.uid() as uid`)).rows[0]),
+          database.asTenant(
+            claims,
+            async (tx) => (await tx.execute(sql`select ${i}::int as n, auth.uid() as uid`)).rows[0],
+          ),
         ),
       );
       expect(results).toEqual(Array.from({ length: 5 }, (_, n) => ({ n, uid: ALICE })));

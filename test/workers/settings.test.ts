@@ -24,14 +24,20 @@ describe('GET/PUT /v1/calendar/settings', () => {
   });
 
   it('saves settings for an org admin and reads them back; other organizations keep their own', async () => {
-    const put = await call('/v1/calendar/settings', { method: 'PUT', token: await adminToken(), json: valid });
+    const put = await call('/v1/calendar/settings', {
+      method: 'PUT',
+      token: await adminToken(),
+      json: valid,
+    });
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual(valid);
     const again = await call('/v1/calendar/settings', { token: await userToken() });
     expect(await again.json()).toEqual(valid);
     const other = await call('/v1/calendar/settings', { token: await userToken(ORG_B) });
     expect((await other.json()) as object).toMatchObject({ calendar_default_meeting_duration_minutes: 30 });
-    const rows = await ownerQuery<{ organization_id: string }>(sql`select organization_id from ce_module_settings`);
+    const rows = await ownerQuery<{ organization_id: string }>(
+      sql`select organization_id from ce_module_settings`,
+    );
     expect(rows).toEqual([{ organization_id: ORG_A }]);
   });
 
@@ -44,14 +50,24 @@ describe('GET/PUT /v1/calendar/settings', () => {
     it(`${field}: accepts ${min} and ${max}, rejects ${min - 1} and ${max + 1} naming the field`, async () => {
       const token = await adminToken();
       for (const ok of [min, max]) {
-        const res = await call('/v1/calendar/settings', { method: 'PUT', token, json: { ...valid, [field]: ok } });
+        const res = await call('/v1/calendar/settings', {
+          method: 'PUT',
+          token,
+          json: { ...valid, [field]: ok },
+        });
         expect(res.status).toBe(200);
         expect(((await res.json()) as Record<string, number>)[field]).toBe(ok);
       }
       for (const bad of [min - 1, max + 1]) {
-        const res = await call('/v1/calendar/settings', { method: 'PUT', token, json: { ...valid, [field]: bad } });
+        const res = await call('/v1/calendar/settings', {
+          method: 'PUT',
+          token,
+          json: { ...valid, [field]: bad },
+        });
         expect(res.status).toBe(400);
-        const body = (await res.json()) as { error: { code: string; message: string; details: { fields: Array<{ field: string }> } } };
+        const body = (await res.json()) as {
+          error: { code: string; message: string; details: { fields: Array<{ field: string }> } };
+        };
         expect(body.error.code).toBe('validation_failed');
         expect(body.error.message).toContain(field);
         expect(body.error.details.fields.map((f) => f.field)).toEqual([field]);
@@ -120,11 +136,18 @@ describe('operations', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as {
       paths: Record<string, Record<string, unknown>>;
-      components: { schemas: Record<string, { properties: Record<string, { minimum: number; maximum: number }> }> };
+      components: {
+        schemas: Record<string, { properties: Record<string, { minimum: number; maximum: number }> }>;
+      };
     };
-    expect(Object.keys(doc.paths['/v1/calendar/settings'] ?? {})).toEqual(expect.arrayContaining(['get', 'put']));
+    expect(Object.keys(doc.paths['/v1/calendar/settings'] ?? {})).toEqual(
+      expect.arrayContaining(['get', 'put']),
+    );
     const settings = doc.components.schemas.ModuleSettings;
-    expect(settings?.properties.calendar_pre_meeting_notification_minutes).toMatchObject({ minimum: 5, maximum: 1440 });
+    expect(settings?.properties.calendar_pre_meeting_notification_minutes).toMatchObject({
+      minimum: 5,
+      maximum: 1440,
+    });
   });
 
   it('answers unknown routes with the JSON error envelope', async () => {

@@ -1,5 +1,5 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { fileURLToPath } from 'node:url';
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineProject } from 'vitest/config';
 import { TEST_JWT_SECRET } from '../support/jwt.ts';
 
@@ -27,6 +27,5 @@ export default defineProject({
     include: ['test/workers/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
-    silent: 'passed-only',
   },
 });

@@ -4,7 +4,7 @@
  * JSON error; the jose error code picks the message, the token itself is never echoed or logged.
  */
 import { createMiddleware } from 'hono/factory';
-import { createRemoteJWKSet, errors as joseErrors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { DatabaseClaims } from '../../db/tenant.ts';
 import type { AppEnv, Env } from '../env.ts';

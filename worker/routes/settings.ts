@@ -16,7 +16,11 @@ export const ModuleSettings = z
   .object({
     calendar_default_meeting_duration_minutes: minutes(15, 480, 'Pre-filled duration for new meetings'),
     calendar_sync_poll_interval_minutes: minutes(5, 60, 'How often the system checks for new events'),
-    calendar_pre_meeting_notification_minutes: minutes(5, 1440, 'Minutes before a meeting to send a reminder'),
+    calendar_pre_meeting_notification_minutes: minutes(
+      5,
+      1440,
+      'Minutes before a meeting to send a reminder',
+    ),
   })
   .strict()
   .openapi('ModuleSettings');

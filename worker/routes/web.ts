@@ -1,6 +1,7 @@
 /** The admin panel's HTML shell. Scripts are served as files (CSP allows no inline script). */
-import { createRouter } from '../openapi.ts';
+
 import { renderShell } from '../../web/src/shell.ts';
+import { createRouter } from '../openapi.ts';
 
 export const webRoutes = createRouter();
 

@@ -1,0 +1,106 @@
+/**
+ * `npm start`: the whole stack on this machine. Database (DATABASE_URL's server or embedded PGlite
+ * under .local/pgdata), migrations, the WebSocket proxy for the neon driver, and `wrangler dev`.
+ * Prints the admin URL with a ready sign-in. Ctrl-C stops everything it started.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { prepareLocalDatabase } from '../db/local/database.ts';
+import { startWsProxy } from '../db/local/ws-proxy.ts';
+import { LOCAL_DIR, localSecrets } from './local-secrets.ts';
+import { demoAdminToken } from './token.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const port = Number(process.env.PORT ?? 8787);
+const cleanups: Array<() => Promise<void>> = [];
+let wrangler: ChildProcess | undefined;
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (wrangler?.pid) {
+    try {
+      process.kill(-wrangler.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`worker did not become healthy at ${url}`);
+}
+
+const secrets = localSecrets();
+const database = await prepareLocalDatabase({
+  serverUrl: process.env.DATABASE_URL || undefined,
+  databaseName: 'ce_calendar_dev',
+  embeddedDataDir: `${LOCAL_DIR}/pgdata`,
+});
+cleanups.push(database.stop);
+const proxy = await startWsProxy();
+cleanups.push(proxy.close);
+
+const vars: Record<string, string> = {
+  DATABASE_URL: database.workerUrl,
+  DB_WS_PROXY: proxy.address,
+  AUTH_JWT_SECRET: secrets.AUTH_JWT_SECRET,
+  CREDENTIAL_VAULT_KEYS: secrets.CREDENTIAL_VAULT_KEYS,
+  PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+};
+// Secrets go through a git-ignored env file, not the command line (which `ps` shows).
+const envFile = `${LOCAL_DIR}/dev.vars`;
+const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
+writeFileSync(
+  envFile,
+  Object.entries(vars)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join('\n'),
+  { mode: 0o600 },
+);
+const args = [
+  'dev',
+  '--ip',
+  '127.0.0.1',
+  '--port',
+  String(port),
+  '--show-interactive-dev-session=false',
+  '--env-file',
+  envFile,
+];
+wrangler = spawn(`${root}/node_modules/.bin/wrangler`, args, {
+  cwd: root,
+  stdio: ['ignore', 'inherit', 'inherit'],
+  env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  // Own process group, so shutdown can stop wrangler and its workerd children together.
+  detached: true,
+});
+wrangler.on('exit', (code) => void shutdown(code ?? 1));
+
+const base = `http://127.0.0.1:${port}`;
+await waitForHealth(`${base}/healthz`, 120_000);
+const token = await demoAdminToken(secrets.AUTH_JWT_SECRET);
+console.log(`
+CE Calendar is running.
+  Database:   ${database.embedded ? 'embedded PGlite (.local/pgdata)' : 'DATABASE_URL server, database ce_calendar_dev'}
+  Admin URL:  ${base}/admin
+  Sign in:    ${base}/admin#token=${token}
+  API token:  (demo org_admin, 12 h)
+    curl -H "Authorization: Bearer ${token}" ${base}/v1/calendar/settings
+Ctrl-C stops everything.`);
