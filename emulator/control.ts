@@ -1,0 +1,333 @@
+/**
+ * Control API (not part of either provider): set up clients and accounts, change events "as the
+ * user would", generate large calendars, invalidate cursors, revoke grants, inject faults, move the
+ * clock, and read counters and deliveries. Documented in emulator/README.md.
+ */
+import { Hono } from 'hono';
+import { generateCalendar } from './generate.ts';
+import {
+  applyTimes,
+  type GoogleEventBody,
+  mergeProperties,
+  parseAttendees,
+  renderEvent,
+  WireError,
+} from './google/wire.ts';
+import { applyGraphBody, type GraphEventBody, GraphWireError, renderGraphEvent } from './microsoft/wire.ts';
+import { type Account, accountKey, type Provider, primaryCalendar } from './model.ts';
+import { blankEvent, deleteEvent, newGoogleEventId, newGraphEventId, recordChange } from './mutations.ts';
+import { sendGraphLifecycle } from './push.ts';
+import type { EmulatorOptions, EmulatorState, Fault, FaultKind } from './state.ts';
+
+type Env = { Variables: { state: EmulatorState } };
+
+const PROVIDERS = new Set(['google', 'microsoft']);
+const FAULT_KINDS = new Set<FaultKind>([
+  'http_429',
+  'google_rate_limit',
+  'google_user_rate_limit',
+  'http_500',
+  'http_503',
+  'timeout',
+  'slow',
+  'invalid_grant',
+]);
+
+export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void): Hono<Env> {
+  const control = new Hono<Env>();
+  const bad = (message: string) => Response.json({ error: message }, { status: 400 });
+
+  control.post('/reset', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as Partial<EmulatorOptions>;
+    reset(body);
+    return c.json({ ok: true });
+  });
+
+  control.post('/options', async (c) => {
+    Object.assign(c.get('state').options, (await c.req.json()) as Partial<EmulatorOptions>);
+    return c.json(c.get('state').options);
+  });
+
+  control.post('/clients', async (c) => {
+    const body = (await c.req.json()) as {
+      provider?: string;
+      client_id?: string;
+      client_secret?: string;
+      redirect_uris?: string[];
+    };
+    if (!PROVIDERS.has(body.provider ?? '') || !body.client_id || !body.client_secret)
+      return bad('provider, client_id and client_secret are required');
+    c.get('state').registerClient({
+      provider: body.provider as Provider,
+      clientId: body.client_id,
+      clientSecret: body.client_secret,
+      ...(body.redirect_uris ? { redirectUris: body.redirect_uris } : {}),
+    });
+    return c.json({ ok: true }, 201);
+  });
+
+  control.post('/accounts', async (c) => {
+    const body = (await c.req.json()) as {
+      provider?: string;
+      email?: string;
+      name?: string;
+      time_zone?: string;
+    };
+    if (!PROVIDERS.has(body.provider ?? '') || !body.email) return bad('provider and email are required');
+    const account = c
+      .get('state')
+      .createAccount(body.provider as Provider, body.email, body.name, body.time_zone ?? 'UTC');
+    return c.json({ id: account.id, email: account.email, calendar_id: primaryCalendar(account).id }, 201);
+  });
+
+  control.get('/accounts', (c) =>
+    c.json(
+      [...c.get('state').accounts.values()].map((a) => ({
+        provider: a.provider,
+        id: a.id,
+        email: a.email,
+        calendars: [...a.calendars.keys()],
+      })),
+    ),
+  );
+
+  const withAccount = (c: {
+    req: { param(k: string): string | undefined };
+    get(k: 'state'): EmulatorState;
+  }): Account | undefined =>
+    c
+      .get('state')
+      .account(c.req.param('provider') as Provider, decodeURIComponent(c.req.param('email') ?? ''));
+
+  control.post('/accounts/:provider/:email/calendars', async (c) => {
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    const body = (await c.req.json()) as { id?: string; summary?: string; time_zone?: string };
+    const id = body.id ?? c.get('state').random.string(26);
+    account.calendars.set(id, {
+      id,
+      summary: body.summary ?? id,
+      timeZone: body.time_zone ?? account.timeZone,
+      primary: false,
+      events: new Map(),
+      seq: 0,
+      tokenGeneration: 0,
+    });
+    return c.json({ id }, 201);
+  });
+
+  control.post('/accounts/:provider/:email/events', async (c) => {
+    const state = c.get('state');
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    const body = (await c.req.json()) as { calendar_id?: string; event?: Record<string, unknown> };
+    const calendar = body.calendar_id
+      ? state.calendarOf(account, body.calendar_id)
+      : primaryCalendar(account);
+    if (!calendar) return c.json({ error: 'no such calendar' }, 404);
+    const input = body.event ?? {};
+    try {
+      if (account.provider === 'google') {
+        const g = input as GoogleEventBody & { status?: string };
+        const event = blankEvent(state, account, g.id ?? newGoogleEventId(state));
+        applyTimes(event, g, calendar.timeZone);
+        if (g.summary !== undefined) event.summary = g.summary;
+        if (g.description !== undefined) event.description = g.description;
+        if (g.location !== undefined) event.location = g.location;
+        if (g.recurrence?.length) event.recurrence = g.recurrence;
+        if (g.transparency === 'transparent') event.transparency = 'transparent';
+        if (g.status === 'tentative') event.status = 'tentative';
+        event.attendees = parseAttendees(g.attendees);
+        event.extendedPrivate = mergeProperties({}, g.extendedProperties?.private, true);
+        event.extendedShared = mergeProperties({}, g.extendedProperties?.shared, true);
+        recordChange(state, account, calendar, event, 'created');
+        return c.json(renderEvent(event, account), 201);
+      }
+      const event = blankEvent(state, account, newGraphEventId(state));
+      applyGraphBody(event, input as GraphEventBody, true);
+      recordChange(state, account, calendar, event, 'created');
+      return c.json(renderGraphEvent(event, account, { zone: 'UTC', label: 'UTC' }), 201);
+    } catch (error) {
+      if (error instanceof WireError || error instanceof GraphWireError) return bad(error.message);
+      throw error;
+    }
+  });
+
+  control.patch('/accounts/:provider/:email/events/:id', async (c) => {
+    const state = c.get('state');
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    const calendar = primaryCalendar(account);
+    const event = calendar.events.get(c.req.param('id'));
+    if (!event || event.deleted) return c.json({ error: 'no such event' }, 404);
+    const body = (await c.req.json()) as { event?: Record<string, unknown> };
+    const patch = body.event ?? {};
+    try {
+      if (account.provider === 'google') {
+        const g = patch as GoogleEventBody;
+        if (g.start || g.end)
+          applyTimes(
+            event,
+            { start: g.start ?? undefined, end: g.end ?? undefined, ...g },
+            calendar.timeZone,
+          );
+        if (g.summary !== undefined) event.summary = g.summary;
+        if (g.description !== undefined) event.description = g.description;
+        if (g.location !== undefined) event.location = g.location;
+        if (g.transparency) event.transparency = g.transparency === 'transparent' ? 'transparent' : 'opaque';
+        if (g.attendees) event.attendees = parseAttendees(g.attendees);
+        if (g.recurrence) event.recurrence = g.recurrence;
+      } else {
+        applyGraphBody(event, patch as GraphEventBody, false);
+      }
+    } catch (error) {
+      if (error instanceof WireError || error instanceof GraphWireError) return bad(error.message);
+      throw error;
+    }
+    recordChange(state, account, calendar, event, 'updated');
+    return c.json(
+      account.provider === 'google'
+        ? renderEvent(event, account)
+        : renderGraphEvent(event, account, { zone: 'UTC', label: 'UTC' }),
+    );
+  });
+
+  control.delete('/accounts/:provider/:email/events/:id', (c) => {
+    const state = c.get('state');
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    const calendar = primaryCalendar(account);
+    const event = calendar.events.get(c.req.param('id'));
+    if (!event || event.deleted) return c.json({ error: 'no such event' }, 404);
+    deleteEvent(state, account, calendar, event);
+    return c.body(null, 204);
+  });
+
+  control.post('/accounts/:provider/:email/generate', async (c) => {
+    const state = c.get('state');
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    const body = (await c.req.json().catch(() => ({}))) as {
+      count?: number;
+      seed?: number;
+      start_date?: string;
+      days?: number;
+      calendar_id?: string;
+    };
+    const calendar = body.calendar_id
+      ? state.calendarOf(account, body.calendar_id)
+      : primaryCalendar(account);
+    if (!calendar) return c.json({ error: 'no such calendar' }, 404);
+    const count = body.count ?? 100;
+    if (!Number.isInteger(count) || count < 1 || count > 200_000) return bad('count must be 1..200000');
+    const summary = generateCalendar(state, account, calendar, {
+      count,
+      seed: body.seed ?? state.options.seed,
+      startDate: body.start_date ?? '2026-01-01',
+      days: body.days ?? 365,
+    });
+    return c.json(summary, 201);
+  });
+
+  control.post('/accounts/:provider/:email/invalidate-sync-tokens', (c) => {
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    for (const calendar of account.calendars.values()) calendar.tokenGeneration += 1;
+    return c.json({ ok: true });
+  });
+
+  control.post('/accounts/:provider/:email/revoke-grants', (c) => {
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    return c.json({ revoked: c.get('state').revokeGrantsOf(accountKey(account.provider, account.email)) });
+  });
+
+  control.post('/accounts/:provider/:email/expire-access-tokens', (c) => {
+    const state = c.get('state');
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    const key = accountKey(account.provider, account.email);
+    let expired = 0;
+    for (const record of state.accessTokens.values()) {
+      if (state.grants.get(record.grantId)?.accountKey === key && record.expiresAt > state.clock.now()) {
+        record.expiresAt = state.clock.now();
+        expired++;
+      }
+    }
+    return c.json({ expired });
+  });
+
+  control.get('/accounts/:provider/:email/counters', (c) => {
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    return c.json(c.get('state').counters.get(accountKey(account.provider, account.email)) ?? {});
+  });
+
+  control.get('/counters', (c) => c.json(Object.fromEntries(c.get('state').counters)));
+
+  control.post('/faults', async (c) => {
+    const state = c.get('state');
+    const body = (await c.req.json()) as {
+      provider?: string;
+      account?: string;
+      endpoint?: string;
+      kind?: string;
+      times?: number;
+      probability?: number;
+      retry_after?: number;
+      delay_ms?: number;
+    };
+    if (!body.endpoint || !FAULT_KINDS.has(body.kind as FaultKind))
+      return bad(`endpoint and kind (${[...FAULT_KINDS].join(', ')}) are required`);
+    if (body.provider && !PROVIDERS.has(body.provider)) return bad('provider must be google or microsoft');
+    if (body.probability !== undefined && (body.probability < 0 || body.probability > 1))
+      return bad('probability must be within 0..1');
+    const fault: Fault = {
+      id: state.random.uuid(),
+      endpoint: body.endpoint,
+      kind: body.kind as FaultKind,
+      fired: 0,
+      ...(body.provider ? { provider: body.provider as Provider } : {}),
+      ...(body.account ? { account: body.account } : {}),
+      ...(body.times !== undefined ? { remaining: body.times } : {}),
+      ...(body.probability !== undefined ? { probability: body.probability } : {}),
+      ...(body.retry_after !== undefined ? { retryAfterSeconds: body.retry_after } : {}),
+      ...(body.delay_ms !== undefined ? { delayMs: body.delay_ms } : {}),
+    };
+    state.faults.push(fault);
+    return c.json(fault, 201);
+  });
+
+  control.get('/faults', (c) => c.json(c.get('state').faults));
+  control.delete('/faults', (c) => {
+    c.get('state').faults.length = 0;
+    return c.body(null, 204);
+  });
+
+  control.post('/clock', async (c) => {
+    const state = c.get('state');
+    const body = (await c.req.json()) as { advance_seconds?: number };
+    state.clock.offsetMs += (body.advance_seconds ?? 0) * 1000;
+    return c.json({ now: state.clock.date().toISOString() });
+  });
+
+  control.get('/deliveries', (c) => c.json(c.get('state').deliveries));
+  control.post('/settle', async (c) => {
+    await c.get('state').settle();
+    return c.json({ ok: true });
+  });
+
+  control.post('/subscriptions/:id/lifecycle', async (c) => {
+    const state = c.get('state');
+    const subscription = state.subscriptions.get(c.req.param('id'));
+    if (!subscription) return c.json({ error: 'no such subscription' }, 404);
+    const body = (await c.req.json()) as { event?: string };
+    if (!['reauthorizationRequired', 'subscriptionRemoved', 'missed'].includes(body.event ?? ''))
+      return bad('event must be reauthorizationRequired, subscriptionRemoved or missed');
+    const sent = sendGraphLifecycle(state, subscription, body.event as 'missed');
+    if (body.event === 'subscriptionRemoved') state.subscriptions.delete(subscription.id);
+    return c.json({ sent });
+  });
+
+  return control;
+}

@@ -1,0 +1,138 @@
+/**
+ * Calendar-level expansion shared by Google (singleEvents, freeBusy) and Graph (calendarView, delta,
+ * getSchedule): singles, series instances with their exceptions applied, inside a window.
+ */
+import type { Calendar, StoredEvent } from './model.ts';
+import { expandSeries } from './recurrence.ts';
+
+/** A concrete occurrence: a single event, an exception, or a generated instance of a master. */
+export interface Occurrence {
+  event: StoredEvent;
+  /** Master of a generated instance or of an exception. */
+  master?: StoredEvent;
+  id: string;
+  startMs: number;
+  endMs: number;
+  startDate?: string;
+  endDate?: string;
+  originalStartMs?: number;
+  originalStartDate?: string;
+  kind: 'single' | 'occurrence' | 'exception';
+}
+
+export function exceptionsOf(calendar: Calendar, masterId: string): Map<string, StoredEvent> {
+  const out = new Map<string, StoredEvent>();
+  for (const event of calendar.events.values())
+    if (event.recurringEventId === masterId) out.set(event.id, event);
+  return out;
+}
+
+const overlaps = (startMs: number, endMs: number, from: number, to: number) => endMs > from && startMs < to;
+
+/** Occurrences of one master in the window, exceptions applied (cancelled ones kept when asked). */
+export function occurrencesOfMaster(
+  calendar: Calendar,
+  master: StoredEvent,
+  from: number,
+  to: number,
+  includeCancelled: boolean,
+): Occurrence[] {
+  const exceptions = exceptionsOf(calendar, master.id);
+  const out: Occurrence[] = [];
+  const seen = new Set<string>();
+  for (const instance of expandSeries(master, from, to)) {
+    const exception = exceptions.get(instance.id);
+    seen.add(instance.id);
+    if (exception) {
+      if (exception.status === 'cancelled' && !includeCancelled) continue;
+      if (!overlaps(exception.startMs, exception.endMs, from, to)) continue;
+      out.push(fromException(exception, master));
+      continue;
+    }
+    out.push({
+      event: master,
+      master,
+      id: instance.id,
+      startMs: instance.startMs,
+      endMs: instance.endMs,
+      ...(instance.startDate
+        ? { startDate: instance.startDate, endDate: instance.endDate, originalStartDate: instance.startDate }
+        : {}),
+      originalStartMs: instance.originalStartMs,
+      kind: 'occurrence',
+    });
+  }
+  // Exceptions moved into the window from an instance outside it.
+  for (const exception of exceptions.values()) {
+    if (seen.has(exception.id)) continue;
+    if (exception.status === 'cancelled' && !includeCancelled) continue;
+    if (overlaps(exception.startMs, exception.endMs, from, to)) out.push(fromException(exception, master));
+  }
+  return out;
+}
+
+function fromException(exception: StoredEvent, master: StoredEvent): Occurrence {
+  return {
+    event: exception,
+    master,
+    id: exception.id,
+    startMs: exception.startMs,
+    endMs: exception.endMs,
+    ...(exception.startDate ? { startDate: exception.startDate, endDate: exception.endDate } : {}),
+    ...(exception.originalStartMs !== undefined ? { originalStartMs: exception.originalStartMs } : {}),
+    ...(exception.originalStartDate ? { originalStartDate: exception.originalStartDate } : {}),
+    kind: 'exception',
+  };
+}
+
+/** Every occurrence in the window, sorted by start. Hard-deleted events are never included. */
+export function occurrencesInWindow(
+  calendar: Calendar,
+  from: number,
+  to: number,
+  includeCancelled = false,
+): Occurrence[] {
+  const out: Occurrence[] = [];
+  for (const event of calendar.events.values()) {
+    if (event.deleted) continue;
+    if (event.recurringEventId) continue; // handled through its master
+    if (event.recurrence?.length) {
+      if (event.status === 'cancelled') continue;
+      out.push(...occurrencesOfMaster(calendar, event, from, to, includeCancelled));
+      continue;
+    }
+    if (event.status === 'cancelled' && !includeCancelled) continue;
+    if (overlaps(event.startMs, event.endMs, from, to)) {
+      out.push({
+        event,
+        id: event.id,
+        startMs: event.startMs,
+        endMs: event.endMs,
+        ...(event.startDate ? { startDate: event.startDate, endDate: event.endDate } : {}),
+        kind: 'single',
+      });
+    }
+  }
+  return out.sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
+}
+
+/** Busy intervals (opaque, not cancelled), merged. */
+export function busyIntervals(
+  calendar: Calendar,
+  from: number,
+  to: number,
+): Array<{ startMs: number; endMs: number }> {
+  const intervals = occurrencesInWindow(calendar, from, to)
+    .filter(
+      (o) => o.event.transparency === 'opaque' && o.event.status !== 'cancelled' && o.event.showAs !== 'free',
+    )
+    .map((o) => ({ startMs: Math.max(o.startMs, from), endMs: Math.min(o.endMs, to) }))
+    .sort((a, b) => a.startMs - b.startMs);
+  const merged: Array<{ startMs: number; endMs: number }> = [];
+  for (const interval of intervals) {
+    const last = merged[merged.length - 1];
+    if (last && interval.startMs <= last.endMs) last.endMs = Math.max(last.endMs, interval.endMs);
+    else merged.push({ ...interval });
+  }
+  return merged;
+}

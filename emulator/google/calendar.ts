@@ -1,0 +1,648 @@
+/**
+ * Google Calendar v3: calendarList, events list (paging, sync tokens, filters, singleEvents),
+ * get/insert/patch/update/delete with etags, instances, freeBusy, watch and channels.stop
+ * (providers.md §2–§6).
+ */
+import { Hono } from 'hono';
+import { busyIntervals, occurrencesInWindow, occurrencesOfMaster } from '../expand.ts';
+import { bearerToken, type EmulatorContext, googleError, googleUnauthorized, injectFault } from '../http.ts';
+import { type Account, accountKey, type Calendar, etagOf, type StoredEvent } from '../model.ts';
+import { blankEvent, deleteEvent, newGoogleEventId, recordChange } from '../mutations.ts';
+import { sendGooglePush } from '../push.ts';
+import { seriesEndMs } from '../recurrence.ts';
+import type { EmulatorState, SyncCursor } from '../state.ts';
+import {
+  applyTimes,
+  type GoogleEventBody,
+  mergeProperties,
+  parseAttendees,
+  renderEvent,
+  renderOccurrence,
+  WireError,
+} from './wire.ts';
+
+type Env = { Variables: { state: EmulatorState } };
+
+export const googleCalendar = new Hono<Env>();
+
+/** Authenticates every call, then applies injected faults for the endpoint. */
+async function begin(c: EmulatorContext, endpoint: string): Promise<Response | Account> {
+  const state = c.get('state');
+  const account = state.accountForAccessToken('google', bearerToken(c));
+  if (!account) {
+    state.count(undefined, `${endpoint}.unauthorized`);
+    return googleUnauthorized(c);
+  }
+  const faulted = await injectFault(c, 'google', endpoint, account.email);
+  if (faulted) return faulted;
+  state.count(accountKey('google', account.email), endpoint);
+  return account;
+}
+
+function calendarFor(c: EmulatorContext, account: Account, id: string): Calendar | Response {
+  const calendar = c.get('state').calendarOf(account, decodeURIComponent(id));
+  return calendar ?? googleError(c, 404, 'notFound', 'Not Found');
+}
+
+const wireError = (c: EmulatorContext, error: unknown) => {
+  if (error instanceof WireError) return googleError(c, error.status, error.reason, error.message);
+  throw error;
+};
+
+googleCalendar.get('/users/me/calendarList', async (c) => {
+  const account = await begin(c, 'calendarList');
+  if (account instanceof Response) return account;
+  return c.json({
+    kind: 'calendar#calendarList',
+    etag: '"emu-calendar-list"',
+    nextSyncToken: 'emu-calendar-list-sync',
+    items: [...account.calendars.values()].map((calendar) => ({
+      kind: 'calendar#calendarListEntry',
+      etag: `"${calendar.seq}"`,
+      id: calendar.id,
+      summary: calendar.summary,
+      timeZone: calendar.timeZone,
+      accessRole: 'owner',
+      ...(calendar.primary ? { primary: true } : {}),
+      defaultReminders: [{ method: 'popup', minutes: 30 }],
+    })),
+  });
+});
+
+const FORBIDDEN_WITH_SYNC_TOKEN = [
+  'iCalUID',
+  'orderBy',
+  'privateExtendedProperty',
+  'q',
+  'sharedExtendedProperty',
+  'timeMin',
+  'timeMax',
+  'updatedMin',
+];
+
+function parseInstant(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/([zZ]|[+-]\d{2}:?\d{2})$/.test(value))
+    throw new WireError(
+      400,
+      'badRequest',
+      `Bad Request: ${name} must be an RFC 3339 timestamp with a time zone offset.`,
+    );
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new WireError(400, 'badRequest', `Bad Request: invalid ${name}.`);
+  return Math.floor(ms / 1000) * 1000; // milliseconds are ignored
+}
+
+function propertyFilters(params: URLSearchParams, name: string): Array<[string, string]> {
+  return params.getAll(name).map((v) => {
+    const i = v.indexOf('=');
+    return [v.slice(0, i), v.slice(i + 1)] as [string, string];
+  });
+}
+
+/** Items of a full (non-incremental) list, rendered. */
+function fullListItems(
+  state: EmulatorState,
+  account: Account,
+  calendar: Calendar,
+  params: URLSearchParams,
+): unknown[] {
+  const timeMin = parseInstant(params.get('timeMin') ?? undefined, 'timeMin');
+  const timeMax = parseInstant(params.get('timeMax') ?? undefined, 'timeMax');
+  const updatedMin = parseInstant(params.get('updatedMin') ?? undefined, 'updatedMin');
+  if (timeMin !== undefined && timeMax !== undefined && timeMax <= timeMin)
+    throw new WireError(400, 'timeRangeEmpty', 'The specified time range is empty.');
+  const singleEvents = params.get('singleEvents') === 'true';
+  const orderBy = params.get('orderBy');
+  if (orderBy === 'startTime' && !singleEvents)
+    throw new WireError(
+      400,
+      'badRequest',
+      'The requested ordering is not available for the particular query.',
+    );
+  const showDeleted = params.get('showDeleted') === 'true' || updatedMin !== undefined;
+  const privateFilters = propertyFilters(params, 'privateExtendedProperty');
+  const sharedFilters = propertyFilters(params, 'sharedExtendedProperty');
+  const iCalUID = params.get('iCalUID');
+  const q = params.get('q')?.toLowerCase();
+  const keep = (event: StoredEvent) =>
+    (updatedMin === undefined || event.updated >= updatedMin) &&
+    privateFilters.every(([k, v]) => event.extendedPrivate[k] === v) &&
+    sharedFilters.every(([k, v]) => event.extendedShared[k] === v) &&
+    (!iCalUID || event.iCalUID === iCalUID) &&
+    (!q || [event.summary, event.description, event.location].some((s) => s?.toLowerCase().includes(q)));
+
+  let items: Array<{ sortStart: number; updated: number; render: () => unknown }> = [];
+  if (singleEvents) {
+    const from = timeMin ?? state.clock.now() - 365 * 86_400_000;
+    const to = timeMax ?? state.clock.now() + 2 * 365 * 86_400_000;
+    for (const occurrence of occurrencesInWindow(calendar, from, to, showDeleted)) {
+      if (!keep(occurrence.event)) continue;
+      items.push({
+        sortStart: occurrence.startMs,
+        updated: occurrence.event.updated,
+        render: () => renderOccurrence(occurrence, account),
+      });
+    }
+    if (showDeleted) {
+      for (const event of calendar.events.values()) {
+        if (event.deleted && keep(event))
+          items.push({
+            sortStart: event.startMs,
+            updated: event.updated,
+            render: () => renderEvent(event, account),
+          });
+      }
+    }
+  } else {
+    for (const event of calendar.events.values()) {
+      if ((event.status === 'cancelled' || event.deleted) && !showDeleted) continue;
+      if (!keep(event)) continue;
+      const end = event.recurrence?.length ? seriesEndMs(event) : event.endMs;
+      if (timeMin !== undefined && end <= timeMin) continue;
+      if (timeMax !== undefined && event.startMs >= timeMax) continue;
+      const master = event.recurringEventId ? calendar.events.get(event.recurringEventId) : undefined;
+      items.push({
+        sortStart: event.startMs,
+        updated: event.updated,
+        render: () => renderEvent(event, account, master),
+      });
+    }
+  }
+  if (orderBy === 'startTime') items.sort((a, b) => a.sortStart - b.sortStart);
+  else if (orderBy === 'updated') items = items.sort((a, b) => a.updated - b.updated);
+  return items.map((i) => i.render());
+}
+
+/** Items changed since the cursor, deletions included (providers.md §2 "Cancellation semantics"). */
+function incrementalItems(account: Account, calendar: Calendar, cursor: SyncCursor): unknown[] {
+  const out: unknown[] = [];
+  for (const event of calendar.events.values()) {
+    if (event.changeSeq <= cursor.seq) continue;
+    const master = event.recurringEventId ? calendar.events.get(event.recurringEventId) : undefined;
+    if (cursor.singleEvents && event.recurrence?.length && !event.deleted && event.status !== 'cancelled') {
+      const from = cursor.windowStartMs ?? event.startMs;
+      const to = cursor.windowEndMs ?? event.startMs + 365 * 86_400_000;
+      for (const occurrence of occurrencesOfMaster(calendar, event, from, to, true))
+        out.push(renderOccurrence(occurrence, account));
+      continue;
+    }
+    out.push(renderEvent(event, account, master));
+  }
+  return out;
+}
+
+googleCalendar.get('/calendars/:calendarId/events', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'events.list');
+  if (account instanceof Response) return account;
+  const calendar = calendarFor(c, account, c.req.param('calendarId'));
+  if (calendar instanceof Response) return calendar;
+  const params = new URL(c.req.url).searchParams;
+  const maxResults = Math.min(Math.max(Number(params.get('maxResults') ?? 250) || 250, 1), 2500);
+
+  const envelope = (extra: Record<string, unknown>, items: unknown[]) =>
+    c.json(
+      {
+        kind: 'calendar#events',
+        etag: `"p${calendar.seq.toString(16).padStart(14, '0')}"`,
+        summary: calendar.summary,
+        description: '',
+        updated: new Date(state.clock.now()).toISOString(),
+        timeZone: calendar.timeZone,
+        accessRole: 'owner',
+        defaultReminders: [{ method: 'popup', minutes: 30 }],
+        ...extra,
+        items,
+      },
+      200,
+      { 'content-type': 'application/json; charset=UTF-8' },
+    );
+
+  const pageToken = params.get('pageToken');
+  if (pageToken) {
+    const page = state.pageCursors.get(pageToken);
+    if (!page || page.accountKey !== accountKey('google', account.email))
+      return googleError(c, 400, 'invalid', 'Invalid page token value.');
+    return respondPage(page.items, page.offset, page.finalCursor, maxResults);
+  }
+
+  const syncToken = params.get('syncToken');
+  let items: unknown[];
+  let finalCursor: SyncCursor;
+  try {
+    if (syncToken) {
+      if (FORBIDDEN_WITH_SYNC_TOKEN.some((p) => params.has(p)) || params.get('showDeleted') === 'false') {
+        return googleError(c, 400, 'invalid', 'Sync token cannot be used with other request restrictions.');
+      }
+      const cursor = state.liveCursor(syncToken);
+      if (
+        !cursor ||
+        cursor.calendarId !== calendar.id ||
+        cursor.accountKey !== accountKey('google', account.email)
+      ) {
+        return googleError(
+          c,
+          410,
+          'fullSyncRequired',
+          'Sync token is no longer valid, a full sync is required.',
+          {
+            locationType: 'parameter',
+            location: 'syncToken',
+          },
+        );
+      }
+      items = incrementalItems(account, calendar, cursor);
+      finalCursor = { ...cursor, seq: calendar.seq };
+    } else {
+      items = fullListItems(state, account, calendar, params);
+      const timeMin = params.get('timeMin');
+      const timeMax = params.get('timeMax');
+      finalCursor = {
+        provider: 'google',
+        accountKey: accountKey('google', account.email),
+        calendarId: calendar.id,
+        seq: calendar.seq,
+        generation: calendar.tokenGeneration,
+        singleEvents: params.get('singleEvents') === 'true',
+        ...(timeMin ? { windowStartMs: Date.parse(timeMin) } : {}),
+        ...(timeMax ? { windowEndMs: Date.parse(timeMax) } : {}),
+      };
+    }
+  } catch (error) {
+    return wireError(c, error);
+  }
+  return respondPage(items, 0, finalCursor, maxResults);
+
+  function respondPage(all: unknown[], offset: number, cursor: SyncCursor, size: number) {
+    const slice = all.slice(offset, offset + size);
+    if (offset + size < all.length) {
+      const next = state.token('CiAK', 40);
+      state.pageCursors.set(next, {
+        items: all,
+        offset: offset + size,
+        finalCursor: cursor,
+        accountKey: cursor.accountKey,
+      });
+      return envelope({ nextPageToken: next }, slice);
+    }
+    return envelope({ nextSyncToken: state.newCursor(cursor) }, slice);
+  }
+});
+
+/** Resolves an event id, materialising an instance of a series as an exception when asked to. */
+function findEvent(
+  calendar: Calendar,
+  id: string,
+): { event?: StoredEvent; master?: StoredEvent; instanceOf?: StoredEvent } {
+  const stored = calendar.events.get(id);
+  if (stored)
+    return {
+      event: stored,
+      ...(stored.recurringEventId ? { master: calendar.events.get(stored.recurringEventId) } : {}),
+    };
+  const m = id.match(/^(.+)_(\d{8}(?:T\d{6}Z)?)$/);
+  const master = m?.[1] ? calendar.events.get(m[1]) : undefined;
+  if (!master?.recurrence?.length || master.deleted) return {};
+  const day = (m?.[2] ?? '').slice(0, 8);
+  const from =
+    Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8))) - 2 * 86_400_000;
+  const occurrence = occurrencesOfMaster(calendar, master, from, from + 4 * 86_400_000, true).find(
+    (o) => o.id === id,
+  );
+  return occurrence ? { instanceOf: master, master } : {};
+}
+
+function materialise(
+  state: EmulatorState,
+  account: Account,
+  calendar: Calendar,
+  master: StoredEvent,
+  id: string,
+): StoredEvent {
+  const day = id.slice(master.id.length + 1, master.id.length + 9);
+  const from =
+    Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8))) - 2 * 86_400_000;
+  const occurrence = occurrencesOfMaster(calendar, master, from, from + 4 * 86_400_000, true).find(
+    (o) => o.id === id,
+  );
+  if (!occurrence) throw new WireError(404, 'notFound', 'Not Found');
+  const exception: StoredEvent = {
+    ...structuredClone(master),
+    id,
+    startMs: occurrence.startMs,
+    endMs: occurrence.endMs,
+    recurringEventId: master.id,
+    originalStartMs: occurrence.originalStartMs ?? occurrence.startMs,
+    sequence: master.sequence + 1,
+    created: state.clock.now(),
+    version: 0,
+  };
+  delete exception.recurrence;
+  if (occurrence.startDate) {
+    exception.startDate = occurrence.startDate;
+    exception.endDate = occurrence.endDate;
+    exception.originalStartDate = occurrence.startDate;
+  }
+  void account;
+  return exception;
+}
+
+function preconditionFails(c: EmulatorContext, event: StoredEvent): boolean {
+  const ifMatch = c.req.header('if-match');
+  return Boolean(ifMatch && ifMatch !== '*' && ifMatch !== etagOf(event));
+}
+
+const preconditionFailed = (c: EmulatorContext) =>
+  googleError(c, 412, 'conditionNotMet', 'Precondition Failed', {
+    locationType: 'header',
+    location: 'If-Match',
+  });
+
+googleCalendar.get('/calendars/:calendarId/events/:eventId', async (c) => {
+  const account = await begin(c, 'events.get');
+  if (account instanceof Response) return account;
+  const calendar = calendarFor(c, account, c.req.param('calendarId'));
+  if (calendar instanceof Response) return calendar;
+  const found = findEvent(calendar, c.req.param('eventId'));
+  if (found.event) return c.json(renderEvent(found.event, account, found.master));
+  if (found.instanceOf) {
+    const occurrence = materialise(
+      c.get('state'),
+      account,
+      calendar,
+      found.instanceOf,
+      c.req.param('eventId'),
+    );
+    return c.json(renderEvent(occurrence, account, found.instanceOf));
+  }
+  return googleError(c, 404, 'notFound', 'Not Found');
+});
+
+googleCalendar.get('/calendars/:calendarId/events/:eventId/instances', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'events.instances');
+  if (account instanceof Response) return account;
+  const calendar = calendarFor(c, account, c.req.param('calendarId'));
+  if (calendar instanceof Response) return calendar;
+  const master = calendar.events.get(c.req.param('eventId'));
+  if (!master || master.deleted) return googleError(c, 404, 'notFound', 'Not Found');
+  const params = new URL(c.req.url).searchParams;
+  const from = params.get('timeMin') ? Date.parse(params.get('timeMin') ?? '') : master.startMs;
+  const to = params.get('timeMax')
+    ? Date.parse(params.get('timeMax') ?? '')
+    : master.startMs + 365 * 86_400_000;
+  const items = master.recurrence?.length
+    ? occurrencesOfMaster(calendar, master, from, to, params.get('showDeleted') === 'true').map((o) =>
+        renderOccurrence(o, account),
+      )
+    : [renderEvent(master, account)];
+  const maxResults = Math.min(Number(params.get('maxResults') ?? 250) || 250, 2500);
+  return c.json({
+    kind: 'calendar#events',
+    summary: calendar.summary,
+    timeZone: calendar.timeZone,
+    accessRole: 'owner',
+    items: items.slice(0, maxResults),
+    updated: new Date(state.clock.now()).toISOString(),
+  });
+});
+
+function applyBody(
+  event: StoredEvent,
+  body: GoogleEventBody,
+  calendar: Calendar,
+  mode: 'insert' | 'update' | 'patch',
+): void {
+  const replace = mode !== 'patch';
+  if (replace || body.start !== undefined || body.end !== undefined) {
+    applyTimes(
+      event,
+      { ...body, start: body.start ?? (mode === 'patch' ? undefined : body.start), end: body.end },
+      calendar.timeZone,
+    );
+  }
+  if (replace || 'summary' in body)
+    body.summary === undefined ? delete event.summary : (event.summary = body.summary);
+  if (replace || 'description' in body)
+    body.description === undefined ? delete event.description : (event.description = body.description);
+  if (replace || 'location' in body)
+    body.location === undefined ? delete event.location : (event.location = body.location);
+  if (replace || 'recurrence' in body) {
+    if (body.recurrence?.length) event.recurrence = body.recurrence;
+    else delete event.recurrence;
+  }
+  if (replace || body.transparency !== undefined)
+    event.transparency = body.transparency === 'transparent' ? 'transparent' : 'opaque';
+  if (body.status === 'tentative' || body.status === 'confirmed') event.status = body.status;
+  if (replace || body.attendees !== undefined) event.attendees = parseAttendees(body.attendees);
+  if (replace || body.extendedProperties !== undefined) {
+    event.extendedPrivate = mergeProperties(event.extendedPrivate, body.extendedProperties?.private, replace);
+    event.extendedShared = mergeProperties(event.extendedShared, body.extendedProperties?.shared, replace);
+  }
+}
+
+async function readBody(c: EmulatorContext): Promise<GoogleEventBody | Response> {
+  try {
+    const body = (await c.req.json()) as unknown;
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      return googleError(c, 400, 'parseError', 'Parse Error');
+    return body as GoogleEventBody;
+  } catch {
+    return googleError(c, 400, 'parseError', 'Parse Error');
+  }
+}
+
+googleCalendar.post('/calendars/:calendarId/events', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'events.insert');
+  if (account instanceof Response) return account;
+  const calendar = calendarFor(c, account, c.req.param('calendarId'));
+  if (calendar instanceof Response) return calendar;
+  const body = await readBody(c);
+  if (body instanceof Response) return body;
+  if (body.id !== undefined) {
+    if (!/^[a-v0-9]{5,1024}$/.test(body.id))
+      return googleError(c, 400, 'invalid', 'Invalid resource id value.');
+    if (calendar.events.has(body.id))
+      return googleError(c, 409, 'duplicate', 'The requested identifier already exists.');
+  }
+  const event = blankEvent(state, account, body.id ?? newGoogleEventId(state));
+  try {
+    if (body.recurrence?.length && body.start?.dateTime && !body.start.timeZone) {
+      return googleError(c, 400, 'required', 'Missing time zone definition for start time.');
+    }
+    applyBody(event, body, calendar, 'insert');
+  } catch (error) {
+    return wireError(c, error);
+  }
+  if (body.iCalUID) event.iCalUID = body.iCalUID;
+  const params = new URL(c.req.url).searchParams;
+  if (params.get('conferenceDataVersion') === '1' && body.conferenceData?.createRequest?.requestId) {
+    event.conferenceRequestId = body.conferenceData.createRequest.requestId;
+    event.hangoutLink = `https://meet.google.com/${state.random.string(3, 'abcdefghijklmnopqrstuvwxyz')}-${state.random.string(4, 'abcdefghijklmnopqrstuvwxyz')}-${state.random.string(3, 'abcdefghijklmnopqrstuvwxyz')}`;
+  }
+  recordChange(state, account, calendar, event, 'created');
+  return c.json(renderEvent(event, account), 200);
+});
+
+async function modify(c: EmulatorContext, mode: 'patch' | 'update') {
+  const state = c.get('state');
+  const account = await begin(c, mode === 'patch' ? 'events.patch' : 'events.update');
+  if (account instanceof Response) return account;
+  const calendar = calendarFor(c, account, c.req.param('calendarId') ?? '');
+  if (calendar instanceof Response) return calendar;
+  const id = c.req.param('eventId') ?? '';
+  const found = findEvent(calendar, id);
+  let event = found.event;
+  try {
+    if (!event && found.instanceOf) event = materialise(state, account, calendar, found.instanceOf, id);
+    if (!event) return googleError(c, 404, 'notFound', 'Not Found');
+    if (event.deleted) return googleError(c, 410, 'deleted', 'Resource has been deleted');
+    if (preconditionFails(c, event)) return preconditionFailed(c);
+    const body = await readBody(c);
+    if (body instanceof Response) return body;
+    const draft = structuredClone(event);
+    applyBody(draft, body, calendar, mode);
+    draft.sequence += body.start || body.end ? 1 : 0;
+    recordChange(state, account, calendar, draft, 'updated');
+    return c.json(renderEvent(draft, account, found.master));
+  } catch (error) {
+    return wireError(c, error);
+  }
+}
+
+googleCalendar.patch('/calendars/:calendarId/events/:eventId', (c) => modify(c, 'patch'));
+googleCalendar.put('/calendars/:calendarId/events/:eventId', (c) => modify(c, 'update'));
+
+googleCalendar.delete('/calendars/:calendarId/events/:eventId', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'events.delete');
+  if (account instanceof Response) return account;
+  const calendar = calendarFor(c, account, c.req.param('calendarId'));
+  if (calendar instanceof Response) return calendar;
+  const id = c.req.param('eventId');
+  const found = findEvent(calendar, id);
+  try {
+    let event = found.event;
+    if (!event && found.instanceOf) event = materialise(state, account, calendar, found.instanceOf, id);
+    if (!event) return googleError(c, 404, 'notFound', 'Not Found');
+    if (event.deleted || (event.status === 'cancelled' && event.recurringEventId && found.event))
+      return googleError(c, 410, 'deleted', 'Resource has been deleted');
+    if (preconditionFails(c, event)) return preconditionFailed(c);
+    deleteEvent(state, account, calendar, event);
+  } catch (error) {
+    return wireError(c, error);
+  }
+  return c.body(null, 204);
+});
+
+googleCalendar.post('/freeBusy', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'freebusy');
+  if (account instanceof Response) return account;
+  let body: { timeMin?: string; timeMax?: string; timeZone?: string; items?: Array<{ id?: string }> };
+  try {
+    body = await c.req.json();
+  } catch {
+    return googleError(c, 400, 'parseError', 'Parse Error');
+  }
+  const from = Date.parse(body.timeMin ?? '');
+  const to = Date.parse(body.timeMax ?? '');
+  if (!Number.isFinite(from)) return googleError(c, 400, 'required', 'Missing timeMin parameter.');
+  if (!Number.isFinite(to)) return googleError(c, 400, 'required', 'Missing timeMax parameter.');
+  if (to <= from) return googleError(c, 400, 'timeRangeEmpty', 'The specified time range is empty.');
+  if (to - from > 92 * 86_400_000)
+    return googleError(c, 400, 'timeRangeTooLong', 'The requested time range is too long.');
+  const items = body.items ?? [];
+  if (items.length > 50)
+    return googleError(c, 400, 'tooManyCalendarsRequested', 'Too many calendars requested.');
+  const calendars: Record<string, unknown> = {};
+  for (const item of items) {
+    const id = item.id ?? '';
+    const owner = id === 'primary' ? account : state.account('google', id);
+    const calendar = owner ? state.calendarOf(owner, id === 'primary' ? 'primary' : id) : undefined;
+    if (!calendar) {
+      calendars[id] = { errors: [{ domain: 'global', reason: 'notFound' }], busy: [] };
+      continue;
+    }
+    calendars[id] = {
+      busy: busyIntervals(calendar, from, to).map((b) => ({
+        start: new Date(b.startMs).toISOString().replace('.000', ''),
+        end: new Date(b.endMs).toISOString().replace('.000', ''),
+      })),
+    };
+  }
+  return c.json({
+    kind: 'calendar#freeBusy',
+    timeMin: new Date(from).toISOString(),
+    timeMax: new Date(to).toISOString(),
+    calendars,
+  });
+});
+
+googleCalendar.post('/calendars/:calendarId/events/watch', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'events.watch');
+  if (account instanceof Response) return account;
+  const calendar = calendarFor(c, account, c.req.param('calendarId'));
+  if (calendar instanceof Response) return calendar;
+  let body: {
+    id?: string;
+    type?: string;
+    address?: string;
+    token?: string;
+    expiration?: number | string;
+    params?: { ttl?: string };
+  };
+  try {
+    body = await c.req.json();
+  } catch {
+    return googleError(c, 400, 'parseError', 'Parse Error');
+  }
+  if (!body.id || body.id.length > 64)
+    return googleError(c, 400, 'required', 'channel id is required (at most 64 characters).');
+  if (body.type !== 'web_hook' && body.type !== 'webhook')
+    return googleError(c, 400, 'invalid', 'Invalid value for: type');
+  if (!body.address || !/^https?:\/\//.test(body.address))
+    return googleError(c, 400, 'push.webhookUrlNotHttps', 'WebHook callback must be HTTPS.');
+  if (body.token && body.token.length > 256) return googleError(c, 400, 'invalid', 'channel token too long');
+  if (state.channels.has(body.id)) return googleError(c, 400, 'channelIdNotUnique', 'Channel id not unique.');
+  const ttlMs = Number(body.params?.ttl ?? 604800) * 1000;
+  const requested = body.expiration !== undefined ? Number(body.expiration) : undefined;
+  const expiration = Math.min(requested ?? state.clock.now() + ttlMs, state.clock.now() + 30 * 86_400_000);
+  const channel = {
+    id: body.id,
+    resourceId: state.token('', 27),
+    address: body.address,
+    ...(body.token ? { token: body.token } : {}),
+    expiration,
+    accountKey: accountKey('google', account.email),
+    calendarId: calendar.id,
+    messageNumber: 1,
+    stopped: false,
+  };
+  state.channels.set(channel.id, channel);
+  // The sync message may arrive before the watch response, as with the real service.
+  sendGooglePush(state, channel, 'sync');
+  return c.json({
+    kind: 'api#channel',
+    id: channel.id,
+    resourceId: channel.resourceId,
+    resourceUri: `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(calendar.id)}/events?alt=json`,
+    ...(channel.token ? { token: channel.token } : {}),
+    expiration: String(channel.expiration),
+  });
+});
+
+googleCalendar.post('/channels/stop', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'channels.stop');
+  if (account instanceof Response) return account;
+  const body = (await c.req.json().catch(() => ({}))) as { id?: string; resourceId?: string };
+  const channel = body.id ? state.channels.get(body.id) : undefined;
+  if (!channel || channel.resourceId !== body.resourceId || channel.stopped)
+    return googleError(c, 404, 'notFound', `Channel '${body.id ?? ''}' not found for project`);
+  channel.stopped = true;
+  return c.body(null, 204);
+});

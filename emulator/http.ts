@@ -1,0 +1,219 @@
+/** Wire-format error bodies of both providers, request parsing helpers, and fault injection. */
+import type { Context } from 'hono';
+import type { Provider } from './model.ts';
+import type { EmulatorState, Fault } from './state.ts';
+
+export type EmulatorContext = Context<{ Variables: { state: EmulatorState } }>;
+
+/** Google's standard error envelope (Calendar v3). */
+export function googleError(
+  c: Context,
+  status: number,
+  reason: string,
+  message: string,
+  extra: Record<string, string> = {},
+) {
+  const domain = ['rateLimitExceeded', 'userRateLimitExceeded', 'quotaExceeded'].includes(reason)
+    ? 'usageLimits'
+    : ['fullSyncRequired', 'updatedMinTooLongAgo', 'timeRangeEmpty', 'forbiddenForNonOrganizer'].includes(
+          reason,
+        )
+      ? 'calendar'
+      : 'global';
+  return c.json(
+    { error: { errors: [{ domain, reason, message, ...extra }], code: status, message } },
+    status as 400,
+    { 'content-type': 'application/json; charset=UTF-8' },
+  );
+}
+
+export function googleUnauthorized(c: Context) {
+  const message =
+    'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.';
+  return c.json(
+    {
+      error: {
+        code: 401,
+        message,
+        errors: [
+          {
+            message: 'Invalid Credentials',
+            domain: 'global',
+            reason: 'authError',
+            location: 'Authorization',
+            locationType: 'header',
+          },
+        ],
+        status: 'UNAUTHENTICATED',
+      },
+    },
+    401,
+    { 'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"' },
+  );
+}
+
+/** Graph's error envelope with innerError. */
+export function graphError(
+  c: Context,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+) {
+  const state = c.get('state') as EmulatorState;
+  const date = state.clock.date().toISOString().slice(0, 19);
+  return c.json(
+    {
+      error: {
+        code,
+        message,
+        innerError: { 'request-id': state.random.uuid(), date, 'client-request-id': state.random.uuid() },
+      },
+    },
+    status as 400,
+    headers,
+  );
+}
+
+/** Microsoft identity platform error with AADSTS code, trace and correlation ids. */
+export function aadError(c: Context, status: number, error: string, aadsts: number, description: string) {
+  const state = c.get('state') as EmulatorState;
+  const traceId = state.random.uuid();
+  const correlationId = state.random.uuid();
+  const timestamp = state.clock.date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+  return c.json(
+    {
+      error,
+      error_description: `AADSTS${aadsts}: ${description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+      error_codes: [aadsts],
+      timestamp,
+      trace_id: traceId,
+      correlation_id: correlationId,
+      error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+    },
+    status as 400,
+  );
+}
+
+export function bearerToken(c: Context): string | undefined {
+  return c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+}
+
+/** Form body plus HTTP Basic client credentials, as token endpoints accept them. */
+export async function readTokenRequest(c: Context): Promise<Record<string, string>> {
+  const form: Record<string, string> = {};
+  const type = c.req.header('content-type') ?? '';
+  if (type.includes('application/x-www-form-urlencoded')) {
+    for (const [k, v] of new URLSearchParams(await c.req.text())) form[k] = v;
+  } else if (type.includes('application/json')) {
+    Object.assign(form, await c.req.json());
+  }
+  const basic = c.req.header('authorization')?.match(/^Basic\s+(\S+)$/i)?.[1];
+  if (basic) {
+    const [id, secret] = Buffer.from(basic, 'base64').toString().split(':');
+    if (id) form.client_id ??= decodeURIComponent(id);
+    if (secret !== undefined) form.client_secret ??= decodeURIComponent(secret);
+  }
+  return form;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function matching(
+  state: EmulatorState,
+  provider: Provider,
+  endpoint: string,
+  account: string | undefined,
+): Fault | undefined {
+  for (const fault of state.faults) {
+    if (fault.provider && fault.provider !== provider) continue;
+    if (fault.endpoint !== '*' && fault.endpoint !== endpoint) continue;
+    if (fault.account && fault.account.toLowerCase() !== account?.toLowerCase()) continue;
+    if (fault.remaining !== undefined && fault.remaining <= 0) continue;
+    if (fault.probability !== undefined && state.random.next() >= fault.probability) continue;
+    return fault;
+  }
+  return undefined;
+}
+
+/**
+ * Applies an injected fault for this call, if one matches. Returns the fault response, or undefined
+ * to continue normally (after a delay for `slow`).
+ */
+export async function injectFault(
+  c: EmulatorContext,
+  provider: Provider,
+  endpoint: string,
+  account: string | undefined,
+): Promise<Response | undefined> {
+  const state = c.get('state');
+  const fault = matching(state, provider, endpoint, account);
+  if (!fault) return undefined;
+  if (fault.remaining !== undefined) fault.remaining -= 1;
+  fault.fired += 1;
+  state.count(account ? `${provider}:${account.toLowerCase()}` : undefined, `fault.${fault.kind}`);
+  const retryAfter =
+    fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+  switch (fault.kind) {
+    case 'slow':
+      await sleep(fault.delayMs ?? 2000);
+      return undefined;
+    case 'timeout':
+      await sleep(fault.delayMs ?? 30_000);
+      return c.body(null, 504);
+    case 'http_429':
+      if (provider === 'google') {
+        const res = googleError(c, 429, 'rateLimitExceeded', 'Rate Limit Exceeded');
+        for (const [k, v] of Object.entries(retryAfter)) res.headers.set(k, v);
+        return res;
+      }
+      return c.json(
+        {
+          error: {
+            code: 'TooManyRequests',
+            innerError: {
+              code: '429',
+              date: state.clock.date().toISOString().slice(0, 19),
+              message: 'Please retry after',
+              'request-id': state.random.uuid(),
+              status: '429',
+            },
+            message: 'Please retry again later.',
+          },
+        },
+        429,
+        { 'retry-after': String(fault.retryAfterSeconds ?? 2.128) },
+      );
+    case 'google_rate_limit':
+      return googleError(c, 403, 'rateLimitExceeded', 'Rate Limit Exceeded');
+    case 'google_user_rate_limit':
+      return googleError(c, 403, 'userRateLimitExceeded', 'User Rate Limit Exceeded');
+    case 'http_500':
+      return provider === 'google'
+        ? googleError(c, 500, 'backendError', 'Backend Error')
+        : graphError(c, 500, 'generalException', 'An internal server error occurred.');
+    case 'http_503': {
+      const res =
+        provider === 'google'
+          ? googleError(c, 503, 'backendError', 'The service is currently unavailable.')
+          : graphError(c, 503, 'serviceNotAvailable', 'Service unavailable.');
+      for (const [k, v] of Object.entries(retryAfter)) res.headers.set(k, v);
+      return res;
+    }
+    case 'invalid_grant':
+      if (endpoint === 'token') {
+        return provider === 'google'
+          ? c.json({ error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }, 400)
+          : aadError(
+              c,
+              400,
+              'invalid_grant',
+              50173,
+              'The provided grant has expired due to it being revoked, a fresh auth token is needed.',
+            );
+      }
+      return provider === 'google'
+        ? googleUnauthorized(c)
+        : graphError(c, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+  }
+}

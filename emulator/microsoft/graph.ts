@@ -1,0 +1,784 @@
+/**
+ * Microsoft Graph v1.0 calendar surface: /me, calendarView and calendarView/delta (nextLink /
+ * deltaLink / @removed), events CRUD with changeKey and If-Match, extended properties and
+ * transactionId, getSchedule, and subscriptions with the validationToken handshake (providers.md §8–§12).
+ */
+import { type Context, Hono } from 'hono';
+import { occurrencesInWindow, occurrencesOfMaster } from '../expand.ts';
+import { bearerToken, type EmulatorContext, graphError, injectFault } from '../http.ts';
+import {
+  type Account,
+  accountKey,
+  type Calendar,
+  changeKeyOf,
+  primaryCalendar,
+  type StoredEvent,
+} from '../model.ts';
+import { blankEvent, deleteEvent, newGraphEventId, recordChange } from '../mutations.ts';
+import type { EmulatorState, SyncCursor } from '../state.ts';
+import { formatGraphDateTime, ianaZone, parseWall, zonedToInstant } from '../time.ts';
+import {
+  applyGraphBody,
+  type GraphEventBody,
+  GraphWireError,
+  type RenderOptions,
+  renderGraphEvent,
+  showAsOf,
+} from './wire.ts';
+
+type Env = { Variables: { state: EmulatorState } };
+
+export const microsoftGraph = new Hono<Env>();
+
+async function begin(c: EmulatorContext, endpoint: string): Promise<Response | Account> {
+  const state = c.get('state');
+  const account = state.accountForAccessToken('microsoft', bearerToken(c));
+  if (!account) {
+    state.count(undefined, `${endpoint}.unauthorized`);
+    return graphError(c, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+  }
+  const faulted = await injectFault(c, 'microsoft', endpoint, account.email);
+  if (faulted) return faulted;
+  state.count(accountKey('microsoft', account.email), endpoint);
+  return account;
+}
+
+/** Output zone from `Prefer: outlook.timezone="…"` (UTC without it). */
+function renderOptions(c: Context, expand?: string): RenderOptions {
+  const prefer = c.req.header('prefer') ?? '';
+  const label = prefer.match(/outlook\.timezone="([^"]+)"/)?.[1] ?? 'UTC';
+  const zone = ianaZone(label) ?? 'UTC';
+  const ids = [...(expand ?? '').matchAll(/id eq '([^']+)'/g)].map((m) => (m[1] ?? '').toLowerCase());
+  return {
+    zone,
+    label,
+    ...(expand?.includes('singleValueExtendedProperties')
+      ? { expandProperties: (id: string) => ids.length === 0 || ids.includes(id.toLowerCase()) }
+      : {}),
+  };
+}
+
+function pageSize(c: Context, fallback: number): number {
+  const m = (c.req.header('prefer') ?? '').match(/odata\.maxpagesize=(\d+)/);
+  return m ? Math.max(1, Number(m[1])) : fallback;
+}
+
+/** Origin + mount prefix of this Graph emulation, for absolute nextLink/deltaLink URLs. */
+function graphBase(c: Context): string {
+  const url = new URL(c.req.url);
+  return `${url.origin}${url.pathname.slice(0, url.pathname.indexOf('/v1.0/'))}/v1.0`;
+}
+
+const graphFail = (c: EmulatorContext, error: unknown) => {
+  if (error instanceof GraphWireError) return graphError(c, error.status, error.code, error.message);
+  throw error;
+};
+
+microsoftGraph.get('/v1.0/me', async (c) => {
+  const account = await begin(c, 'me');
+  if (account instanceof Response) return account;
+  const [given, ...rest] = account.name.split(' ');
+  return c.json({
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/$entity',
+    id: account.id,
+    displayName: account.name,
+    givenName: given,
+    surname: rest.join(' ') || null,
+    mail: account.email,
+    userPrincipalName: account.email,
+    businessPhones: [],
+    jobTitle: null,
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: 'en-US',
+  });
+});
+
+microsoftGraph.get('/v1.0/me/calendars', async (c) => {
+  const account = await begin(c, 'calendars');
+  if (account instanceof Response) return account;
+  return c.json({
+    value: [...account.calendars.values()].map((cal) => ({
+      id: cal.id,
+      name: cal.summary,
+      isDefaultCalendar: cal.primary,
+      canEdit: true,
+      owner: { name: account.name, address: account.email },
+    })),
+  });
+});
+
+// ---- calendarView and delta --------------------------------------------------------------------
+
+function windowParams(c: Context): { from: number; to: number } | Response {
+  const params = new URL(c.req.url).searchParams;
+  const start = params.get('startDateTime') ?? params.get('StartDateTime');
+  const end = params.get('endDateTime') ?? params.get('EndDateTime');
+  if (!start || !end) {
+    return graphError(
+      c,
+      400,
+      'ErrorInvalidParameter',
+      'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+    );
+  }
+  const parse = (v: string) =>
+    /([zZ]|[+-]\d{2}:\d{2})$/.test(v) ? Date.parse(v) : zonedToInstant(parseWall(v), 'UTC');
+  const from = parse(start);
+  const to = parse(end);
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from)
+    return graphError(c, 400, 'ErrorInvalidParameter', 'The time window is invalid.');
+  return { from, to };
+}
+
+/** Items of one delta round: occurrences, exceptions and singles in the window, or changes since a cursor. */
+function deltaItems(
+  account: Account,
+  calendar: Calendar,
+  cursor: SyncCursor | undefined,
+  from: number,
+  to: number,
+  options: RenderOptions,
+): unknown[] {
+  const removed = (id: string) => ({
+    '@odata.type': '#microsoft.graph.event',
+    id,
+    '@removed': { reason: 'deleted' },
+  });
+  if (!cursor) {
+    return occurrencesInWindow(calendar, from, to).map((o) =>
+      renderGraphEvent(o.event, account, options, o.kind === 'single' ? undefined : o),
+    );
+  }
+  const out: unknown[] = [];
+  for (const event of calendar.events.values()) {
+    if (event.changeSeq <= cursor.seq) continue;
+    if (event.recurrence?.length) {
+      // A series change re-reports every occurrence in the window (removed ones when deleted).
+      for (const occurrence of occurrencesOfMaster(calendar, event, from, to, true)) {
+        const gone = event.deleted || event.status === 'cancelled' || occurrence.event.status === 'cancelled';
+        out.push(
+          gone ? removed(occurrence.id) : renderGraphEvent(occurrence.event, account, options, occurrence),
+        );
+      }
+      continue;
+    }
+    const master = event.recurringEventId ? calendar.events.get(event.recurringEventId) : undefined;
+    if (master && event.changeSeq <= cursor.seq) continue;
+    if (master && master.changeSeq > cursor.seq) continue; // already re-reported with its series
+    const inWindow = event.endMs > from && event.startMs < to;
+    // Changes outside the window are reported as deletions (the client filters by range).
+    if (event.deleted || event.status === 'cancelled' || !inWindow) out.push(removed(event.id));
+    else
+      out.push(
+        renderGraphEvent(
+          event,
+          account,
+          options,
+          master
+            ? {
+                event,
+                master,
+                id: event.id,
+                startMs: event.startMs,
+                endMs: event.endMs,
+                kind: 'exception',
+                ...(event.originalStartMs !== undefined ? { originalStartMs: event.originalStartMs } : {}),
+              }
+            : undefined,
+        ),
+      );
+  }
+  return out;
+}
+
+microsoftGraph.get('/v1.0/me/calendarView/delta', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'delta');
+  if (account instanceof Response) return account;
+  const calendar = primaryCalendar(account);
+  const params = new URL(c.req.url).searchParams;
+  const options = renderOptions(c);
+  const size = pageSize(c, state.options.graphDefaultPageSize);
+  const base = graphBase(c);
+  const key = accountKey('microsoft', account.email);
+  for (const unsupported of ['$select', '$expand', '$filter', '$orderby', '$search']) {
+    if (params.has(unsupported))
+      return graphError(
+        c,
+        400,
+        'ErrorInvalidUrlQuery',
+        `The following parameters are not supported with change tracking over the 'CalendarView' resource: '${unsupported}'.`,
+      );
+  }
+  const respond = (all: unknown[], offset: number, cursor: SyncCursor) => {
+    const slice = all.slice(offset, offset + size);
+    const headers = {
+      'preference-applied': `odata.track-changes${c.req.header('prefer')?.includes('maxpagesize') ? `, odata.maxpagesize=${size}` : ''}`,
+    };
+    const context = 'https://graph.microsoft.com/v1.0/$metadata#Collection(event)';
+    if (offset + size < all.length) {
+      const skip = state.token('', 40);
+      state.pageCursors.set(skip, {
+        items: all,
+        offset: offset + size,
+        finalCursor: cursor,
+        accountKey: key,
+      });
+      return c.json(
+        {
+          '@odata.context': context,
+          '@odata.nextLink': `${base}/me/calendarView/delta?$skiptoken=${skip}`,
+          value: slice,
+        },
+        200,
+        headers,
+      );
+    }
+    return c.json(
+      {
+        '@odata.context': context,
+        '@odata.deltaLink': `${base}/me/calendarView/delta?$deltatoken=${state.newCursor(cursor)}`,
+        value: slice,
+      },
+      200,
+      headers,
+    );
+  };
+  const skipToken = params.get('$skiptoken');
+  if (skipToken) {
+    const page = state.pageCursors.get(skipToken);
+    if (!page || page.accountKey !== key)
+      return graphError(c, 400, 'BadRequest', 'The skip token is invalid.');
+    return respond(page.items, page.offset, page.finalCursor);
+  }
+  const deltaToken = params.get('$deltatoken');
+  if (deltaToken) {
+    const cursor = state.liveCursor(deltaToken);
+    if (!cursor || cursor.accountKey !== key) {
+      return graphError(
+        c,
+        410,
+        'SyncStateNotFound',
+        `The sync state generation is not found; generation=${calendar.tokenGeneration};[highest=${calendar.tokenGeneration + 8}].`,
+      );
+    }
+    const from = cursor.windowStartMs ?? 0;
+    const to = cursor.windowEndMs ?? 0;
+    return respond(deltaItems(account, calendar, cursor, from, to, options), 0, {
+      ...cursor,
+      seq: calendar.seq,
+    });
+  }
+  const window = windowParams(c);
+  if (window instanceof Response) return window;
+  const cursor: SyncCursor = {
+    provider: 'microsoft',
+    accountKey: key,
+    calendarId: calendar.id,
+    seq: calendar.seq,
+    generation: calendar.tokenGeneration,
+    singleEvents: true,
+    windowStartMs: window.from,
+    windowEndMs: window.to,
+  };
+  return respond(deltaItems(account, calendar, undefined, window.from, window.to, options), 0, cursor);
+});
+
+microsoftGraph.get('/v1.0/me/calendarView', async (c) => {
+  const account = await begin(c, 'calendarView');
+  if (account instanceof Response) return account;
+  const window = windowParams(c);
+  if (window instanceof Response) return window;
+  const params = new URL(c.req.url).searchParams;
+  const top = Math.min(Number(params.get('$top') ?? 10) || 10, 1000);
+  const options = renderOptions(c);
+  const items = occurrencesInWindow(primaryCalendar(account), window.from, window.to)
+    .slice(0, top)
+    .map((o) => renderGraphEvent(o.event, account, options, o.kind === 'single' ? undefined : o));
+  return c.json({
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/me/calendarView',
+    value: items,
+  });
+});
+
+// ---- events CRUD -----------------------------------------------------------------------------
+
+function calendarFromPath(account: Account, calendarId: string | undefined): Calendar | undefined {
+  return calendarId ? account.calendars.get(calendarId) : primaryCalendar(account);
+}
+
+const notFound = (c: EmulatorContext) =>
+  graphError(c, 404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+
+/** Finds a stored event or an occurrence id (`<master>_<start>`); occurrences materialise on write. */
+function locate(
+  calendar: Calendar,
+  id: string,
+): { event?: StoredEvent; master?: StoredEvent; occurrenceOf?: StoredEvent } {
+  const stored = calendar.events.get(id);
+  if (stored && !stored.deleted && !(stored.status === 'cancelled' && stored.recurringEventId)) {
+    return {
+      event: stored,
+      ...(stored.recurringEventId ? { master: calendar.events.get(stored.recurringEventId) } : {}),
+    };
+  }
+  if (stored) return {};
+  const m = id.match(/^(.+)_(\d{8}T\d{6}Z|\d{8})$/);
+  const master = m?.[1] ? calendar.events.get(m[1]) : undefined;
+  if (!master?.recurrence?.length || master.deleted) return {};
+  return { occurrenceOf: master };
+}
+
+function occurrenceById(calendar: Calendar, master: StoredEvent, id: string) {
+  const day = id.slice(master.id.length + 1, master.id.length + 9);
+  const from =
+    Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8))) - 2 * 86_400_000;
+  return occurrencesOfMaster(calendar, master, from, from + 4 * 86_400_000, false).find((o) => o.id === id);
+}
+
+function materialise(
+  state: EmulatorState,
+  calendar: Calendar,
+  master: StoredEvent,
+  id: string,
+): StoredEvent | undefined {
+  const occurrence = occurrenceById(calendar, master, id);
+  if (!occurrence) return undefined;
+  const exception: StoredEvent = {
+    ...structuredClone(master),
+    id,
+    startMs: occurrence.startMs,
+    endMs: occurrence.endMs,
+    recurringEventId: master.id,
+    originalStartMs: occurrence.originalStartMs ?? occurrence.startMs,
+    created: state.clock.now(),
+    version: 0,
+  };
+  delete exception.recurrence;
+  delete exception.graphRecurrence;
+  if (occurrence.startDate) {
+    exception.startDate = occurrence.startDate;
+    exception.endDate = occurrence.endDate;
+    exception.originalStartDate = occurrence.startDate;
+  }
+  return exception;
+}
+
+async function readJson(c: EmulatorContext): Promise<GraphEventBody | Response> {
+  try {
+    const body = (await c.req.json()) as unknown;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error('not an object');
+    return body as GraphEventBody;
+  } catch {
+    return graphError(
+      c,
+      400,
+      'BadRequest',
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    );
+  }
+}
+
+const createPaths = ['/v1.0/me/events', '/v1.0/me/calendar/events', '/v1.0/me/calendars/:calendarId/events'];
+for (const path of createPaths) {
+  microsoftGraph.post(path, async (c) => {
+    const state = c.get('state');
+    const account = await begin(c, 'events.create');
+    if (account instanceof Response) return account;
+    const calendar = calendarFromPath(account, c.req.param('calendarId'));
+    if (!calendar) return notFound(c);
+    const body = await readJson(c);
+    if (body instanceof Response) return body;
+    if (body.transactionId) {
+      // A retried POST with the same transactionId returns the event it already created.
+      const existing = [...calendar.events.values()].find(
+        (e) => e.transactionId === body.transactionId && !e.deleted,
+      );
+      if (existing) return c.json(renderGraphEvent(existing, account, renderOptions(c)), 201);
+    }
+    const event = blankEvent(state, account, newGraphEventId(state));
+    try {
+      applyGraphBody(event, body, true);
+    } catch (error) {
+      return graphFail(c, error);
+    }
+    if (body.transactionId) event.transactionId = body.transactionId;
+    recordChange(state, account, calendar, event, 'created');
+    return c.json(renderGraphEvent(event, account, renderOptions(c)), 201);
+  });
+}
+
+microsoftGraph.get('/v1.0/me/events', async (c) => {
+  const account = await begin(c, 'events.list');
+  if (account instanceof Response) return account;
+  const params = new URL(c.req.url).searchParams;
+  const filter = params.get('$filter') ?? '';
+  const m = filter.match(
+    /singleValueExtendedProperties\/Any\(\s*(\w+):\s*\1\/id eq '([^']+)' and \1\/value eq '([^']*)'\s*\)/i,
+  );
+  if (filter && !m)
+    return graphError(
+      c,
+      400,
+      'BadRequest',
+      'Only singleValueExtendedProperties/Any filters are supported by the emulator.',
+    );
+  const options = renderOptions(c, params.get('$expand') ?? undefined);
+  const top = Math.min(Number(params.get('$top') ?? 10) || 10, 1000);
+  const items = [...primaryCalendar(account).events.values()]
+    .filter((e) => !e.deleted && !(e.status === 'cancelled' && e.recurringEventId))
+    .filter(
+      (e) =>
+        !m ||
+        e.singleValueExtendedProperties.some(
+          (p) => p.id.toLowerCase() === (m[2] ?? '').toLowerCase() && p.value === m[3],
+        ),
+    )
+    .slice(0, top)
+    .map((e) => renderGraphEvent(e, account, options));
+  return c.json({
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/me/events',
+    value: items,
+  });
+});
+
+const itemPaths = [
+  '/v1.0/me/events/:eventId',
+  '/v1.0/me/calendar/events/:eventId',
+  '/v1.0/me/calendars/:calendarId/events/:eventId',
+];
+for (const path of itemPaths) {
+  microsoftGraph.get(path, async (c) => {
+    const account = await begin(c, 'events.get');
+    if (account instanceof Response) return account;
+    const calendar = calendarFromPath(account, c.req.param('calendarId'));
+    if (!calendar) return notFound(c);
+    const id = c.req.param('eventId') ?? '';
+    const found = locate(calendar, id);
+    const options = renderOptions(c, new URL(c.req.url).searchParams.get('$expand') ?? undefined);
+    if (found.event) return c.json(renderGraphEvent(found.event, account, options));
+    if (found.occurrenceOf) {
+      const occurrence = occurrenceById(calendar, found.occurrenceOf, id);
+      if (occurrence) return c.json(renderGraphEvent(found.occurrenceOf, account, options, occurrence));
+    }
+    return notFound(c);
+  });
+
+  microsoftGraph.patch(path, async (c) => {
+    const state = c.get('state');
+    const account = await begin(c, 'events.update');
+    if (account instanceof Response) return account;
+    const calendar = calendarFromPath(account, c.req.param('calendarId'));
+    if (!calendar) return notFound(c);
+    const id = c.req.param('eventId') ?? '';
+    const found = locate(calendar, id);
+    const event =
+      found.event ?? (found.occurrenceOf ? materialise(state, calendar, found.occurrenceOf, id) : undefined);
+    if (!event) return notFound(c);
+    const ifMatch = c.req.header('if-match');
+    if (
+      ifMatch &&
+      ifMatch !== '*' &&
+      ifMatch !== `W/"${changeKeyOf(event)}"` &&
+      ifMatch !== changeKeyOf(event)
+    ) {
+      return graphError(
+        c,
+        412,
+        'ErrorIrresolvableConflict',
+        'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+      );
+    }
+    const body = await readJson(c);
+    if (body instanceof Response) return body;
+    const draft = structuredClone(event);
+    try {
+      applyGraphBody(draft, body, false);
+    } catch (error) {
+      return graphFail(c, error);
+    }
+    recordChange(state, account, calendar, draft, 'updated');
+    return c.json(renderGraphEvent(draft, account, renderOptions(c)));
+  });
+
+  microsoftGraph.delete(path, async (c) => {
+    const state = c.get('state');
+    const account = await begin(c, 'events.delete');
+    if (account instanceof Response) return account;
+    const calendar = calendarFromPath(account, c.req.param('calendarId'));
+    if (!calendar) return notFound(c);
+    const id = c.req.param('eventId') ?? '';
+    const found = locate(calendar, id);
+    const event =
+      found.event ?? (found.occurrenceOf ? materialise(state, calendar, found.occurrenceOf, id) : undefined);
+    if (!event) return notFound(c);
+    deleteEvent(state, account, calendar, event);
+    return c.body(null, 204);
+  });
+}
+
+// ---- getSchedule -------------------------------------------------------------------------------
+
+microsoftGraph.post('/v1.0/me/calendar/getSchedule', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'getSchedule');
+  if (account instanceof Response) return account;
+  let body: {
+    schedules?: string[];
+    startTime?: { dateTime?: string; timeZone?: string };
+    endTime?: { dateTime?: string; timeZone?: string };
+    availabilityViewInterval?: number;
+  };
+  try {
+    body = await c.req.json();
+  } catch {
+    return graphError(c, 400, 'BadRequest', 'Unable to read JSON request payload.');
+  }
+  const schedules = body.schedules ?? [];
+  if (!schedules.length)
+    return graphError(c, 400, 'ErrorInvalidParameter', 'The schedules parameter is required.');
+  if (schedules.length > 20)
+    return graphError(c, 400, 'ErrorInvalidParameter', 'Too many schedules requested; the maximum is 20.');
+  const zoneOf = (t: { timeZone?: string } | undefined) => ianaZone(t?.timeZone ?? 'UTC') ?? 'UTC';
+  if (!body.startTime?.dateTime || !body.endTime?.dateTime)
+    return graphError(c, 400, 'ErrorInvalidParameter', 'startTime and endTime are required.');
+  const from = zonedToInstant(parseWall(body.startTime.dateTime), zoneOf(body.startTime));
+  const to = zonedToInstant(parseWall(body.endTime.dateTime), zoneOf(body.endTime));
+  if (to <= from)
+    return graphError(c, 400, 'ErrorInvalidParameter', 'The end time must be after the start time.');
+  if (to - from >= 62 * 86_400_000)
+    return graphError(c, 400, 'ErrorInvalidParameter', 'The requested time range must be less than 62 days.');
+  const interval = body.availabilityViewInterval ?? 30;
+  if (interval < 5 || interval > 1440)
+    return graphError(
+      c,
+      400,
+      'ErrorInvalidParameter',
+      'availabilityViewInterval must be between 5 and 1440.',
+    );
+  const options = renderOptions(c);
+  const digit: Record<string, string> = {
+    free: '0',
+    workingElsewhere: '0',
+    tentative: '1',
+    busy: '2',
+    oof: '3',
+    unknown: '2',
+  };
+  const value = schedules.map((email) => {
+    const owner = state.account('microsoft', email);
+    if (!owner) {
+      return {
+        scheduleId: email,
+        availabilityView: '',
+        scheduleItems: [],
+        error: { message: 'Unable to resolve the mailbox.', responseCode: 'ErrorMailRecipientNotFound' },
+      };
+    }
+    const occurrences = occurrencesInWindow(primaryCalendar(owner), from, to).filter(
+      (o) => o.event.status !== 'cancelled',
+    );
+    let view = '';
+    for (let t = from; t < to; t += interval * 60_000) {
+      const slotEnd = Math.min(t + interval * 60_000, to);
+      let best = '0';
+      for (const o of occurrences)
+        if (o.startMs < slotEnd && o.endMs > t)
+          best = String(Math.max(Number(best), Number(digit[showAsOf(o.event)] ?? '2')));
+      view += best;
+    }
+    return {
+      scheduleId: email,
+      availabilityView: view,
+      scheduleItems: occurrences
+        .filter((o) => showAsOf(o.event) !== 'free')
+        .map((o) => ({
+          isPrivate: false,
+          status: showAsOf(o.event),
+          subject: o.event.summary ?? '',
+          location: o.event.location ?? '',
+          start: { dateTime: formatGraphDateTime(o.startMs, options.zone), timeZone: options.label },
+          end: { dateTime: formatGraphDateTime(o.endMs, options.zone), timeZone: options.label },
+        })),
+      workingHours: {
+        daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+        startTime: '08:00:00.0000000',
+        endTime: '17:00:00.0000000',
+        timeZone: { name: owner.timeZone },
+      },
+    };
+  });
+  return c.json({
+    '@odata.context':
+      'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)',
+    value,
+  });
+});
+
+// ---- subscriptions ---------------------------------------------------------------------------
+
+const MAX_SUBSCRIPTION_MINUTES = 10_070;
+
+/** Graph's validation handshake: the endpoint must echo the token as text/plain within 10 s. */
+async function validateEndpoint(state: EmulatorState, url: string): Promise<boolean> {
+  const token = `Validation: Testing client application reachability for subscription Request-Id: ${state.random.uuid()}`;
+  try {
+    const res = await fetch(
+      `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        signal: AbortSignal.timeout(10_000),
+      },
+    );
+    const text = await res.text();
+    state.deliveries.push({ kind: 'graph_validation', url, status: res.status, at: state.clock.now() });
+    return res.status === 200 && text === token;
+  } catch {
+    state.deliveries.push({ kind: 'graph_validation', url, status: 'error', at: state.clock.now() });
+    return false;
+  }
+}
+
+function expirationFrom(
+  c: EmulatorContext,
+  state: EmulatorState,
+  value: string | undefined,
+): number | Response {
+  const requested = Date.parse(value ?? '');
+  if (!Number.isFinite(requested))
+    return graphError(c, 400, 'InvalidRequest', 'expirationDateTime is required.');
+  const now = state.clock.now();
+  if (requested > now + MAX_SUBSCRIPTION_MINUTES * 60_000) {
+    return graphError(
+      c,
+      400,
+      'ExtensionError',
+      `Subscription expiration can only be ${MAX_SUBSCRIPTION_MINUTES} minutes in the future.`,
+    );
+  }
+  return Math.max(requested, now + 45 * 60_000);
+}
+
+function renderSubscription(
+  sub: EmulatorState['subscriptions'] extends Map<string, infer S> ? S : never,
+  account: Account,
+) {
+  return {
+    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity',
+    id: sub.id,
+    resource: sub.resource,
+    applicationId: sub.applicationId,
+    changeType: sub.changeType,
+    clientState: sub.clientState ?? null,
+    notificationUrl: sub.notificationUrl,
+    lifecycleNotificationUrl: sub.lifecycleNotificationUrl ?? null,
+    expirationDateTime: new Date(sub.expirationDateTime)
+      .toISOString()
+      .replace('Z', '0000Z')
+      .replace(/\.(\d{3})0000Z/, '.$10000Z'),
+    creatorId: account.id,
+    latestSupportedTlsVersion: 'v1_2',
+    notificationContentType: 'application/json',
+    includeResourceData: false,
+  };
+}
+
+microsoftGraph.post('/v1.0/subscriptions', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'subscriptions.create');
+  if (account instanceof Response) return account;
+  let body: {
+    changeType?: string;
+    notificationUrl?: string;
+    lifecycleNotificationUrl?: string;
+    resource?: string;
+    expirationDateTime?: string;
+    clientState?: string;
+  };
+  try {
+    body = await c.req.json();
+  } catch {
+    return graphError(c, 400, 'BadRequest', 'Unable to read JSON request payload.');
+  }
+  if (!body.notificationUrl || !body.resource || !body.changeType)
+    return graphError(c, 400, 'InvalidRequest', 'changeType, notificationUrl and resource are required.');
+  if (
+    !/^(me|users\/[^/]+)\/(events|calendar\/events|calendars\/[^/]+\/events)$/i.test(
+      body.resource.replace(/^\//, ''),
+    )
+  ) {
+    return graphError(
+      c,
+      400,
+      'InvalidRequest',
+      `Resource '${body.resource}' is not supported by the emulator.`,
+    );
+  }
+  if (body.clientState && body.clientState.length > 128)
+    return graphError(c, 400, 'InvalidRequest', 'clientState must be at most 128 characters.');
+  const expiration = expirationFrom(c, state, body.expirationDateTime);
+  if (expiration instanceof Response) return expiration;
+  for (const url of [body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string =>
+    Boolean(u),
+  )) {
+    if (!(await validateEndpoint(state, url))) {
+      return graphError(
+        c,
+        400,
+        'ValidationError',
+        'Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request.',
+      );
+    }
+  }
+  const sub = {
+    id: state.random.uuid(),
+    accountKey: accountKey('microsoft', account.email),
+    resource: body.resource,
+    changeType: body.changeType,
+    notificationUrl: body.notificationUrl,
+    ...(body.lifecycleNotificationUrl ? { lifecycleNotificationUrl: body.lifecycleNotificationUrl } : {}),
+    ...(body.clientState !== undefined ? { clientState: body.clientState } : {}),
+    expirationDateTime: expiration,
+    applicationId: state.random.uuid(),
+  };
+  state.subscriptions.set(sub.id, sub);
+  return c.json(renderSubscription(sub, account), 201);
+});
+
+function ownSubscription(c: EmulatorContext, account: Account) {
+  const sub = c.get('state').subscriptions.get(c.req.param('id') ?? '');
+  return sub && sub.accountKey === accountKey('microsoft', account.email) ? sub : undefined;
+}
+
+const subscriptionMissing = (c: EmulatorContext) =>
+  graphError(c, 404, 'ResourceNotFound', 'The object was not found.');
+
+microsoftGraph.patch('/v1.0/subscriptions/:id', async (c) => {
+  const state = c.get('state');
+  const account = await begin(c, 'subscriptions.update');
+  if (account instanceof Response) return account;
+  const sub = ownSubscription(c, account);
+  if (!sub) return subscriptionMissing(c);
+  const body = (await c.req.json().catch(() => ({}))) as { expirationDateTime?: string };
+  const expiration = expirationFrom(c, state, body.expirationDateTime);
+  if (expiration instanceof Response) return expiration;
+  sub.expirationDateTime = expiration;
+  return c.json(renderSubscription(sub, account));
+});
+
+microsoftGraph.post('/v1.0/subscriptions/:id/reauthorize', async (c) => {
+  const account = await begin(c, 'subscriptions.reauthorize');
+  if (account instanceof Response) return account;
+  return ownSubscription(c, account) ? c.body(null, 204) : subscriptionMissing(c);
+});
+
+microsoftGraph.delete('/v1.0/subscriptions/:id', async (c) => {
+  const account = await begin(c, 'subscriptions.delete');
+  if (account instanceof Response) return account;
+  const sub = ownSubscription(c, account);
+  if (!sub) return subscriptionMissing(c);
+  c.get('state').subscriptions.delete(sub.id);
+  return c.body(null, 204);
+});
