@@ -21,7 +21,7 @@ export interface AuthorizeRequest {
   prompt?: string;
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 export function readAuthorizeRequest(provider: Provider, params: URLSearchParams): AuthorizeRequest {
   const get = (k: string) => params.get(k) ?? undefined;
@@ -62,18 +62,18 @@ export function consentPage(
   const accounts = [...state.accounts.values()].filter((a) => a.provider === request.provider);
   // The decision form carries the original authorize parameters under their wire names.
   const hidden = [...query.entries()]
-    .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
+    .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
     .join('');
   const brand = request.provider === 'google' ? 'Google' : 'Microsoft';
   const options = accounts
     .map(
       (a, i) =>
-        `<label><input type="radio" name="account" value="${escape(a.email)}"${(request.loginHint ? a.email === request.loginHint : i === 0) ? ' checked' : ''}> ${escape(a.name)} &lt;${escape(a.email)}&gt;</label><br>`,
+        `<label><input type="radio" name="account" value="${escapeHtml(a.email)}"${(request.loginHint ? a.email === request.loginHint : i === 0) ? ' checked' : ''}> ${escapeHtml(a.name)} &lt;${escapeHtml(a.email)}&gt;</label><br>`,
     )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in - ${brand} (emulator)</title></head>
 <body><main><h1>${brand} (emulator): choose an account</h1>
-<p>The application is requesting: ${escape(request.scope)}</p>
+<p>The application is requesting: ${escapeHtml(request.scope)}</p>
 <form method="post" action="${action}">${hidden}
 <fieldset><legend>Account</legend>${options || '<p>No accounts. Create one with the control API.</p>'}</fieldset>
 <button type="submit" name="decision" value="allow">Allow</button>
@@ -157,7 +157,10 @@ export function mountAuthorize(
     const request = readAuthorizeRequest(provider, new URL(c.req.url).searchParams);
     const problem = checkClient(state, request);
     if (problem)
-      return c.html(`<!doctype html><title>Error</title><h1>Error 400</h1><p>${escape(problem)}</p>`, 400);
+      return c.html(
+        `<!doctype html><title>Error</title><h1>Error 400</h1><p>${escapeHtml(problem)}</p>`,
+        400,
+      );
     if (state.options.autoApprove && request.loginHint && state.account(provider, request.loginHint)) {
       return c.redirect(approve(state, request, request.loginHint, true), 302);
     }
@@ -170,7 +173,10 @@ export function mountAuthorize(
     const request = readAuthorizeRequest(provider, form);
     const problem = checkClient(state, request);
     if (problem)
-      return c.html(`<!doctype html><title>Error</title><h1>Error 400</h1><p>${escape(problem)}</p>`, 400);
+      return c.html(
+        `<!doctype html><title>Error</title><h1>Error 400</h1><p>${escapeHtml(problem)}</p>`,
+        400,
+      );
     return c.redirect(
       approve(state, request, form.get('account') ?? undefined, form.get('decision') === 'allow'),
       302,

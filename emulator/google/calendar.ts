@@ -422,12 +422,12 @@ function applyBody(
       calendar.timeZone,
     );
   }
-  if (replace || 'summary' in body)
-    body.summary === undefined ? delete event.summary : (event.summary = body.summary);
-  if (replace || 'description' in body)
-    body.description === undefined ? delete event.description : (event.description = body.description);
-  if (replace || 'location' in body)
-    body.location === undefined ? delete event.location : (event.location = body.location);
+  for (const field of ['summary', 'description', 'location'] as const) {
+    if (!replace && !(field in body)) continue;
+    const value = body[field];
+    if (value === undefined) delete event[field];
+    else event[field] = value;
+  }
   if (replace || 'recurrence' in body) {
     if (body.recurrence?.length) event.recurrence = body.recurrence;
     else delete event.recurrence;

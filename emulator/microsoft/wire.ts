@@ -72,8 +72,8 @@ export function applyGraphBody(event: StoredEvent, body: GraphEventBody, replace
     event.endMs = end.ms;
     event.timeZone = start.zone;
   }
-  if (body.subject !== undefined || replace)
-    body.subject === undefined ? delete event.summary : (event.summary = body.subject);
+  if (body.subject !== undefined) event.summary = body.subject;
+  else if (replace) delete event.summary;
   if (body.body !== undefined) event.description = body.body.content ?? '';
   if (body.location !== undefined) event.location = body.location.displayName ?? '';
   if (body.showAs !== undefined) {
