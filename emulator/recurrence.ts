@@ -3,11 +3,14 @@
  * library, evaluated on floating wall-clock times), EXDATE/RDATE, the event's time zone across DST,
  * and all-day dates. Exceptions are applied by the caller using the instance ids produced here.
  */
-import rrule from 'rrule';
+import * as rruleModule from 'rrule';
+
+// rrule ships CommonJS for Node and ESM for bundlers: take named exports from whichever shape loaded.
+const { rrulestr } = (rruleModule as { default?: typeof rruleModule }).default ?? rruleModule;
+type RRuleSet = rruleModule.RRuleSet;
+
 import type { StoredEvent } from './model.ts';
 import { formatDate, parseWall, type WallTime, wallTimeIn, zonedToInstant } from './time.ts';
-
-const { rrulestr } = rrule;
 
 export interface Instance {
   /** Google's instance id: `<master>_<YYYYMMDDTHHMMSSZ>` (timed) or `<master>_<YYYYMMDD>` (all-day). */
@@ -88,7 +91,7 @@ export function expandSeries(master: StoredEvent, windowStartMs: number, windowE
     .filter((l) => /^(RRULE|EXRULE):/.test(l))
     .map((l) => floatingRule(l, zone, master.allDay));
   const text = [`DTSTART:${compact(startWall)}`, ...rules].join('\n');
-  const set = rrulestr(text, { forceset: true }) as rrule.RRuleSet;
+  const set = rrulestr(text, { forceset: true }) as RRuleSet;
   for (const line of lines.filter((l) => l.startsWith('RDATE'))) {
     for (const wall of parseDateList(line, zone)) set.rdate(floating(wall));
   }

@@ -12,16 +12,30 @@ const FILE = `${LOCAL_DIR}/dev-secrets.json`;
 export interface LocalSecrets {
   AUTH_JWT_SECRET: string;
   CREDENTIAL_VAULT_KEYS: string;
+  GOOGLE_CALENDAR_CLIENT_ID: string;
+  GOOGLE_CALENDAR_CLIENT_SECRET: string;
+  MICROSOFT_CALENDAR_CLIENT_ID: string;
+  MICROSOFT_CALENDAR_CLIENT_SECRET: string;
 }
 
-export function localSecrets(): LocalSecrets {
-  if (existsSync(FILE)) return JSON.parse(readFileSync(FILE, 'utf8')) as LocalSecrets;
-  mkdirSync(LOCAL_DIR, { recursive: true });
-  const secrets: LocalSecrets = {
+function generated(): LocalSecrets {
+  return {
     AUTH_JWT_SECRET: randomBytes(32).toString('base64url'),
     // Versioned vault keys: JSON object of version → base64 AES-256 key (see README).
     CREDENTIAL_VAULT_KEYS: JSON.stringify({ '1': randomBytes(32).toString('base64') }),
+    GOOGLE_CALENDAR_CLIENT_ID: `local-${randomBytes(6).toString('hex')}.apps.googleusercontent.com`,
+    GOOGLE_CALENDAR_CLIENT_SECRET: `GOCSPX-${randomBytes(18).toString('base64url')}`,
+    MICROSOFT_CALENDAR_CLIENT_ID: crypto.randomUUID(),
+    MICROSOFT_CALENDAR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
   };
+}
+
+export function localSecrets(): LocalSecrets {
+  // Older files may lack newer entries: fill them in and keep what exists.
+  const existing = existsSync(FILE) ? (JSON.parse(readFileSync(FILE, 'utf8')) as Partial<LocalSecrets>) : {};
+  const secrets: LocalSecrets = { ...generated(), ...existing };
+  if (Object.keys(existing).length === Object.keys(secrets).length) return secrets;
+  mkdirSync(LOCAL_DIR, { recursive: true });
   writeFileSync(FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

@@ -8,6 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { prepareLocalDatabase } from '../db/local/database.ts';
 import { startWsProxy } from '../db/local/ws-proxy.ts';
+import { startEmulator } from '../emulator/server.ts';
+import { seedEmulator } from './demo-emulator.ts';
 import { LOCAL_DIR, localSecrets } from './local-secrets.ts';
 import { demoAdminToken } from './token.ts';
 
@@ -57,7 +59,21 @@ cleanups.push(database.stop);
 const proxy = await startWsProxy();
 cleanups.push(proxy.close);
 
+const base = `http://127.0.0.1:${port}`;
+const emulator = await startEmulator({
+  port: Number(process.env.EMULATOR_PORT ?? 8790),
+  seed: 2026,
+  autoApprove: false,
+});
+cleanups.push(emulator.close);
+const demoAccounts = await seedEmulator(emulator, secrets, `${base}/functions/v1/calendar-oauth-callback`);
+
 const vars: Record<string, string> = {
+  ...emulator.baseUrls,
+  GOOGLE_CALENDAR_CLIENT_ID: secrets.GOOGLE_CALENDAR_CLIENT_ID,
+  GOOGLE_CALENDAR_CLIENT_SECRET: secrets.GOOGLE_CALENDAR_CLIENT_SECRET,
+  MICROSOFT_CALENDAR_CLIENT_ID: secrets.MICROSOFT_CALENDAR_CLIENT_ID,
+  MICROSOFT_CALENDAR_CLIENT_SECRET: secrets.MICROSOFT_CALENDAR_CLIENT_SECRET,
   DATABASE_URL: database.workerUrl,
   DB_WS_PROXY: proxy.address,
   AUTH_JWT_SECRET: secrets.AUTH_JWT_SECRET,
@@ -93,11 +109,11 @@ wrangler = spawn(`${root}/node_modules/.bin/wrangler`, args, {
 });
 wrangler.on('exit', (code) => void shutdown(code ?? 1));
 
-const base = `http://127.0.0.1:${port}`;
 await waitForHealth(`${base}/healthz`, 120_000);
 const token = await demoAdminToken(secrets.AUTH_JWT_SECRET);
 console.log(`
 CE Calendar is running.
+  Emulator:   ${emulator.url} (Google, Microsoft login) and ${emulator.graphUrl} (Graph); accounts: ${demoAccounts.join(', ')}
   Database:   ${database.embedded ? 'embedded PGlite (.local/pgdata)' : 'DATABASE_URL server, database ce_calendar_dev'}
   Admin URL:  ${base}/admin
   Sign in:    ${base}/admin#token=${token}

@@ -278,21 +278,17 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
 
   it('answers getSchedule with availabilityView and a per-schedule error', async () => {
     const adele = graph((await connect(microsoft, ADELE)).access_token);
-    await adele
-      .api('/me/events')
-      .post({
-        subject: 'Lunch',
-        start: { dateTime: '2027-05-03T12:00:00', timeZone: 'UTC' },
-        end: { dateTime: '2027-05-03T13:00:00', timeZone: 'UTC' },
-      });
-    await adele
-      .api('/me/events')
-      .post({
-        subject: 'Maybe',
-        showAs: 'tentative',
-        start: { dateTime: '2027-05-03T14:00:00', timeZone: 'UTC' },
-        end: { dateTime: '2027-05-03T15:00:00', timeZone: 'UTC' },
-      });
+    await adele.api('/me/events').post({
+      subject: 'Lunch',
+      start: { dateTime: '2027-05-03T12:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2027-05-03T13:00:00', timeZone: 'UTC' },
+    });
+    await adele.api('/me/events').post({
+      subject: 'Maybe',
+      showAs: 'tentative',
+      start: { dateTime: '2027-05-03T14:00:00', timeZone: 'UTC' },
+      end: { dateTime: '2027-05-03T15:00:00', timeZone: 'UTC' },
+    });
     const result = await client.api('/me/calendar/getSchedule').post({
       schedules: [ADELE, 'ghost@contoso.example'],
       startTime: { dateTime: '2027-05-03T09:00:00', timeZone: 'UTC' },
@@ -368,14 +364,12 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
 
       expect(
         await graphStatus(
-          client
-            .api('/subscriptions')
-            .post({
-              changeType: 'created',
-              notificationUrl: failing.url,
-              resource: 'me/events',
-              expirationDateTime: in3days,
-            }),
+          client.api('/subscriptions').post({
+            changeType: 'created',
+            notificationUrl: failing.url,
+            resource: 'me/events',
+            expirationDateTime: in3days,
+          }),
         ),
       ).toEqual({ status: 400, code: 'ValidationError' });
       await client.api(`/subscriptions/${subscription.id}`).delete();

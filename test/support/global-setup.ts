@@ -8,5 +8,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('workerDatabaseUrl', stack.workerDatabaseUrl);
   project.provide('dbWsProxy', stack.dbWsProxy);
   project.provide('embeddedDatabase', stack.embedded);
+  project.provide('emulatorUrl', stack.emulator.url);
+  project.provide('emulatorBaseUrls', stack.emulator.baseUrls);
   return () => stack.stop();
 }

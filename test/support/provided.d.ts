@@ -4,6 +4,8 @@ declare module 'vitest' {
     workerDatabaseUrl: string;
     dbWsProxy: string;
     embeddedDatabase: boolean;
+    emulatorUrl: string;
+    emulatorBaseUrls: Record<string, string>;
   }
 }
 

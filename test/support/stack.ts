@@ -1,16 +1,18 @@
 /**
  * Host-side pieces the tests need, started once per test project: a fresh Postgres database
- * (DATABASE_URL's server, or embedded PGlite when unset) with migrations applied, and the
- * WebSocket→TCP proxy that lets the neon driver inside workerd reach it.
+ * (DATABASE_URL's server, or embedded PGlite when unset) with migrations applied, the
+ * WebSocket→TCP proxy that lets the neon driver inside workerd reach it, and a provider emulator.
  */
 import { prepareLocalDatabase } from '../../db/local/database.ts';
 import { startWsProxy } from '../../db/local/ws-proxy.ts';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.ts';
 
 export interface TestStack {
   ownerDatabaseUrl: string;
   workerDatabaseUrl: string;
   dbWsProxy: string;
   embedded: boolean;
+  emulator: RunningEmulator;
   stop(): Promise<void>;
 }
 
@@ -22,12 +24,15 @@ export async function startTestStack(label: string): Promise<TestStack> {
     dropOnStop: true,
   });
   const proxy = await startWsProxy();
+  const emulator = await startEmulator({ seed: 2026 });
   return {
     ownerDatabaseUrl: database.ownerUrl,
     workerDatabaseUrl: database.workerUrl,
     dbWsProxy: proxy.address,
     embedded: database.embedded,
+    emulator,
     stop: async () => {
+      await emulator.close();
       await proxy.close();
       await database.stop();
     },

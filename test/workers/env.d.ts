@@ -4,6 +4,7 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       TEST_OWNER_DATABASE_URL: string;
+      TEST_EMULATOR_URL: string;
     }
     interface GlobalProps {
       mainModule: typeof import('../../worker/index.ts');

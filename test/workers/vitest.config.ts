@@ -17,6 +17,9 @@ export default defineProject({
           AUTH_JWT_ISSUER: 'https://auth.ce.test',
           // Test-only: lets fixtures write as the table owner through the same driver.
           TEST_OWNER_DATABASE_URL: inject('ownerDatabaseUrl'),
+          // Provider endpoints point at this run's emulator (SPEC §7: base URLs are configuration).
+          ...inject('emulatorBaseUrls'),
+          TEST_EMULATOR_URL: inject('emulatorUrl'),
         },
       },
     })),
