@@ -23,6 +23,17 @@ export interface DatabaseClaims {
   permissions: readonly string[];
 }
 
+/** The nil uuid: background jobs act as no user, only as an organization. */
+export const SYSTEM_USER_ID = '00000000-0000-0000-0000-000000000000';
+
+/** Claims for background work of one organization (vault rotation, backfill). */
+export const systemClaims = (organizationId: string): DatabaseClaims => ({
+  sub: SYSTEM_USER_ID,
+  org_id: organizationId,
+  roles: [],
+  permissions: [],
+});
+
 export type Database = NeonDatabase<typeof schema>;
 export type TenantTx = Parameters<Parameters<Database['transaction']>[0]>[0];
 

@@ -1,0 +1,78 @@
+/**
+ * PF-76 credential vault rows. Only sealed values touch the database; `storeCredential` and
+ * `readCredential` are the one place plaintext crosses into or out of the vault.
+ */
+import { and, eq, inArray, lt } from 'drizzle-orm';
+import { type CredentialKind, open, seal } from '../../worker/vault/cipher.ts';
+import type { VaultKeyring } from '../../worker/vault/keys.ts';
+import { pfCredentials } from '../schema.ts';
+import type { TenantTx } from '../tenant.ts';
+
+export async function storeCredential(
+  tx: TenantTx,
+  keyring: VaultKeyring,
+  organizationId: string,
+  kind: CredentialKind,
+  plaintext: string,
+): Promise<string> {
+  const id = crypto.randomUUID();
+  const sealed = await seal(keyring, { organizationId, id, kind }, plaintext);
+  await tx.insert(pfCredentials).values({ id, organizationId, kind, ...sealed });
+  return id;
+}
+
+/** Plaintext of a credential visible to the caller (RLS), or undefined when there is no such row. */
+export async function readCredential(
+  tx: TenantTx,
+  keyring: VaultKeyring,
+  id: string,
+): Promise<string | undefined> {
+  const [row] = await tx.select().from(pfCredentials).where(eq(pfCredentials.id, id)).limit(1);
+  if (!row) return undefined;
+  return open(keyring, { organizationId: row.organizationId, id: row.id, kind: row.kind }, row);
+}
+
+/** Replaces the sealed value of an existing credential in place (same id, so links stay valid). */
+export async function replaceCredential(
+  tx: TenantTx,
+  keyring: VaultKeyring,
+  id: string,
+  organizationId: string,
+  kind: CredentialKind,
+  plaintext: string,
+): Promise<void> {
+  const sealed = await seal(keyring, { organizationId, id, kind }, plaintext);
+  await tx.update(pfCredentials).set(sealed).where(eq(pfCredentials.id, id));
+}
+
+export async function deleteCredentials(tx: TenantTx, ids: Array<string | null | undefined>): Promise<void> {
+  const present = ids.filter((id): id is string => Boolean(id));
+  if (present.length) await tx.delete(pfCredentials).where(inArray(pfCredentials.id, present));
+}
+
+/**
+ * Re-encrypts up to `limit` credentials of the caller's organization that are not on the newest key
+ * version. Returns how many moved; 0 means the organization is done. Safe to re-run and resumable:
+ * each batch commits on its own and only touches rows still on an old version.
+ */
+export async function rotateCredentialBatch(
+  tx: TenantTx,
+  keyring: VaultKeyring,
+  limit: number,
+): Promise<number> {
+  const rows = await tx
+    .select()
+    .from(pfCredentials)
+    .where(lt(pfCredentials.keyVersion, keyring.currentVersion))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  for (const row of rows) {
+    const binding = { organizationId: row.organizationId, id: row.id, kind: row.kind };
+    const resealed = await seal(keyring, binding, await open(keyring, binding, row));
+    await tx
+      .update(pfCredentials)
+      .set(resealed)
+      .where(and(eq(pfCredentials.id, row.id), eq(pfCredentials.keyVersion, row.keyVersion)));
+  }
+  return rows.length;
+}
