@@ -1,12 +1,13 @@
 /**
  * One Durable Object per calendar connection (SPEC §5). It is the lock: token refresh and sync for a
- * connection happen here and nowhere else, one at a time. This first version records sync requests
- * and runs its alarm; token refresh and the sync engine arrive with their issues.
+ * connection happen here and nowhere else, one at a time. It records sync requests and runs its
+ * alarm; the sync engine arrives with its issue.
  *
  * Public methods are exactly the RPC surface; helpers stay in modules or #private members.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../worker/env.ts';
+import { type AccessTokenResult, type ConnectionRef, TokenRefresher } from './token-refresher.ts';
 
 export interface SyncRequestReceipt {
   connectionId: string;
@@ -27,6 +28,39 @@ export interface ConnectionObjectStatus {
 const SYNC_DEBOUNCE_MS = 1_000;
 
 export class CalendarConnection extends DurableObject<Env> {
+  readonly #tokens: TokenRefresher;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#tokens = new TokenRefresher(env, ctx.storage);
+  }
+
+  /** A valid access token (refreshed single-flight when needed). */
+  async getAccessToken(ref: ConnectionRef): Promise<AccessTokenResult> {
+    return this.#tokens.get(ref);
+  }
+
+  /** Forget cached tokens (after a reconnect replaced them). */
+  async resetCredentials(): Promise<void> {
+    this.#tokens.forget();
+    await this.ctx.storage.delete('pendingRefreshToken');
+  }
+
+  /** Disconnect: stop alarms and drop everything this object holds. */
+  async disconnect(): Promise<void> {
+    this.#tokens.forget();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  /** Auto-sync toggle: disabling stops the alarm; enabling resumes (the cursor lives in Postgres). */
+  async setSyncEnabled(connectionId: string, enabled: boolean): Promise<void> {
+    await this.ctx.storage.put({ connectionId, syncEnabled: enabled });
+    if (!enabled) await this.ctx.storage.deleteAlarm();
+    else if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + SYNC_DEBOUNCE_MS);
+  }
+
   /** Records a "sync now" (or webhook) request; coalesced into a single pending alarm. */
   async requestSync(
     connectionId: string,

@@ -3,15 +3,17 @@
  * mapper (every thrown error becomes the SPEC §4 envelope exactly once, here).
  */
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
-import { AppError, fromDatabaseError } from './errors.ts';
+import { toAppError } from './error-mapping.ts';
+import { AppError } from './errors.ts';
 import { describeError, log } from './log.ts';
 import { requireAuth } from './middleware/auth.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { createRouter } from './openapi.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { googleCredentialRoutes } from './routes/google-credentials.ts';
 import { healthRoutes } from './routes/health.ts';
+import { oauthRoutes } from './routes/oauth.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { webRoutes } from './routes/web.ts';
 
@@ -54,6 +56,8 @@ app.use('/v1/*', async (c, next) => {
 app.route('/', healthRoutes);
 app.route('/', settingsRoutes);
 app.route('/', connectionRoutes);
+app.route('/', oauthRoutes);
+app.route('/', googleCredentialRoutes);
 app.route('/', webRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -76,20 +80,7 @@ app.notFound((c) =>
 
 app.onError((error, c) => {
   const correlationId = c.get('correlationId') ?? 'none';
-  let appError: AppError;
-  if (error instanceof AppError) appError = error;
-  else if (error instanceof HTTPException && error.status < 500) {
-    const malformedJson = /JSON/i.test(error.message);
-    appError = malformedJson
-      ? new AppError('invalid_json', 'Request body is not valid JSON')
-      : new AppError(
-          error.status === 401 ? 'unauthorized' : 'validation_failed',
-          error.message || 'Bad request',
-        );
-  } else
-    appError =
-      fromDatabaseError(error) ??
-      new AppError('internal', 'Internal error', { correlation_id: correlationId });
+  const appError = toAppError(error, correlationId);
   if (appError.status >= 500) log('error', 'request failed', { correlationId, ...describeError(error) });
   return c.json(appError.toBody(), appError.status);
 });

@@ -1,5 +1,5 @@
 /** Calendar connections: typed queries inside a tenant transaction (RLS decides visibility). */
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { ceCalendarConnections } from '../schema.ts';
 import type { TenantTx } from '../tenant.ts';
 
@@ -13,4 +13,108 @@ export async function findVisibleConnection(tx: TenantTx, id: string): Promise<C
     .where(eq(ceCalendarConnections.id, id))
     .limit(1);
   return row;
+}
+
+export async function listVisibleConnections(tx: TenantTx): Promise<ConnectionRow[]> {
+  return tx.select().from(ceCalendarConnections).orderBy(desc(ceCalendarConnections.createdAt));
+}
+
+export interface ConnectedAccount {
+  organizationId: string;
+  userId: string;
+  provider: 'google' | 'microsoft';
+  accountEmail: string;
+  gwsConnectionId: string | null;
+  accessTokenCredentialId: string;
+  refreshTokenCredentialId: string | null;
+  tokenExpiresAt: Date;
+}
+
+/**
+ * Creates the connection, or re-activates the existing one for the same account (reconnect), and
+ * returns it with the credential ids it replaced (to be deleted by the caller in the same transaction).
+ */
+export async function upsertConnectedAccount(
+  tx: TenantTx,
+  account: ConnectedAccount,
+): Promise<{ connection: ConnectionRow; replacedCredentialIds: string[] }> {
+  const [existing] = await tx
+    .select()
+    .from(ceCalendarConnections)
+    .where(
+      and(
+        eq(ceCalendarConnections.userId, account.userId),
+        eq(ceCalendarConnections.provider, account.provider),
+        eq(ceCalendarConnections.accountEmail, account.accountEmail),
+      ),
+    )
+    .limit(1)
+    .for('update');
+  const values = {
+    gwsConnectionId: account.gwsConnectionId,
+    accessTokenCredentialId: account.accessTokenCredentialId,
+    refreshTokenCredentialId: account.refreshTokenCredentialId,
+    tokenExpiresAt: account.tokenExpiresAt,
+    syncStatus: 'syncing' as const,
+    syncEnabled: true,
+    lastErrorCode: null,
+    accessTokenEncrypted: null,
+    refreshTokenEncrypted: null,
+    migrationRequired: false,
+    updatedAt: sql`now()`,
+  };
+  if (existing) {
+    const [connection] = await tx
+      .update(ceCalendarConnections)
+      .set(values)
+      .where(eq(ceCalendarConnections.id, existing.id))
+      .returning();
+    if (!connection) throw new Error('reconnect update returned no row');
+    const replaced = [existing.accessTokenCredentialId, existing.refreshTokenCredentialId].filter(
+      (id): id is string => Boolean(id),
+    );
+    return { connection, replacedCredentialIds: replaced };
+  }
+  const [connection] = await tx
+    .insert(ceCalendarConnections)
+    .values({
+      organizationId: account.organizationId,
+      userId: account.userId,
+      provider: account.provider,
+      accountEmail: account.accountEmail,
+      ...values,
+    })
+    .returning();
+  if (!connection) throw new Error('connection insert returned no row');
+  return { connection, replacedCredentialIds: [] };
+}
+
+export async function setSyncEnabled(
+  tx: TenantTx,
+  id: string,
+  enabled: boolean,
+): Promise<ConnectionRow | undefined> {
+  const [row] = await tx
+    .update(ceCalendarConnections)
+    .set({
+      syncEnabled: enabled,
+      // Pausing is visible as a badge; re-enabling resumes unless the connection needs the user.
+      syncStatus: sql`case when ${ceCalendarConnections.syncStatus} in ('reconnect_required', 'error') then ${ceCalendarConnections.syncStatus} when ${enabled} then 'syncing' else 'paused' end`,
+      updatedAt: sql`now()`,
+    })
+    .where(eq(ceCalendarConnections.id, id))
+    .returning();
+  return row;
+}
+
+export async function deleteConnection(tx: TenantTx, id: string): Promise<ConnectionRow | undefined> {
+  const [row] = await tx.delete(ceCalendarConnections).where(eq(ceCalendarConnections.id, id)).returning();
+  return row;
+}
+
+export async function markReconnectRequired(tx: TenantTx, id: string, errorCode: string): Promise<void> {
+  await tx
+    .update(ceCalendarConnections)
+    .set({ syncStatus: 'reconnect_required', lastErrorCode: errorCode, updatedAt: sql`now()` })
+    .where(eq(ceCalendarConnections.id, id));
 }

@@ -2,6 +2,11 @@
 import { SignJWT } from 'jose';
 
 export const TEST_JWT_SECRET = 'test-only-jwt-secret-please-change-0123456789';
+/** Test-only vault keys (two versions: rotation is exercised). */
+export const TEST_VAULT_KEYS = JSON.stringify({
+  '1': 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+  '2': 'ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=',
+});
 
 export interface TokenInput {
   sub: string;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineProject } from 'vitest/config';
-import { TEST_JWT_SECRET } from '../support/jwt.ts';
+import { TEST_JWT_SECRET, TEST_VAULT_KEYS } from '../support/jwt.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,6 +15,12 @@ export default defineProject({
           DB_WS_PROXY: inject('dbWsProxy'),
           AUTH_JWT_SECRET: TEST_JWT_SECRET,
           AUTH_JWT_ISSUER: 'https://auth.ce.test',
+          PUBLIC_BASE_URL: 'https://ce-calendar.test',
+          CREDENTIAL_VAULT_KEYS: TEST_VAULT_KEYS,
+          GOOGLE_CALENDAR_CLIENT_ID: 'platform-google.apps.googleusercontent.com',
+          GOOGLE_CALENDAR_CLIENT_SECRET: 'platform-google-secret',
+          MICROSOFT_CALENDAR_CLIENT_ID: '11111111-2222-4333-8444-555555555555',
+          MICROSOFT_CALENDAR_CLIENT_SECRET: 'platform-microsoft-secret',
           // Test-only: lets fixtures write as the table owner through the same driver.
           TEST_OWNER_DATABASE_URL: inject('ownerDatabaseUrl'),
           // Provider endpoints point at this run's emulator (SPEC §7: base URLs are configuration).

@@ -1,10 +1,102 @@
-/** Calendar connection actions. This module grows with the Connect calendars issue. */
+/** Calendar connections: list (cards), auto-sync toggle, sync now, disconnect. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { findVisibleConnection } from '../../db/queries/connections.ts';
+import {
+  type ConnectionRow,
+  deleteConnection,
+  findVisibleConnection,
+  listVisibleConnections,
+  setSyncEnabled,
+} from '../../db/queries/connections.ts';
+import { deleteCredentials, readCredential } from '../../db/queries/credentials.ts';
 import { forbidden, notFound } from '../errors.ts';
+import { describeError, log } from '../log.ts';
+import { requirePermission, type TenantClaims } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
+import { endpointsFor } from '../providers/endpoints.ts';
+import { revokeToken } from '../providers/oauth.ts';
+import { loadKeyring } from '../vault/keys.ts';
 
 const ConnectionId = z.object({ id: z.uuid({ error: 'must be a connection id (uuid)' }) });
+
+const badgeOf = (row: ConnectionRow) =>
+  row.syncStatus === 'reconnect_required'
+    ? 'reconnect'
+    : row.syncStatus === 'error'
+      ? 'error'
+      : row.syncEnabled
+        ? 'syncing'
+        : 'paused';
+
+export const ConnectionCard = z
+  .object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    provider: z.enum(['google', 'microsoft']),
+    account_email: z.string(),
+    sync_enabled: z.boolean(),
+    status: z.enum(['syncing', 'paused', 'error', 'reconnect']),
+    sync_status: z.enum(['syncing', 'paused', 'error', 'reconnect_required']),
+    last_sync_at: z.string().nullable(),
+    last_error_code: z.string().nullable(),
+    oauth_client: z.enum(['organization', 'platform']),
+    migration_required: z.boolean(),
+    created_at: z.string(),
+  })
+  .openapi('ConnectionCard');
+
+function toCard(row: ConnectionRow): z.infer<typeof ConnectionCard> {
+  return {
+    id: row.id,
+    user_id: row.userId,
+    provider: row.provider,
+    account_email: row.accountEmail,
+    sync_enabled: row.syncEnabled,
+    status: badgeOf(row),
+    sync_status: row.syncStatus,
+    last_sync_at: row.lastSyncAt?.toISOString() ?? null,
+    last_error_code: row.lastErrorCode,
+    oauth_client: row.gwsConnectionId ? 'organization' : 'platform',
+    migration_required: row.migrationRequired,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+function requireReader(claims: TenantClaims): void {
+  const readers = ['ce.calendar.view', 'ce.calendar.view-all', 'ce.calendar.connect'] as const;
+  if (!readers.some((p) => claims.permissions.includes(p))) requirePermission(claims, 'ce.calendar.view');
+}
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/calendar/connections',
+  summary: 'Connection cards: own connections, or the organization’s with ce.calendar.view-all',
+  security: bearerSecurity,
+  responses: {
+    200: {
+      description: 'Cards',
+      content: { 'application/json': { schema: z.object({ connections: z.array(ConnectionCard) }) } },
+    },
+    ...errorResponses(401, 403),
+  },
+});
+
+const patch = createRoute({
+  method: 'patch',
+  path: '/v1/calendar/connections/{id}',
+  summary: 'Auto-sync toggle (owner only)',
+  security: bearerSecurity,
+  request: {
+    params: ConnectionId,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.object({ sync_enabled: z.boolean() }).strict() } },
+    },
+  },
+  responses: {
+    200: { description: 'Updated card', content: { 'application/json': { schema: ConnectionCard } } },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
 
 const SyncAccepted = z
   .object({ connection_id: z.uuid(), status: z.literal('queued'), requested_at: z.string() })
@@ -22,13 +114,84 @@ const syncNow = createRoute({
   },
 });
 
-export const connectionRoutes = createRouter().openapi(syncNow, async (c) => {
-  const { id } = c.req.valid('param');
-  const claims = c.var.claims;
-  const connection = await c.var.db.asTenant(claims, (tx) => findVisibleConnection(tx, id));
-  if (!connection) throw notFound('Connection');
-  if (connection.userId !== claims.sub) throw forbidden('Only the owner of a connection can sync it');
-  const stub = c.env.CALENDAR_CONNECTION.get(c.env.CALENDAR_CONNECTION.idFromName(id));
-  const receipt = await stub.requestSync(id, 'manual');
-  return c.json({ connection_id: id, status: 'queued' as const, requested_at: receipt.requestedAt }, 202);
+const remove = createRoute({
+  method: 'delete',
+  path: '/v1/calendar/connections/{id}',
+  summary:
+    'Disconnect: revoke at the provider (best effort), delete vault credentials, stop alarms, remove events',
+  security: bearerSecurity,
+  request: { params: ConnectionId },
+  responses: { 204: { description: 'Disconnected' }, ...errorResponses(400, 401, 403, 404) },
 });
+
+/** Owner-only actions: a visible colleague's connection is 403, anything else 404. */
+async function ownConnection(
+  c: { var: { db: import('../../db/tenant.ts').RequestDatabase; claims: TenantClaims } },
+  id: string,
+): Promise<ConnectionRow> {
+  const connection = await c.var.db.asTenant(c.var.claims, (tx) => findVisibleConnection(tx, id));
+  if (!connection) throw notFound('Connection');
+  if (connection.userId !== c.var.claims.sub) throw forbidden('Only the owner of a connection can change it');
+  return connection;
+}
+
+const stubFor = (env: import('../env.ts').Env, id: string) =>
+  env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(id));
+
+export const connectionRoutes = createRouter()
+  .openapi(list, async (c) => {
+    requireReader(c.var.claims);
+    const rows = await c.var.db.asTenant(c.var.claims, (tx) => listVisibleConnections(tx));
+    return c.json({ connections: rows.map(toCard) }, 200);
+  })
+  .openapi(patch, async (c) => {
+    const { id } = c.req.valid('param');
+    const { sync_enabled } = c.req.valid('json');
+    await ownConnection(c, id);
+    const row = await c.var.db.asTenant(c.var.claims, (tx) => setSyncEnabled(tx, id, sync_enabled));
+    if (!row) throw notFound('Connection');
+    await stubFor(c.env, id).setSyncEnabled(id, sync_enabled);
+    return c.json(toCard(row), 200);
+  })
+  .openapi(syncNow, async (c) => {
+    const { id } = c.req.valid('param');
+    await ownConnection(c, id);
+    const receipt = await stubFor(c.env, id).requestSync(id, 'manual');
+    return c.json({ connection_id: id, status: 'queued' as const, requested_at: receipt.requestedAt }, 202);
+  })
+  .openapi(remove, async (c) => {
+    const { id } = c.req.valid('param');
+    requirePermission(c.var.claims, 'ce.calendar.connect');
+    const connection = await ownConnection(c, id);
+    const keyring = loadKeyring(c.env.CREDENTIAL_VAULT_KEYS);
+    // Best effort: a failed revocation must not keep the user connected here.
+    const credentialId = connection.refreshTokenCredentialId;
+    const refreshToken = credentialId
+      ? await c.var.db
+          .asTenant(c.var.claims, (tx) => readCredential(tx, keyring, credentialId))
+          .catch(() => undefined)
+      : undefined;
+    if (refreshToken) {
+      const revoked = await revokeToken(endpointsFor(c.env, connection.provider), refreshToken);
+      log('info', 'provider revocation', {
+        correlationId: c.var.correlationId,
+        connection_id: id,
+        provider: connection.provider,
+        revoked,
+      });
+    }
+    await c.var.db.asTenant(c.var.claims, async (tx) => {
+      await deleteConnection(tx, id); // events cascade
+      await deleteCredentials(tx, [connection.accessTokenCredentialId, connection.refreshTokenCredentialId]);
+    });
+    await stubFor(c.env, id)
+      .disconnect()
+      .catch((error: unknown) =>
+        log('warn', 'durable object cleanup failed', {
+          correlationId: c.var.correlationId,
+          connection_id: id,
+          ...describeError(error),
+        }),
+      );
+    return c.body(null, 204);
+  });

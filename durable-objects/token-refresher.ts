@@ -1,0 +1,152 @@
+/**
+ * Single-flight token refresh for one connection (SPEC §5), used by the CalendarConnection object:
+ * however many callers ask at once, the provider's token endpoint is called at most once; a token
+ * is refreshed 5 minutes before it expires; the vault row is re-read before refreshing (another
+ * isolate may have refreshed it); a rotated refresh token is written to the object's own durable
+ * storage (sealed) before Postgres, so a crash between the provider's answer and the database
+ * commit cannot lose it — the next refresh uses that pending token first.
+ */
+import { markReconnectRequired } from '../db/queries/connections.ts';
+import { persistRefreshedTokens, readConnectionTokens } from '../db/queries/tokens.ts';
+import { type DatabaseClaims, RequestDatabase } from '../db/tenant.ts';
+import type { Env } from '../worker/env.ts';
+import { describeError, log } from '../worker/log.ts';
+import { endpointsFor } from '../worker/providers/endpoints.ts';
+import { ProviderError, type ProviderErrorCode } from '../worker/providers/errors.ts';
+import { refreshTokens } from '../worker/providers/oauth.ts';
+import { clientForConnection } from '../worker/services/oauth-clients.ts';
+import { open, type SealedCredential, seal } from '../worker/vault/cipher.ts';
+import { loadKeyring } from '../worker/vault/keys.ts';
+
+export const REFRESH_AHEAD_MS = 5 * 60 * 1000;
+
+export interface ConnectionRef {
+  connectionId: string;
+  organizationId: string;
+  userId: string;
+}
+
+export type AccessTokenResult =
+  | { ok: true; accessToken: string; expiresAt: string }
+  | { ok: false; code: ProviderErrorCode | 'not_found'; message: string };
+
+const PENDING_KEY = 'pendingRefreshToken';
+
+export class TokenRefresher {
+  #cached: { accessToken: string; expiresAt: number } | undefined;
+  #inflight: Promise<AccessTokenResult> | undefined;
+
+  constructor(
+    private readonly env: Env,
+    private readonly storage: DurableObjectStorage,
+  ) {}
+
+  forget(): void {
+    this.#cached = undefined;
+  }
+
+  async get(ref: ConnectionRef): Promise<AccessTokenResult> {
+    const cached = this.#cached;
+    if (cached && cached.expiresAt - Date.now() > REFRESH_AHEAD_MS) {
+      return {
+        ok: true,
+        accessToken: cached.accessToken,
+        expiresAt: new Date(cached.expiresAt).toISOString(),
+      };
+    }
+    this.#inflight ??= this.#load(ref).finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async #load(ref: ConnectionRef): Promise<AccessTokenResult> {
+    const correlationId = crypto.randomUUID();
+    const keyring = loadKeyring(this.env.CREDENTIAL_VAULT_KEYS);
+    const claims: DatabaseClaims = {
+      sub: ref.userId,
+      org_id: ref.organizationId,
+      roles: [],
+      permissions: [],
+    };
+    const database = new RequestDatabase(this.env);
+    const binding = {
+      organizationId: ref.organizationId,
+      id: ref.connectionId,
+      kind: 'oauth_refresh_token' as const,
+    };
+    try {
+      const stored = await database.asTenant(claims, (tx) =>
+        readConnectionTokens(tx, keyring, ref.connectionId),
+      );
+      if (!stored) return { ok: false, code: 'not_found', message: 'connection not found' };
+      const expiresAt = stored.connection.tokenExpiresAt?.getTime() ?? 0;
+      if (stored.accessToken && expiresAt - Date.now() > REFRESH_AHEAD_MS) {
+        this.#cached = { accessToken: stored.accessToken, expiresAt };
+        return { ok: true, accessToken: stored.accessToken, expiresAt: new Date(expiresAt).toISOString() };
+      }
+      const pending = await this.storage.get<SealedCredential>(PENDING_KEY);
+      const refreshToken = pending ? await open(keyring, binding, pending) : stored.refreshToken;
+      if (!refreshToken) {
+        await database.asTenant(claims, (tx) =>
+          markReconnectRequired(tx, ref.connectionId, 'missing_refresh_token'),
+        );
+        log('warn', 'token refresh impossible', {
+          correlationId,
+          connection_id: ref.connectionId,
+          error_code: 'missing_refresh_token',
+        });
+        return { ok: false, code: 'invalid_grant', message: 'no refresh token; the user must reconnect' };
+      }
+      const provider = stored.connection.provider;
+      const client = await database.asTenant(claims, (tx) =>
+        clientForConnection(tx, this.env, keyring, provider, stored.connection.gwsConnectionId),
+      );
+      const started = Date.now();
+      let tokens: Awaited<ReturnType<typeof refreshTokens>>;
+      try {
+        tokens = await refreshTokens(endpointsFor(this.env, provider), client.credentials, refreshToken);
+      } catch (error) {
+        const code = error instanceof ProviderError ? error.code : 'unknown';
+        if (code === 'invalid_grant') {
+          await database.asTenant(claims, (tx) =>
+            markReconnectRequired(tx, ref.connectionId, 'invalid_grant'),
+          );
+          await this.storage.delete(PENDING_KEY);
+        }
+        log('warn', 'token refresh failed', {
+          correlationId,
+          connection_id: ref.connectionId,
+          provider,
+          error_code: code,
+          ...describeError(error),
+        });
+        return {
+          ok: false,
+          code,
+          message:
+            code === 'invalid_grant'
+              ? 'the provider revoked access; reconnect the calendar'
+              : 'token refresh failed',
+        };
+      }
+      // Rotated refresh token: durable in this object first, then in the vault.
+      if (tokens.refreshToken && tokens.refreshToken !== refreshToken) {
+        await this.storage.put(PENDING_KEY, await seal(keyring, binding, tokens.refreshToken));
+      }
+      await database.asTenant(claims, (tx) => persistRefreshedTokens(tx, keyring, ref.connectionId, tokens));
+      await this.storage.delete(PENDING_KEY);
+      this.#cached = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt.getTime() };
+      log('info', 'token refreshed', {
+        correlationId,
+        connection_id: ref.connectionId,
+        provider,
+        rotated: Boolean(tokens.refreshToken),
+        duration_ms: Date.now() - started,
+      });
+      return { ok: true, accessToken: tokens.accessToken, expiresAt: tokens.expiresAt.toISOString() };
+    } finally {
+      await database.close();
+    }
+  }
+}

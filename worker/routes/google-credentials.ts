@@ -1,0 +1,102 @@
+/** GET|PUT|DELETE /v1/calendar/google-credentials — the organization's own Google OAuth client (PF-104). */
+import { createRoute, z } from '@hono/zod-openapi';
+import { storeCredential } from '../../db/queries/credentials.ts';
+import {
+  activeGwsConnection,
+  deactivateGwsConnection,
+  replaceActiveGwsConnection,
+} from '../../db/queries/gws-connections.ts';
+import { adminOnly } from '../middleware/auth.ts';
+import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
+import { loadKeyring } from '../vault/keys.ts';
+
+const Status = z
+  .object({
+    configured: z.boolean(),
+    oauth_client_id: z.string().nullable(),
+    updated_at: z.string().nullable(),
+  })
+  .openapi('GoogleCredentials');
+
+const PutBody = z
+  .object({
+    oauth_client_id: z.string().trim().min(1, 'is required').max(512),
+    oauth_client_secret: z.string().min(1, 'is required').max(1024),
+  })
+  .strict()
+  .openapi('GoogleCredentialsInput');
+
+const PATH = '/v1/calendar/google-credentials';
+
+const get = createRoute({
+  path: PATH,
+  security: bearerSecurity,
+  middleware: [adminOnly] as const,
+  method: 'get',
+  summary: "The organization's Google OAuth client (never the secret)",
+  responses: {
+    200: { description: 'Status', content: { 'application/json': { schema: Status } } },
+    ...errorResponses(401, 403),
+  },
+});
+const put = createRoute({
+  path: PATH,
+  security: bearerSecurity,
+  middleware: [adminOnly] as const,
+  method: 'put',
+  summary: 'Configure the organization’s Google OAuth client; the secret goes to the vault',
+  request: { body: { required: true, content: { 'application/json': { schema: PutBody } } } },
+  responses: {
+    200: { description: 'Saved', content: { 'application/json': { schema: Status } } },
+    ...errorResponses(400, 401, 403, 413),
+  },
+});
+const del = createRoute({
+  path: PATH,
+  security: bearerSecurity,
+  middleware: [adminOnly] as const,
+  method: 'delete',
+  summary: 'Stop using the organization’s client for new connections (existing ones keep it)',
+  responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404) },
+});
+
+export const googleCredentialRoutes = createRouter()
+  .openapi(get, async (c) => {
+    const row = await c.var.db.asTenant(c.var.claims, (tx) => activeGwsConnection(tx));
+    return c.json(
+      {
+        configured: Boolean(row),
+        oauth_client_id: row?.oauthClientId ?? null,
+        updated_at: row?.updatedAt.toISOString() ?? null,
+      },
+      200,
+    );
+  })
+  .openapi(put, async (c) => {
+    const body = c.req.valid('json');
+    const claims = c.var.claims;
+    const keyring = loadKeyring(c.env.CREDENTIAL_VAULT_KEYS);
+    const row = await c.var.db.asTenant(claims, async (tx) => {
+      const secretId = await storeCredential(
+        tx,
+        keyring,
+        claims.org_id,
+        'oauth_client_secret',
+        body.oauth_client_secret,
+      );
+      return replaceActiveGwsConnection(tx, claims.org_id, body.oauth_client_id, secretId);
+    });
+    return c.json(
+      { configured: true, oauth_client_id: row.oauthClientId, updated_at: row.updatedAt.toISOString() },
+      200,
+    );
+  })
+  .openapi(del, async (c) => {
+    const removed = await c.var.db.asTenant(c.var.claims, (tx) => deactivateGwsConnection(tx));
+    if (removed === 0)
+      return c.json(
+        { error: { code: 'not_found', message: 'No organization Google client is configured' } },
+        404,
+      );
+    return c.body(null, 204);
+  });

@@ -1,0 +1,65 @@
+/** OAuth: POST /v1/calendar/oauth/start and the provider redirect GET /functions/v1/calendar-oauth-callback. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { requirePermission } from '../middleware/auth.ts';
+import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
+import { completeConnect, startConnect } from '../services/connect.ts';
+import { appOrigin, CALLBACK_PATH } from '../services/origin.ts';
+
+const StartBody = z
+  .object({
+    provider: z.enum(['google', 'microsoft'], { error: 'must be google or microsoft' }),
+    return_to: z
+      .string()
+      .max(2048)
+      .optional()
+      .openapi({ description: 'Same-origin path or URL to return to' }),
+  })
+  .strict()
+  .openapi('OAuthStart');
+
+const start = createRoute({
+  method: 'post',
+  path: '/v1/calendar/oauth/start',
+  summary: 'Start connecting a Google or Microsoft calendar (needs ce.calendar.connect)',
+  security: bearerSecurity,
+  request: { body: { required: true, content: { 'application/json': { schema: StartBody } } } },
+  responses: {
+    200: {
+      description: 'Where to send the browser',
+      content: { 'application/json': { schema: z.object({ authorization_url: z.url() }) } },
+    },
+    ...errorResponses(400, 401, 403, 503),
+  },
+});
+
+const callback = createRoute({
+  method: 'get',
+  path: CALLBACK_PATH,
+  summary: 'OAuth redirect URI registered with the providers; redirects back to return_to',
+  request: {
+    query: z
+      .object({ code: z.string().optional(), state: z.string().optional(), error: z.string().optional() })
+      .passthrough(),
+  },
+  responses: { 302: { description: 'Redirect to return_to with calendar_connected or calendar_error' } },
+});
+
+export const oauthRoutes = createRouter()
+  .openapi(start, async (c) => {
+    requirePermission(c.var.claims, 'ce.calendar.connect');
+    const body = c.req.valid('json');
+    const result = await startConnect(c.env, c.var.db, c.var.claims, appOrigin(c.env, c.req.url), body);
+    return c.json(result, 200);
+  })
+  .openapi(callback, async (c) => {
+    const query = new URL(c.req.url).searchParams;
+    const outcome = await completeConnect(
+      c.env,
+      c.var.db,
+      appOrigin(c.env, c.req.url),
+      query,
+      c.var.correlationId,
+    );
+    c.header('cache-control', 'no-store');
+    return c.redirect(outcome.redirectTo, 302);
+  });

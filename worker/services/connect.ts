@@ -1,0 +1,166 @@
+/**
+ * Connecting a calendar (SPEC §4 OAuth): start → provider consent → callback. The state sent to the
+ * provider is `<org>.<user>.<random>`; only its SHA-256 is stored, bound to org, user, provider, PKCE
+ * verifier and return_to, single use, 10 minutes. The callback carries no session, so the org and
+ * user named in the state only select which tenant's row to look for; the stored hash is the authority.
+ */
+import * as oauth from 'oauth4webapi';
+import { upsertConnectedAccount } from '../../db/queries/connections.ts';
+import { deleteCredentials, storeCredential } from '../../db/queries/credentials.ts';
+import { consumeOAuthState, createOAuthState } from '../../db/queries/oauth-states.ts';
+import type { DatabaseClaims, RequestDatabase } from '../../db/tenant.ts';
+import type { Env } from '../env.ts';
+import { AppError } from '../errors.ts';
+import { describeError, log } from '../log.ts';
+import { endpointsFor, type Provider } from '../providers/endpoints.ts';
+import { ProviderError } from '../providers/errors.ts';
+import { accountEmail, buildAuthorizationUrl, exchangeCode } from '../providers/oauth.ts';
+import { loadKeyring } from '../vault/keys.ts';
+import { clientForConnection, clientForNewConnection } from './oauth-clients.ts';
+import { CALLBACK_PATH } from './origin.ts';
+import { DEFAULT_RETURN_TO, normalizeReturnTo, returnUrl } from './return-to.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function sha256Hex(value: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function startConnect(
+  env: Env,
+  database: RequestDatabase,
+  claims: DatabaseClaims,
+  origin: string,
+  input: { provider: Provider; return_to?: string | undefined },
+): Promise<{ authorization_url: string }> {
+  const returnTo = normalizeReturnTo(input.return_to, origin);
+  if (!returnTo)
+    throw new AppError(
+      'validation_failed',
+      'Invalid request: return_to: must be a path or URL on this origin',
+      { fields: [{ field: 'return_to', message: 'must be a path or URL on this origin' }] },
+    );
+  const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
+  const verifier = oauth.generateRandomCodeVerifier();
+  const state = `${claims.org_id}.${claims.sub}.${oauth.generateRandomState()}`;
+  const endpoints = endpointsFor(env, input.provider);
+  const client = await database.asTenant(claims, async (tx) => {
+    const resolved = await clientForNewConnection(tx, env, keyring, input.provider);
+    await createOAuthState(tx, {
+      organizationId: claims.org_id,
+      userId: claims.sub,
+      provider: input.provider,
+      stateHash: await sha256Hex(state),
+      codeVerifier: verifier,
+      returnTo,
+      gwsConnectionId: resolved.gwsConnectionId,
+    });
+    return resolved;
+  });
+  return {
+    authorization_url: await buildAuthorizationUrl(
+      input.provider,
+      endpoints,
+      client.credentials,
+      `${origin}${CALLBACK_PATH}`,
+      state,
+      verifier,
+    ),
+  };
+}
+
+export interface CallbackOutcome {
+  redirectTo: string;
+  connectionId?: string;
+  errorCode?: string;
+}
+
+/** Handles the provider's redirect; always answers with where to send the browser. */
+export async function completeConnect(
+  env: Env,
+  database: RequestDatabase,
+  origin: string,
+  query: URLSearchParams,
+  correlationId: string,
+): Promise<CallbackOutcome> {
+  const fail = (errorCode: string, path = DEFAULT_RETURN_TO): CallbackOutcome => {
+    log('warn', 'calendar oauth callback rejected', { correlationId, error_code: errorCode });
+    return { redirectTo: returnUrl(origin, path, { calendar_error: errorCode }), errorCode };
+  };
+  const state = query.get('state') ?? '';
+  const [org, user, random] = state.split('.');
+  if (!org || !user || !random || !UUID.test(org) || !UUID.test(user)) return fail('invalid_state');
+  const claims: DatabaseClaims = { sub: user, org_id: org, roles: [], permissions: [] };
+  const consumed = await database.asTenant(claims, async (tx) =>
+    consumeOAuthState(tx, await sha256Hex(state)),
+  );
+  if (!consumed.ok) return fail(consumed.reason === 'state_unknown' ? 'invalid_state' : consumed.reason);
+  const pending = consumed.state;
+  const returnTo = pending.returnTo ?? DEFAULT_RETURN_TO;
+  const providerError = query.get('error');
+  if (providerError)
+    return fail(/^[a-z_]{1,64}$/.test(providerError) ? providerError : 'provider_error', returnTo);
+  if (!query.get('code')) return fail('missing_code', returnTo);
+
+  const provider = pending.provider;
+  const endpoints = endpointsFor(env, provider);
+  const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
+  try {
+    const client = await database.asTenant(claims, (tx) =>
+      clientForConnection(tx, env, keyring, provider, pending.gwsConnectionId),
+    );
+    const tokens = await exchangeCode(
+      endpoints,
+      client.credentials,
+      query,
+      state,
+      `${origin}${CALLBACK_PATH}`,
+      pending.codeVerifier,
+    );
+    const email = await accountEmail(provider, endpoints, tokens.accessToken);
+    const connection = await database.asTenant(claims, async (tx) => {
+      const accessId = await storeCredential(tx, keyring, org, 'oauth_access_token', tokens.accessToken);
+      const refreshId = tokens.refreshToken
+        ? await storeCredential(tx, keyring, org, 'oauth_refresh_token', tokens.refreshToken)
+        : null;
+      const { connection, replacedCredentialIds } = await upsertConnectedAccount(tx, {
+        organizationId: org,
+        userId: user,
+        provider,
+        accountEmail: email,
+        gwsConnectionId: client.gwsConnectionId,
+        accessTokenCredentialId: accessId,
+        refreshTokenCredentialId: refreshId,
+        tokenExpiresAt: tokens.expiresAt,
+      });
+      await deleteCredentials(tx, replacedCredentialIds);
+      return connection;
+    });
+    log('info', 'calendar connected', {
+      correlationId,
+      connection_id: connection.id,
+      provider,
+      oauth_client: client.gwsConnectionId ? 'organization' : 'platform',
+    });
+    // Drop any token the connection's object still holds from before a reconnect, then start the first sync.
+    const stub = env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connection.id));
+    await stub.resetCredentials().catch(() => undefined);
+    await stub.requestSync(connection.id, 'manual').catch(() => undefined);
+    return {
+      redirectTo: returnUrl(origin, returnTo, { calendar_connected: provider }),
+      connectionId: connection.id,
+    };
+  } catch (error) {
+    if (error instanceof ProviderError) {
+      log('warn', 'calendar oauth exchange failed', {
+        correlationId,
+        provider,
+        provider_error: error.code,
+        ...describeError(error),
+      });
+      return fail(error.code === 'invalid_grant' ? 'invalid_grant' : 'provider_failed', returnTo);
+    }
+    throw error;
+  }
+}
