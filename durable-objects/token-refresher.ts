@@ -54,9 +54,19 @@ export class TokenRefresher {
         expiresAt: new Date(cached.expiresAt).toISOString(),
       };
     }
-    this.#inflight ??= this.#load(ref).finally(() => {
-      this.#inflight = undefined;
-    });
+    this.#inflight ??= this.#load(ref)
+      .catch((error: unknown): AccessTokenResult => {
+        log('error', 'token lookup failed', {
+          correlationId: crypto.randomUUID(),
+          connection_id: ref.connectionId,
+          error_code: 'internal',
+          ...describeError(error),
+        });
+        return { ok: false, code: 'unknown', message: 'token lookup failed' };
+      })
+      .finally(() => {
+        this.#inflight = undefined;
+      });
     return this.#inflight;
   }
 
@@ -76,8 +86,10 @@ export class TokenRefresher {
       kind: 'oauth_refresh_token' as const,
     };
     try {
+      // A rotated refresh token that never reached Postgres (crash) wins over the stored one.
+      const pending = await this.storage.get<SealedCredential>(PENDING_KEY);
       const stored = await database.asTenant(claims, (tx) =>
-        readConnectionTokens(tx, keyring, ref.connectionId),
+        readConnectionTokens(tx, keyring, ref.connectionId, !pending),
       );
       if (!stored) return { ok: false, code: 'not_found', message: 'connection not found' };
       const expiresAt = stored.connection.tokenExpiresAt?.getTime() ?? 0;
@@ -85,7 +97,6 @@ export class TokenRefresher {
         this.#cached = { accessToken: stored.accessToken, expiresAt };
         return { ok: true, accessToken: stored.accessToken, expiresAt: new Date(expiresAt).toISOString() };
       }
-      const pending = await this.storage.get<SealedCredential>(PENDING_KEY);
       const refreshToken = pending ? await open(keyring, binding, pending) : stored.refreshToken;
       if (!refreshToken) {
         await database.asTenant(claims, (tx) =>

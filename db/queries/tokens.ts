@@ -16,10 +16,12 @@ export interface StoredTokens {
   refreshToken?: string;
 }
 
+/** `withRefresh: false` skips the refresh token (the caller already holds a newer one). */
 export async function readConnectionTokens(
   tx: TenantTx,
   keyring: VaultKeyring,
   connectionId: string,
+  withRefresh = true,
 ): Promise<StoredTokens | undefined> {
   const [connection] = await tx
     .select()
@@ -33,11 +35,13 @@ export async function readConnectionTokens(
     : legacy
       ? (connection.accessTokenEncrypted ?? undefined)
       : undefined;
-  const refreshToken = connection.refreshTokenCredentialId
-    ? await readCredential(tx, keyring, connection.refreshTokenCredentialId)
-    : legacy
-      ? (connection.refreshTokenEncrypted ?? undefined)
-      : undefined;
+  const refreshToken = !withRefresh
+    ? undefined
+    : connection.refreshTokenCredentialId
+      ? await readCredential(tx, keyring, connection.refreshTokenCredentialId)
+      : legacy
+        ? (connection.refreshTokenEncrypted ?? undefined)
+        : undefined;
   return { connection, ...(accessToken ? { accessToken } : {}), ...(refreshToken ? { refreshToken } : {}) };
 }
 
