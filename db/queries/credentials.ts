@@ -2,7 +2,7 @@
  * PF-76 credential vault rows. Only sealed values touch the database; `storeCredential` and
  * `readCredential` are the one place plaintext crosses into or out of the vault.
  */
-import { and, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt } from 'drizzle-orm';
 import { type CredentialKind, open, seal } from '../../worker/vault/cipher.ts';
 import type { VaultKeyring } from '../../worker/vault/keys.ts';
 import { pfCredentials } from '../schema.ts';
@@ -50,29 +50,56 @@ export async function deleteCredentials(tx: TenantTx, ids: Array<string | null |
   if (present.length) await tx.delete(pfCredentials).where(inArray(pfCredentials.id, present));
 }
 
+export interface RotationBatch {
+  /** Rows looked at (0 → the organization is done). */
+  scanned: number;
+  reencrypted: number;
+  /** Rows that do not decrypt with any configured key (tampered or copied); left untouched. */
+  failed: number;
+  lastId: string | undefined;
+}
+
 /**
  * Re-encrypts up to `limit` credentials of the caller's organization that are not on the newest key
- * version. Returns how many moved; 0 means the organization is done. Safe to re-run and resumable:
- * each batch commits on its own and only touches rows still on an old version.
+ * version, walking ids after `afterId` so an undecryptable row is passed over instead of retried
+ * forever. Safe to re-run and resumable: each batch commits on its own and only touches rows still
+ * on an old version; concurrent runs skip each other's locked rows.
  */
 export async function rotateCredentialBatch(
   tx: TenantTx,
   keyring: VaultKeyring,
   limit: number,
-): Promise<number> {
+  afterId?: string,
+): Promise<RotationBatch> {
   const rows = await tx
     .select()
     .from(pfCredentials)
-    .where(lt(pfCredentials.keyVersion, keyring.currentVersion))
+    .where(
+      and(
+        lt(pfCredentials.keyVersion, keyring.currentVersion),
+        afterId ? gt(pfCredentials.id, afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(pfCredentials.id))
     .limit(limit)
     .for('update', { skipLocked: true });
+  let reencrypted = 0;
+  let failed = 0;
   for (const row of rows) {
     const binding = { organizationId: row.organizationId, id: row.id, kind: row.kind };
-    const resealed = await seal(keyring, binding, await open(keyring, binding, row));
+    let plaintext: string;
+    try {
+      plaintext = await open(keyring, binding, row);
+    } catch {
+      failed += 1;
+      continue;
+    }
+    const resealed = await seal(keyring, binding, plaintext);
     await tx
       .update(pfCredentials)
       .set(resealed)
       .where(and(eq(pfCredentials.id, row.id), eq(pfCredentials.keyVersion, row.keyVersion)));
+    reencrypted += 1;
   }
-  return rows.length;
+  return { scanned: rows.length, reencrypted, failed, lastId: rows.at(-1)?.id };
 }

@@ -72,9 +72,10 @@ describe('credential vault (AES-256-GCM, WebCrypto)', () => {
   it('key rotation moves every credential to the newest version and keeps it readable; re-running is a no-op', async () => {
     const database = new RequestDatabase(env);
     try {
-      await ownerQuery(sql`delete from pf_credentials`);
+      // Own organizations: other test files share this database.
+      const orgs = [crypto.randomUUID(), crypto.randomUUID()];
       const stored: Array<{ org: string; id: string; value: string }> = [];
-      for (const org of [ORG_A, ORG_B]) {
+      for (const org of orgs) {
         for (let i = 0; i < 130; i++) {
           const value = `token-${org.slice(0, 4)}-${i}`;
           const id = await database.asTenant(systemClaims(org), (tx) =>
@@ -84,9 +85,11 @@ describe('credential vault (AES-256-GCM, WebCrypto)', () => {
         }
       }
       const report = await rotateAllCredentials(database, v12, 50);
-      expect(report).toEqual({ organizations: 2, reencrypted: 260 });
+      // A row copied from org A to org B (test above) cannot be opened: reported, not retried forever.
+      expect(report.reencrypted).toBeGreaterThanOrEqual(260);
+      expect(report.failed).toBeGreaterThanOrEqual(1);
       const versions = await ownerQuery<{ key_version: number; n: number }>(
-        sql`select key_version, count(*)::int as n from pf_credentials group by key_version`,
+        sql`select key_version, count(*)::int as n from pf_credentials where organization_id in (${orgs[0]}, ${orgs[1]}) group by key_version`,
       );
       expect(versions).toEqual([{ key_version: 2, n: 260 }]);
       for (const { org, id, value } of stored.filter((_, i) => i % 13 === 0)) {
@@ -94,7 +97,7 @@ describe('credential vault (AES-256-GCM, WebCrypto)', () => {
           value,
         );
       }
-      expect(await rotateAllCredentials(database, v12, 50)).toEqual({ organizations: 0, reencrypted: 0 });
+      expect(await rotateAllCredentials(database, v12, 50)).toMatchObject({ reencrypted: 0 });
     } finally {
       await database.close();
     }

@@ -11,6 +11,8 @@ import type { VaultKeyring } from './keys.ts';
 export interface RotationReport {
   organizations: number;
   reencrypted: number;
+  /** Credentials no configured key opens (tampered or copied rows); reported, never retried in a loop. */
+  failed: number;
 }
 
 export async function rotateAllCredentials(
@@ -22,15 +24,18 @@ export async function rotateAllCredentials(
     sql`select ce_vault_rotation_organizations(${keyring.currentVersion}) as organization_id`,
   );
   const organizations = result.rows.map((row) => String(row.organization_id));
-  let reencrypted = 0;
+  const report: RotationReport = { organizations: organizations.length, reencrypted: 0, failed: 0 };
   for (const organizationId of organizations) {
+    let afterId: string | undefined;
     for (;;) {
-      const moved = await database.asTenant(systemClaims(organizationId), (tx) =>
-        rotateCredentialBatch(tx, keyring, batchSize),
+      const batch = await database.asTenant(systemClaims(organizationId), (tx) =>
+        rotateCredentialBatch(tx, keyring, batchSize, afterId),
       );
-      reencrypted += moved;
-      if (moved < batchSize) break;
+      report.reencrypted += batch.reencrypted;
+      report.failed += batch.failed;
+      afterId = batch.lastId;
+      if (batch.scanned < batchSize) break;
     }
   }
-  return { organizations: organizations.length, reencrypted };
+  return report;
 }
