@@ -35,6 +35,7 @@ export default defineProject({
     root,
     include: ['test/workers/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/workers/log-scan.setup.ts'],
     testTimeout: 30_000,
   },
 });
