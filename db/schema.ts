@@ -120,6 +120,8 @@ export const ceCalendarConnections = pgTable(
     refreshTokenEncrypted: text('refresh_token_encrypted'),
     migrationRequired: boolean('migration_required').notNull().default(false),
     migratedAt: timestamp('migrated_at', { withTimezone: true }),
+    /** Why the last vault backfill attempt of this row failed (reason code); null when none failed. */
+    migrationErrorCode: text('migration_error_code'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

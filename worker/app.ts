@@ -10,6 +10,7 @@ import { describeError, log } from './log.ts';
 import { requireAuth } from './middleware/auth.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { createRouter } from './openapi.ts';
+import { backfillRoutes } from './routes/backfill.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { googleCredentialRoutes } from './routes/google-credentials.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -57,6 +58,7 @@ app.route('/', healthRoutes);
 app.route('/', settingsRoutes);
 app.route('/', connectionRoutes);
 app.route('/', oauthRoutes);
+app.route('/', backfillRoutes);
 app.route('/', googleCredentialRoutes);
 app.route('/', webRoutes);
 

@@ -1,16 +1,43 @@
 /**
- * Cron Trigger entry. Jobs are fanned out here; each job runs under RLS with an organization's
- * claims. The vault backfill job arrives with its issue; for now the tick is logged with a
- * correlationId so operators can see the trigger fire.
+ * Cron Trigger entry: runs the vault backfill across all organizations, batch by batch, until none
+ * remain or the time budget is spent; the next run continues. Each batch runs under RLS with one
+ * organization's backfill claims.
  */
+import { RequestDatabase } from '../db/tenant.ts';
 import type { Env } from './env.ts';
-import { log } from './log.ts';
+import { describeError, log } from './log.ts';
+import { runBackfillCron } from './services/backfill.ts';
+import { loadKeyring } from './vault/keys.ts';
 
-export async function handleScheduled(controller: ScheduledController, _env: Env): Promise<void> {
+/** Well under the Cron Trigger's wall-clock limit, leaving room for the last batch. */
+export const CRON_BUDGET_MS = 20_000;
+
+export async function handleScheduled(
+  controller: ScheduledController,
+  env: Env,
+  budgetMs = CRON_BUDGET_MS,
+): Promise<void> {
   const correlationId = crypto.randomUUID();
-  log('info', 'cron tick', {
-    correlationId,
-    cron: controller.cron,
-    scheduled_time: controller.scheduledTime,
-  });
+  const started = Date.now();
+  const database = new RequestDatabase(env);
+  try {
+    const totals = await runBackfillCron(database, loadKeyring(env.CREDENTIAL_VAULT_KEYS), budgetMs);
+    log('info', 'cron tick', {
+      correlationId,
+      cron: controller.cron,
+      scheduled_time: controller.scheduledTime,
+      job: 'vault_backfill',
+      ...totals,
+      duration_ms: Date.now() - started,
+    });
+  } catch (error) {
+    log('error', 'cron job failed', {
+      correlationId,
+      cron: controller.cron,
+      job: 'vault_backfill',
+      ...describeError(error),
+    });
+  } finally {
+    await database.close();
+  }
 }

@@ -1,5 +1,6 @@
 /** Helpers for tests that run inside workerd against the real worker, database and proxy. */
 import { env, exports } from 'cloudflare:workers';
+import { Pool } from '@neondatabase/serverless';
 import { type SQL, sql } from 'drizzle-orm';
 import { RequestDatabase } from '../../db/tenant.ts';
 import { mintToken, type TokenInput } from '../support/jwt.ts';
@@ -66,4 +67,23 @@ export async function insertConnection(
   );
   if (!row) throw new Error('fixture insert failed');
   return row.id;
+}
+
+/** Raw parameterised SQL as the table owner (fixtures that share SQL text with Node scripts). */
+export async function ownerRaw(text: string, values: unknown[]): Promise<number> {
+  // Opening a RequestDatabase first configures the driver for the local proxy.
+  const configure = new RequestDatabase({
+    DATABASE_URL: env.TEST_OWNER_DATABASE_URL,
+    DB_WS_PROXY: env.DB_WS_PROXY,
+  });
+  void configure.db;
+  await configure.close();
+  const pool = new Pool({ connectionString: env.TEST_OWNER_DATABASE_URL });
+  pool.on('error', () => undefined);
+  try {
+    const result = await pool.query(text, values);
+    return result.rowCount ?? 0;
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }

@@ -17,6 +17,7 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['Microsoft access token', /eyJ0eXAiOiJKV1QiLCJlbXUiOnRydWV9/],
   ['authorization code', /4\/0Aemu|M\.C5emu_/],
   ['session JWT', /eyJhbGciOiJIUzI1NiIs/],
+  ['legacy plaintext token', /legacy-(access|refresh)-/],
 ];
 
 beforeAll(() => {
