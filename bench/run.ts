@@ -37,7 +37,12 @@ if (code !== 0 || rows.length === 0) {
   console.error(`benchmarks failed (exit ${code}, ${rows.length} results)`);
   process.exit(1);
 }
-console.table(rows.map(({ suite, name, ...values }) => ({ suite, name, ...values })));
+for (const suite of [...new Set(rows.map((r) => String(r.suite)))]) {
+  console.log(`\n${suite}`);
+  console.table(
+    rows.filter((r) => r.suite === suite).map(({ suite: _suite, name, ...values }) => ({ name, ...values })),
+  );
+}
 mkdirSync(`${root}/bench/results`, { recursive: true });
 const file = `${root}/bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
 writeFileSync(
