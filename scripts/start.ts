@@ -10,6 +10,7 @@ import { prepareLocalDatabase } from '../db/local/database.ts';
 import { startWsProxy } from '../db/local/ws-proxy.ts';
 import { startEmulator } from '../emulator/server.ts';
 import { seedEmulator } from './demo-emulator.ts';
+import { seedDemoDatabase } from './demo-database.ts';
 import { LOCAL_DIR, localSecrets } from './local-secrets.ts';
 import { demoAdminToken } from './token.ts';
 
@@ -56,6 +57,7 @@ const database = await prepareLocalDatabase({
   embeddedDataDir: `${LOCAL_DIR}/pgdata`,
 });
 cleanups.push(database.stop);
+const demoSeed = await seedDemoDatabase(database.ownerUrl);
 const proxy = await startWsProxy();
 cleanups.push(proxy.close);
 
@@ -114,6 +116,7 @@ const token = await demoAdminToken(secrets.AUTH_JWT_SECRET);
 console.log(`
 CE Calendar is running.
   Emulator:   ${emulator.url} (Google, Microsoft login) and ${emulator.graphUrl} (Graph); accounts: ${demoAccounts.join(', ')}
+  Demo data:  ${demoSeed}
   Database:   ${database.embedded ? 'embedded PGlite (.local/pgdata)' : 'DATABASE_URL server, database ce_calendar_dev'}
   Admin URL:  ${base}/admin
   Sign in:    ${base}/admin#token=${token}
