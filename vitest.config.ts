@@ -4,7 +4,11 @@ import { defineConfig } from 'vitest/config';
 // emulator and pure-logic tests on Node against real Postgres.
 export default defineConfig({
   test: {
-    projects: ['test/workers/vitest.config.ts', 'test/node/vitest.config.ts'],
+    projects: [
+      'test/workers/vitest.config.ts',
+      'test/node/vitest.config.ts',
+      'test/browser/vitest.config.ts',
+    ],
     // Log lines of passing tests are noise; failing tests keep theirs.
     silent: 'passed-only',
   },

@@ -71,7 +71,7 @@ export function consentPage(
         `<label><input type="radio" name="account" value="${escapeHtml(a.email)}"${(request.loginHint ? a.email === request.loginHint : i === 0) ? ' checked' : ''}> ${escapeHtml(a.name)} &lt;${escapeHtml(a.email)}&gt;</label><br>`,
     )
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in - ${brand} (emulator)</title></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Sign in - ${brand} (emulator)</title></head>
 <body><main><h1>${brand} (emulator): choose an account</h1>
 <p>The application is requesting: ${escapeHtml(request.scope)}</p>
 <form method="post" action="${action}">${hidden}

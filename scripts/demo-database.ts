@@ -11,7 +11,10 @@ const OTHER_ORGS = ['00000000-0000-4000-8000-00000000d0e1', '00000000-0000-4000-
 export async function seedDemoDatabase(ownerUrl: string): Promise<string> {
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
-  const existing = await client.query('select count(*)::int as n from ce_calendar_connections where organization_id = $1', [DEMO_ORG]);
+  const existing = await client.query(
+    'select count(*)::int as n from ce_calendar_connections where organization_id = $1',
+    [DEMO_ORG],
+  );
   await client.end();
   if ((existing.rows[0] as { n: number }).n > 0) return 'already present';
   await seedLegacyConnections(ownerUrl, [DEMO_ORG], 60, 'demo');

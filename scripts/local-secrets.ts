@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const LOCAL_DIR = fileURLToPath(new URL('../.local', import.meta.url));
+/** Git-ignored state of the local stack; CE_LOCAL_DIR moves it (the browser tests use a temp dir). */
+export const LOCAL_DIR = process.env.CE_LOCAL_DIR || fileURLToPath(new URL('../.local', import.meta.url));
 const FILE = `${LOCAL_DIR}/dev-secrets.json`;
 
 export interface LocalSecrets {

@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { prepareLocalDatabase } from '../db/local/database.ts';
 import { startWsProxy } from '../db/local/ws-proxy.ts';
 import { startEmulator } from '../emulator/server.ts';
-import { seedEmulator } from './demo-emulator.ts';
+import { buildWeb } from './build-web.ts';
 import { seedDemoDatabase } from './demo-database.ts';
+import { seedEmulator } from './demo-emulator.ts';
 import { LOCAL_DIR, localSecrets } from './local-secrets.ts';
 import { demoAdminToken } from './token.ts';
 
@@ -50,10 +51,13 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`worker did not become healthy at ${url}`);
 }
 
+await buildWeb();
 const secrets = localSecrets();
 const database = await prepareLocalDatabase({
   serverUrl: process.env.DATABASE_URL || undefined,
-  databaseName: 'ce_calendar_dev',
+  databaseName: process.env.CE_DB_NAME || 'ce_calendar_dev',
+  fresh: process.env.CE_DB_FRESH === '1',
+  dropOnStop: process.env.CE_DB_FRESH === '1',
   embeddedDataDir: `${LOCAL_DIR}/pgdata`,
 });
 cleanups.push(database.stop);
@@ -101,6 +105,8 @@ const args = [
   '--show-interactive-dev-session=false',
   '--env-file',
   envFile,
+  '--persist-to',
+  `${LOCAL_DIR}/wrangler`,
 ];
 wrangler = spawn(`${root}/node_modules/.bin/wrangler`, args, {
   cwd: root,

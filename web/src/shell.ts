@@ -1,6 +1,6 @@
 /**
- * HTML shell of the admin panel. A placeholder until the Admin web panel issue: it proves the worker
- * serves the page with the security headers the panel will rely on.
+ * HTML shell of the admin panel. No inline script or style (CSP forbids both); the client bundle
+ * (web/client → web/dist/admin/app.js, built by scripts/build-web.ts) renders everything.
  */
 export function renderShell(): string {
   return `<!doctype html>
@@ -8,14 +8,15 @@ export function renderShell(): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CE Calendar — admin</title>
+<title>Calendar Connections — CE</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/admin/app.css">
+<script type="module" src="/admin/app.js"></script>
 </head>
 <body>
-<main>
-<h1>CE Calendar</h1>
-<p>Calendar connections, vault migration and module settings will be managed here.</p>
-<p>API: <a href="/v1/openapi.json">OpenAPI document</a> · <a href="/healthz">health</a></p>
-</main>
+<header class="top"><h1>Calendar Connections</h1><span id="whoami" class="muted"></span></header>
+<main id="app" aria-live="polite"><p class="muted">Loading…</p></main>
+<noscript>The admin panel needs JavaScript.</noscript>
 </body>
 </html>`;
 }
