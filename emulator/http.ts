@@ -80,7 +80,7 @@ export function aadError(c: Context, status: number, error: string, aadsts: numb
   const state = c.get('state') as EmulatorState;
   const traceId = state.random.uuid();
   const correlationId = state.random.uuid();
-  const timestamp = state.clock.date().toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+  const timestamp = `${state.clock.date().toISOString().replace('T', ' ').slice(0, 19)}Z`;
   return c.json(
     {
       error,
