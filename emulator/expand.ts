@@ -136,3 +136,46 @@ export function busyIntervals(
   }
   return merged;
 }
+
+/** The generated occurrence `id` (`<master>_<YYYYMMDD…>`) of `master`, looked up around its date. */
+export function occurrenceById(
+  calendar: Calendar,
+  master: StoredEvent,
+  id: string,
+  includeCancelled: boolean,
+): Occurrence | undefined {
+  const day = id.slice(master.id.length + 1, master.id.length + 9);
+  if (!/^\d{8}$/.test(day)) return undefined;
+  const from =
+    Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8))) - 2 * 86_400_000;
+  return occurrencesOfMaster(calendar, master, from, from + 4 * 86_400_000, includeCancelled).find(
+    (o) => o.id === id,
+  );
+}
+
+/** The stored exception a provider creates when one occurrence of a series is edited or deleted. */
+export function exceptionFromOccurrence(
+  master: StoredEvent,
+  occurrence: Occurrence,
+  createdAt: number,
+): StoredEvent {
+  const exception: StoredEvent = {
+    ...structuredClone(master),
+    id: occurrence.id,
+    startMs: occurrence.startMs,
+    endMs: occurrence.endMs,
+    recurringEventId: master.id,
+    originalStartMs: occurrence.originalStartMs ?? occurrence.startMs,
+    sequence: master.sequence + 1,
+    created: createdAt,
+    version: 0,
+  };
+  delete exception.recurrence;
+  delete exception.graphRecurrence;
+  if (occurrence.startDate) {
+    exception.startDate = occurrence.startDate;
+    exception.endDate = occurrence.endDate;
+    exception.originalStartDate = occurrence.startDate;
+  }
+  return exception;
+}

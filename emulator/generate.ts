@@ -3,6 +3,8 @@
  * DST transitions), all-day events, daily/weekly/monthly series with EXDATEs, modified and cancelled
  * exceptions, and free (transparent) events. Same seed → same calendar.
  */
+
+import { exceptionFromOccurrence } from './expand.ts';
 import type { Account, Calendar, StoredEvent } from './model.ts';
 import { blankEvent, newGoogleEventId, newGraphEventId, recordChange } from './mutations.ts';
 import { SeededRandom } from './random.ts';
@@ -175,20 +177,13 @@ function addSeries(event: StoredEvent, rng: SeededRandom, graph: boolean): void 
 function addException(master: StoredEvent, rng: SeededRandom, save: (e: StoredEvent) => void): number {
   const occurrence = expandSeries(master, master.startMs, master.startMs + 400 * 86_400_000)[1];
   if (!occurrence) return 0;
-  const exception: StoredEvent = {
-    ...structuredClone(master),
-    id: occurrence.id,
-    recurringEventId: master.id,
-    originalStartMs: occurrence.startMs,
-    version: 0,
-  };
-  delete exception.recurrence;
-  delete exception.graphRecurrence;
-  if (rng.next() < 0.5) {
-    exception.status = 'cancelled';
-    exception.startMs = occurrence.startMs;
-    exception.endMs = occurrence.endMs;
-  } else {
+  const exception = exceptionFromOccurrence(
+    master,
+    { ...occurrence, event: master, master, kind: 'occurrence' },
+    master.created,
+  );
+  if (rng.next() < 0.5) exception.status = 'cancelled';
+  else {
     exception.summary = `${master.summary} (moved)`;
     exception.startMs = occurrence.startMs + 60 * 60_000;
     exception.endMs = occurrence.endMs + 60 * 60_000;

@@ -1,6 +1,7 @@
 /** Wire-format error bodies of both providers, request parsing helpers, and fault injection. */
 import type { Context } from 'hono';
-import type { Provider } from './model.ts';
+import type { Account, Provider } from './model.ts';
+import { accountKey } from './model.ts';
 import type { EmulatorState, Fault } from './state.ts';
 
 export type EmulatorContext = Context<{ Variables: { state: EmulatorState } }>;
@@ -216,4 +217,23 @@ export async function injectFault(
         ? googleUnauthorized(c)
         : graphError(c, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
   }
+}
+
+/** Every provider API call: authenticate the bearer token, apply injected faults, count the call. */
+export async function beginApiCall(
+  c: EmulatorContext,
+  provider: Provider,
+  endpoint: string,
+  unauthorized: (c: EmulatorContext) => Response,
+): Promise<Response | Account> {
+  const state = c.get('state');
+  const account = state.accountForAccessToken(provider, bearerToken(c));
+  if (!account) {
+    state.count(undefined, `${endpoint}.unauthorized`);
+    return unauthorized(c);
+  }
+  const faulted = await injectFault(c, provider, endpoint, account.email);
+  if (faulted) return faulted;
+  state.count(accountKey(provider, account.email), endpoint);
+  return account;
 }

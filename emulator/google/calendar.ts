@@ -4,8 +4,14 @@
  * (providers.md §2–§6).
  */
 import { Hono } from 'hono';
-import { busyIntervals, occurrencesInWindow, occurrencesOfMaster } from '../expand.ts';
-import { bearerToken, type EmulatorContext, googleError, googleUnauthorized, injectFault } from '../http.ts';
+import {
+  busyIntervals,
+  exceptionFromOccurrence,
+  occurrenceById,
+  occurrencesInWindow,
+  occurrencesOfMaster,
+} from '../expand.ts';
+import { beginApiCall, type EmulatorContext, googleError, googleUnauthorized } from '../http.ts';
 import { type Account, accountKey, type Calendar, etagOf, type StoredEvent } from '../model.ts';
 import { blankEvent, deleteEvent, newGoogleEventId, recordChange } from '../mutations.ts';
 import { sendGooglePush } from '../push.ts';
@@ -25,19 +31,8 @@ type Env = { Variables: { state: EmulatorState } };
 
 export const googleCalendar = new Hono<Env>();
 
-/** Authenticates every call, then applies injected faults for the endpoint. */
-async function begin(c: EmulatorContext, endpoint: string): Promise<Response | Account> {
-  const state = c.get('state');
-  const account = state.accountForAccessToken('google', bearerToken(c));
-  if (!account) {
-    state.count(undefined, `${endpoint}.unauthorized`);
-    return googleUnauthorized(c);
-  }
-  const faulted = await injectFault(c, 'google', endpoint, account.email);
-  if (faulted) return faulted;
-  state.count(accountKey('google', account.email), endpoint);
-  return account;
-}
+const begin = (c: EmulatorContext, endpoint: string) =>
+  beginApiCall(c, 'google', endpoint, googleUnauthorized);
 
 function calendarFor(c: EmulatorContext, account: Account, id: string): Calendar | Response {
   const calendar = c.get('state').calendarOf(account, decodeURIComponent(id));
@@ -290,7 +285,7 @@ googleCalendar.get('/calendars/:calendarId/events', async (c) => {
   }
 });
 
-/** Resolves an event id, materialising an instance of a series as an exception when asked to. */
+/** Resolves an event id: a stored event, or an occurrence of a series (materialised on write). */
 function findEvent(
   calendar: Calendar,
   id: string,
@@ -301,51 +296,16 @@ function findEvent(
       event: stored,
       ...(stored.recurringEventId ? { master: calendar.events.get(stored.recurringEventId) } : {}),
     };
-  const m = id.match(/^(.+)_(\d{8}(?:T\d{6}Z)?)$/);
-  const master = m?.[1] ? calendar.events.get(m[1]) : undefined;
+  const masterId = id.match(/^(.+)_(\d{8}(?:T\d{6}Z)?)$/)?.[1];
+  const master = masterId ? calendar.events.get(masterId) : undefined;
   if (!master?.recurrence?.length || master.deleted) return {};
-  const day = (m?.[2] ?? '').slice(0, 8);
-  const from =
-    Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8))) - 2 * 86_400_000;
-  const occurrence = occurrencesOfMaster(calendar, master, from, from + 4 * 86_400_000, true).find(
-    (o) => o.id === id,
-  );
-  return occurrence ? { instanceOf: master, master } : {};
+  return occurrenceById(calendar, master, id, true) ? { instanceOf: master, master } : {};
 }
 
-function materialise(
-  state: EmulatorState,
-  account: Account,
-  calendar: Calendar,
-  master: StoredEvent,
-  id: string,
-): StoredEvent {
-  const day = id.slice(master.id.length + 1, master.id.length + 9);
-  const from =
-    Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8))) - 2 * 86_400_000;
-  const occurrence = occurrencesOfMaster(calendar, master, from, from + 4 * 86_400_000, true).find(
-    (o) => o.id === id,
-  );
+function materialise(state: EmulatorState, calendar: Calendar, master: StoredEvent, id: string): StoredEvent {
+  const occurrence = occurrenceById(calendar, master, id, true);
   if (!occurrence) throw new WireError(404, 'notFound', 'Not Found');
-  const exception: StoredEvent = {
-    ...structuredClone(master),
-    id,
-    startMs: occurrence.startMs,
-    endMs: occurrence.endMs,
-    recurringEventId: master.id,
-    originalStartMs: occurrence.originalStartMs ?? occurrence.startMs,
-    sequence: master.sequence + 1,
-    created: state.clock.now(),
-    version: 0,
-  };
-  delete exception.recurrence;
-  if (occurrence.startDate) {
-    exception.startDate = occurrence.startDate;
-    exception.endDate = occurrence.endDate;
-    exception.originalStartDate = occurrence.startDate;
-  }
-  void account;
-  return exception;
+  return exceptionFromOccurrence(master, occurrence, state.clock.now());
 }
 
 function preconditionFails(c: EmulatorContext, event: StoredEvent): boolean {
@@ -367,13 +327,7 @@ googleCalendar.get('/calendars/:calendarId/events/:eventId', async (c) => {
   const found = findEvent(calendar, c.req.param('eventId'));
   if (found.event) return c.json(renderEvent(found.event, account, found.master));
   if (found.instanceOf) {
-    const occurrence = materialise(
-      c.get('state'),
-      account,
-      calendar,
-      found.instanceOf,
-      c.req.param('eventId'),
-    );
+    const occurrence = materialise(c.get('state'), calendar, found.instanceOf, c.req.param('eventId'));
     return c.json(renderEvent(occurrence, account, found.instanceOf));
   }
   return googleError(c, 404, 'notFound', 'Not Found');
@@ -496,7 +450,7 @@ async function modify(c: EmulatorContext, mode: 'patch' | 'update') {
   const found = findEvent(calendar, id);
   let event = found.event;
   try {
-    if (!event && found.instanceOf) event = materialise(state, account, calendar, found.instanceOf, id);
+    if (!event && found.instanceOf) event = materialise(state, calendar, found.instanceOf, id);
     if (!event) return googleError(c, 404, 'notFound', 'Not Found');
     if (event.deleted) return googleError(c, 410, 'deleted', 'Resource has been deleted');
     if (preconditionFails(c, event)) return preconditionFailed(c);
@@ -525,7 +479,7 @@ googleCalendar.delete('/calendars/:calendarId/events/:eventId', async (c) => {
   const found = findEvent(calendar, id);
   try {
     let event = found.event;
-    if (!event && found.instanceOf) event = materialise(state, account, calendar, found.instanceOf, id);
+    if (!event && found.instanceOf) event = materialise(state, calendar, found.instanceOf, id);
     if (!event) return googleError(c, 404, 'notFound', 'Not Found');
     if (event.deleted || (event.status === 'cancelled' && event.recurringEventId && found.event))
       return googleError(c, 410, 'deleted', 'Resource has been deleted');

@@ -4,8 +4,13 @@
  * transactionId, getSchedule, and subscriptions with the validationToken handshake (providers.md §8–§12).
  */
 import { type Context, Hono } from 'hono';
-import { occurrencesInWindow, occurrencesOfMaster } from '../expand.ts';
-import { bearerToken, type EmulatorContext, graphError, injectFault } from '../http.ts';
+import {
+  exceptionFromOccurrence,
+  occurrenceById,
+  occurrencesInWindow,
+  occurrencesOfMaster,
+} from '../expand.ts';
+import { beginApiCall, type EmulatorContext, graphError } from '../http.ts';
 import {
   type Account,
   accountKey,
@@ -30,18 +35,10 @@ type Env = { Variables: { state: EmulatorState } };
 
 export const microsoftGraph = new Hono<Env>();
 
-async function begin(c: EmulatorContext, endpoint: string): Promise<Response | Account> {
-  const state = c.get('state');
-  const account = state.accountForAccessToken('microsoft', bearerToken(c));
-  if (!account) {
-    state.count(undefined, `${endpoint}.unauthorized`);
-    return graphError(c, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
-  }
-  const faulted = await injectFault(c, 'microsoft', endpoint, account.email);
-  if (faulted) return faulted;
-  state.count(accountKey('microsoft', account.email), endpoint);
-  return account;
-}
+const begin = (c: EmulatorContext, endpoint: string) =>
+  beginApiCall(c, 'microsoft', endpoint, (ctx) =>
+    graphError(ctx, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.'),
+  );
 
 /** Output zone from `Prefer: outlook.timezone="…"` (UTC without it). */
 function renderOptions(c: Context, expand?: string): RenderOptions {
@@ -330,39 +327,14 @@ function locate(
   return { occurrenceOf: master };
 }
 
-function occurrenceById(calendar: Calendar, master: StoredEvent, id: string) {
-  const day = id.slice(master.id.length + 1, master.id.length + 9);
-  const from =
-    Date.UTC(Number(day.slice(0, 4)), Number(day.slice(4, 6)) - 1, Number(day.slice(6, 8))) - 2 * 86_400_000;
-  return occurrencesOfMaster(calendar, master, from, from + 4 * 86_400_000, false).find((o) => o.id === id);
-}
-
 function materialise(
   state: EmulatorState,
   calendar: Calendar,
   master: StoredEvent,
   id: string,
 ): StoredEvent | undefined {
-  const occurrence = occurrenceById(calendar, master, id);
-  if (!occurrence) return undefined;
-  const exception: StoredEvent = {
-    ...structuredClone(master),
-    id,
-    startMs: occurrence.startMs,
-    endMs: occurrence.endMs,
-    recurringEventId: master.id,
-    originalStartMs: occurrence.originalStartMs ?? occurrence.startMs,
-    created: state.clock.now(),
-    version: 0,
-  };
-  delete exception.recurrence;
-  delete exception.graphRecurrence;
-  if (occurrence.startDate) {
-    exception.startDate = occurrence.startDate;
-    exception.endDate = occurrence.endDate;
-    exception.originalStartDate = occurrence.startDate;
-  }
-  return exception;
+  const occurrence = occurrenceById(calendar, master, id, false);
+  return occurrence ? exceptionFromOccurrence(master, occurrence, state.clock.now()) : undefined;
 }
 
 async function readJson(c: EmulatorContext): Promise<GraphEventBody | Response> {
@@ -459,7 +431,7 @@ for (const path of itemPaths) {
     const options = renderOptions(c, new URL(c.req.url).searchParams.get('$expand') ?? undefined);
     if (found.event) return c.json(renderGraphEvent(found.event, account, options));
     if (found.occurrenceOf) {
-      const occurrence = occurrenceById(calendar, found.occurrenceOf, id);
+      const occurrence = occurrenceById(calendar, found.occurrenceOf, id, false);
       if (occurrence) return c.json(renderGraphEvent(found.occurrenceOf, account, options, occurrence));
     }
     return notFound(c);
