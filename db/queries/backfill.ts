@@ -8,7 +8,7 @@ import { and, asc, count, eq, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { VaultKeyring } from '../../worker/vault/keys.ts';
 import { ceCalendarConnections } from '../schema.ts';
 import type { TenantTx } from '../tenant.ts';
-import { storeCredential } from './credentials.ts';
+import { storeCredentials } from './credentials.ts';
 
 export type BackfillFailureReason = 'empty_legacy_token' | 'malformed_legacy_token' | 'vault_write_failed';
 
@@ -59,12 +59,13 @@ export async function migrateOneConnection(
   const access = checkLegacyValue(row.accessTokenEncrypted);
   const refresh = checkLegacyValue(row.refreshTokenEncrypted);
   const org = row.organizationId;
-  const accessId = access
-    ? await storeCredential(tx, keyring, org, 'oauth_access_token', access)
-    : row.accessTokenCredentialId;
-  const refreshId = refresh
-    ? await storeCredential(tx, keyring, org, 'oauth_refresh_token', refresh)
-    : row.refreshTokenCredentialId;
+  const moving = [
+    ...(access ? [{ kind: 'oauth_access_token' as const, plaintext: access }] : []),
+    ...(refresh ? [{ kind: 'oauth_refresh_token' as const, plaintext: refresh }] : []),
+  ];
+  const ids = await storeCredentials(tx, keyring, org, moving);
+  const accessId = access ? ids[0] : row.accessTokenCredentialId;
+  const refreshId = refresh ? ids[access ? 1 : 0] : row.refreshTokenCredentialId;
   await tx
     .update(ceCalendarConnections)
     .set({

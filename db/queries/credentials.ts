@@ -21,6 +21,24 @@ export async function storeCredential(
   return id;
 }
 
+/** Several credentials of one organization in one INSERT (one round trip); ids in input order. */
+export async function storeCredentials(
+  tx: TenantTx,
+  keyring: VaultKeyring,
+  organizationId: string,
+  items: Array<{ kind: CredentialKind; plaintext: string }>,
+): Promise<string[]> {
+  if (items.length === 0) return [];
+  const rows = await Promise.all(
+    items.map(async ({ kind, plaintext }) => {
+      const id = crypto.randomUUID();
+      return { id, organizationId, kind, ...(await seal(keyring, { organizationId, id, kind }, plaintext)) };
+    }),
+  );
+  await tx.insert(pfCredentials).values(rows);
+  return rows.map((r) => r.id);
+}
+
 /** Plaintext of a credential visible to the caller (RLS), or undefined when there is no such row. */
 export async function readCredential(
   tx: TenantTx,

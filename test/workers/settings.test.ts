@@ -143,6 +143,20 @@ describe('operations', () => {
     expect(Object.keys(doc.paths['/v1/calendar/settings'] ?? {})).toEqual(
       expect.arrayContaining(['get', 'put']),
     );
+    for (const path of [
+      '/v1/calendar/oauth/start',
+      '/functions/v1/calendar-oauth-callback',
+      '/v1/calendar/connections',
+      '/v1/calendar/connections/{id}',
+      '/v1/calendar/connections/{id}/sync',
+      '/v1/calendar/google-credentials',
+      '/functions/v1/calendar-token-backfill',
+      '/v1/calendar/token-backfill',
+      '/v1/calendar/token-backfill/status',
+      '/healthz',
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
     const settings = doc.components.schemas.ModuleSettings;
     expect(settings?.properties.calendar_pre_meeting_notification_minutes).toMatchObject({
       minimum: 5,
