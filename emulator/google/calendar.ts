@@ -440,27 +440,46 @@ googleCalendar.post('/calendars/:calendarId/events', async (c) => {
   return c.json(renderEvent(event, account), 200);
 });
 
-async function modify(c: EmulatorContext, mode: 'patch' | 'update') {
+interface WriteTarget {
+  state: EmulatorState;
+  account: Account;
+  calendar: Calendar;
+  event: StoredEvent;
+  master: StoredEvent | undefined;
+}
+
+/** Shared start of patch/update/delete: authenticate, find or materialise the event, check If-Match. */
+async function writeTarget(c: EmulatorContext, endpoint: string): Promise<WriteTarget | Response> {
   const state = c.get('state');
-  const account = await begin(c, mode === 'patch' ? 'events.patch' : 'events.update');
+  const account = await begin(c, endpoint);
   if (account instanceof Response) return account;
   const calendar = calendarFor(c, account, c.req.param('calendarId') ?? '');
   if (calendar instanceof Response) return calendar;
   const id = c.req.param('eventId') ?? '';
   const found = findEvent(calendar, id);
-  let event = found.event;
+  const event =
+    found.event ?? (found.instanceOf ? materialise(state, calendar, found.instanceOf, id) : undefined);
+  if (!event) return googleError(c, 404, 'notFound', 'Not Found');
+  const alreadyCancelledException =
+    event.status === 'cancelled' && Boolean(event.recurringEventId) && Boolean(found.event);
+  if (event.deleted || (endpoint === 'events.delete' && alreadyCancelledException)) {
+    return googleError(c, 410, 'deleted', 'Resource has been deleted');
+  }
+  if (preconditionFails(c, event)) return preconditionFailed(c);
+  return { state, account, calendar, event, master: found.master };
+}
+
+async function modify(c: EmulatorContext, mode: 'patch' | 'update') {
   try {
-    if (!event && found.instanceOf) event = materialise(state, calendar, found.instanceOf, id);
-    if (!event) return googleError(c, 404, 'notFound', 'Not Found');
-    if (event.deleted) return googleError(c, 410, 'deleted', 'Resource has been deleted');
-    if (preconditionFails(c, event)) return preconditionFailed(c);
+    const target = await writeTarget(c, mode === 'patch' ? 'events.patch' : 'events.update');
+    if (target instanceof Response) return target;
     const body = await readBody(c);
     if (body instanceof Response) return body;
-    const draft = structuredClone(event);
-    applyBody(draft, body, calendar, mode);
+    const draft = structuredClone(target.event);
+    applyBody(draft, body, target.calendar, mode);
     draft.sequence += body.start || body.end ? 1 : 0;
-    recordChange(state, account, calendar, draft, 'updated');
-    return c.json(renderEvent(draft, account, found.master));
+    recordChange(target.state, target.account, target.calendar, draft, 'updated');
+    return c.json(renderEvent(draft, target.account, target.master));
   } catch (error) {
     return wireError(c, error);
   }
@@ -470,21 +489,10 @@ googleCalendar.patch('/calendars/:calendarId/events/:eventId', (c) => modify(c, 
 googleCalendar.put('/calendars/:calendarId/events/:eventId', (c) => modify(c, 'update'));
 
 googleCalendar.delete('/calendars/:calendarId/events/:eventId', async (c) => {
-  const state = c.get('state');
-  const account = await begin(c, 'events.delete');
-  if (account instanceof Response) return account;
-  const calendar = calendarFor(c, account, c.req.param('calendarId'));
-  if (calendar instanceof Response) return calendar;
-  const id = c.req.param('eventId');
-  const found = findEvent(calendar, id);
   try {
-    let event = found.event;
-    if (!event && found.instanceOf) event = materialise(state, calendar, found.instanceOf, id);
-    if (!event) return googleError(c, 404, 'notFound', 'Not Found');
-    if (event.deleted || (event.status === 'cancelled' && event.recurringEventId && found.event))
-      return googleError(c, 410, 'deleted', 'Resource has been deleted');
-    if (preconditionFails(c, event)) return preconditionFailed(c);
-    deleteEvent(state, account, calendar, event);
+    const target = await writeTarget(c, 'events.delete');
+    if (target instanceof Response) return target;
+    deleteEvent(target.state, target.account, target.calendar, target.event);
   } catch (error) {
     return wireError(c, error);
   }

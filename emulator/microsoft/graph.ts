@@ -337,6 +337,21 @@ function materialise(
   return occurrence ? exceptionFromOccurrence(master, occurrence, state.clock.now()) : undefined;
 }
 
+/** Shared start of patch/delete: authenticate, then find the event or materialise the occurrence. */
+async function writeTarget(c: EmulatorContext, endpoint: string) {
+  const state = c.get('state');
+  const account = await begin(c, endpoint);
+  if (account instanceof Response) return account;
+  const calendar = calendarFromPath(account, c.req.param('calendarId'));
+  if (!calendar) return notFound(c);
+  const id = c.req.param('eventId') ?? '';
+  const found = locate(calendar, id);
+  const event =
+    found.event ?? (found.occurrenceOf ? materialise(state, calendar, found.occurrenceOf, id) : undefined);
+  if (!event) return notFound(c);
+  return { state, account, calendar, event };
+}
+
 async function readJson(c: EmulatorContext): Promise<GraphEventBody | Response> {
   try {
     const body = (await c.req.json()) as unknown;
@@ -438,16 +453,9 @@ for (const path of itemPaths) {
   });
 
   microsoftGraph.patch(path, async (c) => {
-    const state = c.get('state');
-    const account = await begin(c, 'events.update');
-    if (account instanceof Response) return account;
-    const calendar = calendarFromPath(account, c.req.param('calendarId'));
-    if (!calendar) return notFound(c);
-    const id = c.req.param('eventId') ?? '';
-    const found = locate(calendar, id);
-    const event =
-      found.event ?? (found.occurrenceOf ? materialise(state, calendar, found.occurrenceOf, id) : undefined);
-    if (!event) return notFound(c);
+    const target = await writeTarget(c, 'events.update');
+    if (target instanceof Response) return target;
+    const { state, account, calendar, event } = target;
     const ifMatch = c.req.header('if-match');
     if (
       ifMatch &&
@@ -475,17 +483,9 @@ for (const path of itemPaths) {
   });
 
   microsoftGraph.delete(path, async (c) => {
-    const state = c.get('state');
-    const account = await begin(c, 'events.delete');
-    if (account instanceof Response) return account;
-    const calendar = calendarFromPath(account, c.req.param('calendarId'));
-    if (!calendar) return notFound(c);
-    const id = c.req.param('eventId') ?? '';
-    const found = locate(calendar, id);
-    const event =
-      found.event ?? (found.occurrenceOf ? materialise(state, calendar, found.occurrenceOf, id) : undefined);
-    if (!event) return notFound(c);
-    deleteEvent(state, account, calendar, event);
+    const target = await writeTarget(c, 'events.delete');
+    if (target instanceof Response) return target;
+    deleteEvent(target.state, target.account, target.calendar, target.event);
     return c.body(null, 204);
   });
 }
