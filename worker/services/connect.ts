@@ -6,7 +6,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { upsertConnectedAccount } from '../../db/queries/connections.ts';
-import { deleteCredentials, storeCredential } from '../../db/queries/credentials.ts';
+import { deleteCredentials, storeCredentials } from '../../db/queries/credentials.ts';
 import { consumeOAuthState, createOAuthState } from '../../db/queries/oauth-states.ts';
 import type { DatabaseClaims, RequestDatabase } from '../../db/tenant.ts';
 import type { Env } from '../env.ts';
@@ -120,10 +120,12 @@ export async function completeConnect(
     );
     const email = await accountEmail(provider, endpoints, tokens.accessToken);
     const connection = await database.asTenant(claims, async (tx) => {
-      const accessId = await storeCredential(tx, keyring, org, 'oauth_access_token', tokens.accessToken);
-      const refreshId = tokens.refreshToken
-        ? await storeCredential(tx, keyring, org, 'oauth_refresh_token', tokens.refreshToken)
-        : null;
+      const [accessId = '', refreshId = null] = await storeCredentials(tx, keyring, org, [
+        { kind: 'oauth_access_token', plaintext: tokens.accessToken },
+        ...(tokens.refreshToken
+          ? [{ kind: 'oauth_refresh_token' as const, plaintext: tokens.refreshToken }]
+          : []),
+      ]);
       const { connection, replacedCredentialIds } = await upsertConnectedAccount(tx, {
         organizationId: org,
         userId: user,
