@@ -12,5 +12,7 @@ export default defineProject({
     include: ['test/browser/**/*.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
+    // UI updates follow API round trips through wrangler dev; give polls room on a busy CI machine.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });
