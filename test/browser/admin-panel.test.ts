@@ -247,6 +247,20 @@ describe('admin panel', () => {
     await member.close();
   });
 
+  it("the worker's log lines carry no token, code, secret or email", () => {
+    const workerLines = stack
+      .output()
+      .split('\n')
+      .filter((line) => line.trim().startsWith('{"level"'));
+    expect(workerLines.length).toBeGreaterThan(20);
+    for (const line of workerLines) {
+      expect(line, line).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/);
+      expect(line, line).not.toMatch(
+        /ya29\.|1\/\/|0\.AAAA|4\/0Aemu|M\.C5emu_|eyJhbGciOi|demo-org-secret-value|legacy-(access|refresh)-/,
+      );
+    }
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors.join(' || ')).toBe('');
   });

@@ -19,6 +19,8 @@ async function freePort(): Promise<number> {
 }
 
 export interface LocalStack {
+  /** Everything the stack printed so far (wrangler dev passes the worker's log lines through). */
+  output(): string;
   baseUrl: string;
   emulatorUrl: string;
   signInUrl: string;
@@ -65,6 +67,7 @@ export async function startLocalStack(): Promise<LocalStack> {
     AUTH_JWT_SECRET: string;
   };
   return {
+    output: () => output,
     baseUrl: `http://127.0.0.1:${port}`,
     emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
     signInUrl,
