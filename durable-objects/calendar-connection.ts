@@ -7,7 +7,13 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../worker/env.ts';
+import { log } from '../worker/log.ts';
+import type { Provider } from '../worker/providers/endpoints.ts';
+import { probeAccess } from '../worker/providers/probe.ts';
 import { type AccessTokenResult, type ConnectionRef, TokenRefresher } from './token-refresher.ts';
+
+/** What the object needs to act for a connection without a request: whose it is and where it lives. */
+export type SyncTarget = ConnectionRef & { provider: Provider };
 
 export interface SyncRequestReceipt {
   connectionId: string;
@@ -65,9 +71,11 @@ export class CalendarConnection extends DurableObject<Env> {
   async requestSync(
     connectionId: string,
     reason: 'manual' | 'webhook' | 'schedule',
+    target?: SyncTarget,
   ): Promise<SyncRequestReceipt> {
     const storage = this.ctx.storage;
     await storage.put('connectionId', connectionId);
+    if (target) await storage.put('target', target);
     const pending = ((await storage.get<number>('pendingRequests')) ?? 0) + 1;
     const total = ((await storage.get<number>('syncRequests')) ?? 0) + 1;
     const requestedAt = new Date().toISOString();
@@ -93,5 +101,29 @@ export class CalendarConnection extends DurableObject<Env> {
     const storage = this.ctx.storage;
     const runs = ((await storage.get<number>('alarmRuns')) ?? 0) + 1;
     await storage.put({ alarmRuns: runs, lastAlarmAt: new Date().toISOString(), pendingRequests: 0 });
+    const target = await storage.get<SyncTarget>('target');
+    if (target && (await storage.get<boolean>('syncEnabled')) !== false) await this.#checkAccess(target);
+  }
+
+  /**
+   * The first step of every sync: a valid token the provider accepts. A 401 forces one refresh; an
+   * invalid_grant there marks the connection reconnect_required (in the refresher). The event sync
+   * itself arrives with its issue.
+   */
+  async #checkAccess(target: SyncTarget): Promise<void> {
+    const correlationId = crypto.randomUUID();
+    let token = await this.#tokens.get(target);
+    let outcome = token.ok ? await probeAccess(this.env, target.provider, token.accessToken) : 'token_failed';
+    if (outcome === 'unauthorized') {
+      token = await this.#tokens.get(target, true);
+      outcome = token.ok ? await probeAccess(this.env, target.provider, token.accessToken) : 'token_failed';
+    }
+    log('info', 'connection access check', {
+      correlationId,
+      connection_id: target.connectionId,
+      provider: target.provider,
+      outcome,
+      ...(token.ok ? {} : { error_code: token.code }),
+    });
   }
 }

@@ -45,7 +45,9 @@ export class TokenRefresher {
     this.#cached = undefined;
   }
 
-  async get(ref: ConnectionRef): Promise<AccessTokenResult> {
+  /** `force`: the provider rejected the current token, so refresh even if it looks fresh. */
+  async get(ref: ConnectionRef, force = false): Promise<AccessTokenResult> {
+    if (force) this.#cached = undefined;
     const cached = this.#cached;
     if (cached && cached.expiresAt - Date.now() > REFRESH_AHEAD_MS) {
       return {
@@ -54,7 +56,7 @@ export class TokenRefresher {
         expiresAt: new Date(cached.expiresAt).toISOString(),
       };
     }
-    this.#inflight ??= this.#load(ref)
+    this.#inflight ??= this.#load(ref, force)
       .catch((error: unknown): AccessTokenResult => {
         log('error', 'token lookup failed', {
           correlationId: crypto.randomUUID(),
@@ -70,7 +72,7 @@ export class TokenRefresher {
     return this.#inflight;
   }
 
-  async #load(ref: ConnectionRef): Promise<AccessTokenResult> {
+  async #load(ref: ConnectionRef, force: boolean): Promise<AccessTokenResult> {
     const correlationId = crypto.randomUUID();
     const keyring = loadKeyring(this.env.CREDENTIAL_VAULT_KEYS);
     const claims: DatabaseClaims = {
@@ -93,7 +95,7 @@ export class TokenRefresher {
       );
       if (!stored) return { ok: false, code: 'not_found', message: 'connection not found' };
       const expiresAt = stored.connection.tokenExpiresAt?.getTime() ?? 0;
-      if (stored.accessToken && expiresAt - Date.now() > REFRESH_AHEAD_MS) {
+      if (!force && stored.accessToken && expiresAt - Date.now() > REFRESH_AHEAD_MS) {
         this.#cached = { accessToken: stored.accessToken, expiresAt };
         return { ok: true, accessToken: stored.accessToken, expiresAt: new Date(expiresAt).toISOString() };
       }

@@ -247,6 +247,25 @@ describe('admin panel', () => {
     await member.close();
   });
 
+  it('shows "Reconnect" with the reason when the provider revoked access (found by the next sync)', async () => {
+    await fetch(`${stack.emulatorUrl}/_control/accounts/google/sam.lee@demo.example/revoke-grants`, {
+      method: 'POST',
+    });
+    await card('sam.lee@demo.example').getByRole('button', { name: 'Sync now' }).click();
+    await expect
+      .poll(async () => {
+        await page.reload();
+        await page.getByRole('heading', { name: 'Connected calendars' }).waitFor();
+        return card('sam.lee@demo.example').locator('.badge').textContent();
+      })
+      .toBe('Reconnect');
+    expect(await card('sam.lee@demo.example').getByRole('alert').textContent()).toContain(
+      'Reconnect this calendar',
+    );
+    expect(await card('sam.lee@demo.example').getByRole('button', { name: 'Reconnect' }).count()).toBe(1);
+    await shot('11-reconnect');
+  });
+
   it("the worker's log lines carry no token, code, secret or email", () => {
     const workerLines = stack
       .output()

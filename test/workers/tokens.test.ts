@@ -2,7 +2,7 @@
  * getFreshCalendarAccessToken through the Durable Object: single-flight refresh under load,
  * Microsoft rotation safety, invalid_grant → reconnect_required, legacy rows.
  */
-import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -182,6 +182,38 @@ describe('invalid_grant', () => {
       status: 'reconnect',
       last_error_code: 'invalid_grant',
     });
+  });
+
+  it('a sync run notices a grant revoked while the access token is still cached: 401 → one forced refresh → reconnect', async () => {
+    await createAccount('microsoft', 'probe.m@acme.example');
+    await connectThroughWorker(await alice(), 'microsoft', 'probe.m@acme.example');
+    const connection = await connectionFor('probe.m@acme.example');
+    const stub = env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connection.id));
+    await runDurableObjectAlarm(stub); // the first sync after connecting: access is fine
+    expect(
+      (
+        await ownerQuery<{ sync_status: string }>(
+          sql`select sync_status from ce_calendar_connections where id = ${connection.id}`,
+        )
+      )[0]?.sync_status,
+    ).toBe('syncing');
+    await getFreshCalendarAccessToken(env, connection); // cached in the object
+    await emulatorControl('/accounts/microsoft/probe.m@acme.example/revoke-grants', {});
+    const before = (await counters('microsoft', 'probe.m@acme.example'))['token.refresh'] ?? 0;
+    await stub.requestSync(connection.id, 'manual', {
+      ...{
+        connectionId: connection.id,
+        organizationId: connection.organizationId,
+        userId: connection.userId,
+      },
+      provider: 'microsoft',
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const [row] = await ownerQuery<{ sync_status: string; last_error_code: string }>(
+      sql`select sync_status, last_error_code from ce_calendar_connections where id = ${connection.id}`,
+    );
+    expect(row).toEqual({ sync_status: 'reconnect_required', last_error_code: 'invalid_grant' });
+    expect(((await counters('microsoft', 'probe.m@acme.example'))['token.refresh'] ?? 0) - before).toBe(1);
   });
 
   it('legacy rows: the token is read from plaintext columns only while migration_required, then moved to the vault by the refresh', async () => {

@@ -155,8 +155,13 @@ export const connectionRoutes = createRouter()
   })
   .openapi(syncNow, async (c) => {
     const { id } = c.req.valid('param');
-    await ownConnection(c, id);
-    const receipt = await stubFor(c.env, id).requestSync(id, 'manual');
+    const connection = await ownConnection(c, id);
+    const receipt = await stubFor(c.env, id).requestSync(id, 'manual', {
+      connectionId: id,
+      organizationId: connection.organizationId,
+      userId: connection.userId,
+      provider: connection.provider,
+    });
     return c.json({ connection_id: id, status: 'queued' as const, requested_at: receipt.requestedAt }, 202);
   })
   .openapi(remove, async (c) => {

@@ -148,7 +148,14 @@ export async function completeConnect(
     // Drop any token the connection's object still holds from before a reconnect, then start the first sync.
     const stub = env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connection.id));
     await stub.resetCredentials().catch(() => undefined);
-    await stub.requestSync(connection.id, 'manual').catch(() => undefined);
+    await stub
+      .requestSync(connection.id, 'manual', {
+        connectionId: connection.id,
+        organizationId: org,
+        userId: user,
+        provider,
+      })
+      .catch(() => undefined);
     return {
       redirectTo: returnUrl(origin, returnTo, { calendar_connected: provider }),
       connectionId: connection.id,
