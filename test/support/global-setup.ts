@@ -1,5 +1,6 @@
 /** Vitest globalSetup: starts the host-side stack and hands its addresses to the tests. */
 import type { TestProject } from 'vitest/node';
+import { startJwksServer } from './jwks.ts';
 import { startTestStack } from './stack.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -10,5 +11,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('embeddedDatabase', stack.embedded);
   project.provide('emulatorUrl', stack.emulator.url);
   project.provide('emulatorBaseUrls', stack.emulator.baseUrls);
-  return () => stack.stop();
+  const jwks = await startJwksServer();
+  project.provide('jwksUrl', jwks.url);
+  project.provide('jwksPrivateJwk', jwks.privateJwk);
+  return async () => {
+    await jwks.close();
+    await stack.stop();
+  };
 }

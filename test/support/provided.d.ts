@@ -6,6 +6,8 @@ declare module 'vitest' {
     embeddedDatabase: boolean;
     emulatorUrl: string;
     emulatorBaseUrls: Record<string, string>;
+    jwksUrl: string;
+    jwksPrivateJwk: Record<string, unknown>;
   }
 }
 

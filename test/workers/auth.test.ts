@@ -1,5 +1,7 @@
-import { generateKeyPair, SignJWT } from 'jose';
+import { env } from 'cloudflare:workers';
+import { generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { verifyBearer } from '../../worker/middleware/auth.ts';
 import { TEST_JWT_SECRET } from '../support/jwt.ts';
 import { ALICE, call, ISSUER, ORG_A, tokenFor } from './helpers.ts';
 
@@ -91,5 +93,38 @@ describe('JWT verification: every bad token is a 401 JSON error, never a 500', (
     const token = await tokenFor({ ...claims, expiresInSeconds: -120 });
     const body = await expect401({ authorization: `Bearer ${token}` });
     expect(JSON.stringify(body)).not.toContain(token.split('.')[1]);
+  });
+});
+
+describe('JWKS mode (AUTH_JWKS_URL): RS256/ES256 keys from the URL', () => {
+  const jwksEnv = () => ({ ...env, AUTH_JWKS_URL: env.TEST_JWKS_URL, AUTH_JWT_SECRET: undefined });
+  const sign = async (overrides: { alg?: string; kid?: string; exp?: number; key?: CryptoKey } = {}) => {
+    const key =
+      overrides.key ??
+      ((await importJWK(JSON.parse(env.TEST_JWKS_PRIVATE_JWK) as JWK, 'ES256')) as CryptoKey);
+    return new SignJWT({ org_id: ORG_A, roles: [], permissions: ['ce.calendar.view'] })
+      .setProtectedHeader({ alg: overrides.alg ?? 'ES256', kid: overrides.kid ?? 'ce-test-1' })
+      .setSubject(ALICE)
+      .setAudience('authenticated')
+      .setIssuer(ISSUER)
+      .setExpirationTime(overrides.exp ?? Math.floor(Date.now() / 1000) + 600)
+      .sign(key);
+  };
+
+  it('accepts a token signed by a key of the JWKS', async () => {
+    const claims = await verifyBearer(jwksEnv(), `Bearer ${await sign()}`);
+    expect(claims).toMatchObject({ sub: ALICE, org_id: ORG_A, permissions: ['ce.calendar.view'] });
+  });
+
+  it('rejects a token signed by another key, an HS256 token, and an expired token', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    await expect(verifyBearer(jwksEnv(), `Bearer ${await sign({ key: privateKey })}`)).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
+    const hs = await tokenFor({ sub: ALICE, org_id: ORG_A });
+    await expect(verifyBearer(jwksEnv(), `Bearer ${hs}`)).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(
+      verifyBearer(jwksEnv(), `Bearer ${await sign({ exp: Math.floor(Date.now() / 1000) - 60 })}`),
+    ).rejects.toMatchObject({ code: 'unauthorized', message: 'Token has expired' });
   });
 });

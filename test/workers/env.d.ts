@@ -5,6 +5,8 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_OWNER_DATABASE_URL: string;
       TEST_EMULATOR_URL: string;
+      TEST_JWKS_URL: string;
+      TEST_JWKS_PRIVATE_JWK: string;
     }
     interface GlobalProps {
       mainModule: typeof import('../../worker/index.ts');

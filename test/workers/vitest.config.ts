@@ -26,6 +26,8 @@ export default defineProject({
           // Provider endpoints point at this run's emulator (SPEC §7: base URLs are configuration).
           ...inject('emulatorBaseUrls'),
           TEST_EMULATOR_URL: inject('emulatorUrl'),
+          TEST_JWKS_URL: inject('jwksUrl'),
+          TEST_JWKS_PRIVATE_JWK: JSON.stringify(inject('jwksPrivateJwk')),
         },
       },
     })),
