@@ -5,14 +5,7 @@
  */
 import { Hono } from 'hono';
 import { generateCalendar } from './generate.ts';
-import {
-  applyTimes,
-  type GoogleEventBody,
-  mergeProperties,
-  parseAttendees,
-  renderEvent,
-  WireError,
-} from './google/wire.ts';
+import { applyGoogleBody, type GoogleEventBody, renderEvent, WireError } from './google/wire.ts';
 import { applyGraphBody, type GraphEventBody, GraphWireError, renderGraphEvent } from './microsoft/wire.ts';
 import { type Account, accountKey, type Provider, primaryCalendar } from './model.ts';
 import { blankEvent, deleteEvent, newGoogleEventId, newGraphEventId, recordChange } from './mutations.ts';
@@ -99,6 +92,16 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
       .get('state')
       .account(c.req.param('provider') as Provider, decodeURIComponent(c.req.param('email') ?? ''));
 
+  /** The account's live stored event named in the path (primary calendar), or a 404. */
+  const storedEvent = (c: Parameters<typeof withAccount>[0]) => {
+    const account = withAccount(c);
+    if (!account) return Response.json({ error: 'no such account' }, { status: 404 });
+    const calendar = primaryCalendar(account);
+    const event = calendar.events.get(c.req.param('id') ?? '');
+    if (!event || event.deleted) return Response.json({ error: 'no such event' }, { status: 404 });
+    return { account, calendar, event };
+  };
+
   control.post('/accounts/:provider/:email/calendars', async (c) => {
     const account = withAccount(c);
     if (!account) return c.json({ error: 'no such account' }, 404);
@@ -128,18 +131,9 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
     const input = body.event ?? {};
     try {
       if (account.provider === 'google') {
-        const g = input as GoogleEventBody & { status?: string };
+        const g = input as GoogleEventBody;
         const event = blankEvent(state, account, g.id ?? newGoogleEventId(state));
-        applyTimes(event, g, calendar.timeZone);
-        if (g.summary !== undefined) event.summary = g.summary;
-        if (g.description !== undefined) event.description = g.description;
-        if (g.location !== undefined) event.location = g.location;
-        if (g.recurrence?.length) event.recurrence = g.recurrence;
-        if (g.transparency === 'transparent') event.transparency = 'transparent';
-        if (g.status === 'tentative') event.status = 'tentative';
-        event.attendees = parseAttendees(g.attendees);
-        event.extendedPrivate = mergeProperties({}, g.extendedProperties?.private, true);
-        event.extendedShared = mergeProperties({}, g.extendedProperties?.shared, true);
+        applyGoogleBody(event, g, calendar, 'insert');
         recordChange(state, account, calendar, event, 'created');
         return c.json(renderEvent(event, account), 201);
       }
@@ -155,28 +149,14 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
 
   control.patch('/accounts/:provider/:email/events/:id', async (c) => {
     const state = c.get('state');
-    const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
-    const calendar = primaryCalendar(account);
-    const event = calendar.events.get(c.req.param('id'));
-    if (!event || event.deleted) return c.json({ error: 'no such event' }, 404);
+    const target = storedEvent(c);
+    if (target instanceof Response) return target;
+    const { account, calendar, event } = target;
     const body = (await c.req.json()) as { event?: Record<string, unknown> };
     const patch = body.event ?? {};
     try {
       if (account.provider === 'google') {
-        const g = patch as GoogleEventBody;
-        if (g.start || g.end)
-          applyTimes(
-            event,
-            { start: g.start ?? undefined, end: g.end ?? undefined, ...g },
-            calendar.timeZone,
-          );
-        if (g.summary !== undefined) event.summary = g.summary;
-        if (g.description !== undefined) event.description = g.description;
-        if (g.location !== undefined) event.location = g.location;
-        if (g.transparency) event.transparency = g.transparency === 'transparent' ? 'transparent' : 'opaque';
-        if (g.attendees) event.attendees = parseAttendees(g.attendees);
-        if (g.recurrence) event.recurrence = g.recurrence;
+        applyGoogleBody(event, patch as GoogleEventBody, calendar, 'patch');
       } else {
         applyGraphBody(event, patch as GraphEventBody, false);
       }
@@ -194,11 +174,9 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
 
   control.delete('/accounts/:provider/:email/events/:id', (c) => {
     const state = c.get('state');
-    const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
-    const calendar = primaryCalendar(account);
-    const event = calendar.events.get(c.req.param('id'));
-    if (!event || event.deleted) return c.json({ error: 'no such event' }, 404);
+    const target = storedEvent(c);
+    if (target instanceof Response) return target;
+    const { account, calendar, event } = target;
     deleteEvent(state, account, calendar, event);
     return c.body(null, 204);
   });

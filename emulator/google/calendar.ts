@@ -17,15 +17,7 @@ import { blankEvent, deleteEvent, newGoogleEventId, recordChange } from '../muta
 import { sendGooglePush } from '../push.ts';
 import { seriesEndMs } from '../recurrence.ts';
 import type { EmulatorState, SyncCursor } from '../state.ts';
-import {
-  applyTimes,
-  type GoogleEventBody,
-  mergeProperties,
-  parseAttendees,
-  renderEvent,
-  renderOccurrence,
-  WireError,
-} from './wire.ts';
+import { applyGoogleBody, type GoogleEventBody, renderEvent, renderOccurrence, WireError } from './wire.ts';
 
 type Env = { Variables: { state: EmulatorState } };
 
@@ -362,40 +354,6 @@ googleCalendar.get('/calendars/:calendarId/events/:eventId/instances', async (c)
   });
 });
 
-function applyBody(
-  event: StoredEvent,
-  body: GoogleEventBody,
-  calendar: Calendar,
-  mode: 'insert' | 'update' | 'patch',
-): void {
-  const replace = mode !== 'patch';
-  if (replace || body.start !== undefined || body.end !== undefined) {
-    applyTimes(
-      event,
-      { ...body, start: body.start ?? (mode === 'patch' ? undefined : body.start), end: body.end },
-      calendar.timeZone,
-    );
-  }
-  for (const field of ['summary', 'description', 'location'] as const) {
-    if (!replace && !(field in body)) continue;
-    const value = body[field];
-    if (value === undefined) delete event[field];
-    else event[field] = value;
-  }
-  if (replace || 'recurrence' in body) {
-    if (body.recurrence?.length) event.recurrence = body.recurrence;
-    else delete event.recurrence;
-  }
-  if (replace || body.transparency !== undefined)
-    event.transparency = body.transparency === 'transparent' ? 'transparent' : 'opaque';
-  if (body.status === 'tentative' || body.status === 'confirmed') event.status = body.status;
-  if (replace || body.attendees !== undefined) event.attendees = parseAttendees(body.attendees);
-  if (replace || body.extendedProperties !== undefined) {
-    event.extendedPrivate = mergeProperties(event.extendedPrivate, body.extendedProperties?.private, replace);
-    event.extendedShared = mergeProperties(event.extendedShared, body.extendedProperties?.shared, replace);
-  }
-}
-
 async function readBody(c: EmulatorContext): Promise<GoogleEventBody | Response> {
   try {
     const body = (await c.req.json()) as unknown;
@@ -426,7 +384,7 @@ googleCalendar.post('/calendars/:calendarId/events', async (c) => {
     if (body.recurrence?.length && body.start?.dateTime && !body.start.timeZone) {
       return googleError(c, 400, 'required', 'Missing time zone definition for start time.');
     }
-    applyBody(event, body, calendar, 'insert');
+    applyGoogleBody(event, body, calendar, 'insert');
   } catch (error) {
     return wireError(c, error);
   }
@@ -476,7 +434,7 @@ async function modify(c: EmulatorContext, mode: 'patch' | 'update') {
     const body = await readBody(c);
     if (body instanceof Response) return body;
     const draft = structuredClone(target.event);
-    applyBody(draft, body, target.calendar, mode);
+    applyGoogleBody(draft, body, target.calendar, mode);
     draft.sequence += body.start || body.end ? 1 : 0;
     recordChange(target.state, target.account, target.calendar, draft, 'updated');
     return c.json(renderEvent(draft, target.account, target.master));

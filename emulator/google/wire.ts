@@ -1,6 +1,6 @@
 /** Google Calendar v3 Event JSON ↔ the emulator's model (providers.md §2–§3). */
 import type { Occurrence } from '../expand.ts';
-import { type Account, type Attendee, etagOf, type StoredEvent } from '../model.ts';
+import { type Account, type Attendee, type Calendar, etagOf, type StoredEvent } from '../model.ts';
 import { formatWithOffset, isValidTimeZone, parseWall, zonedToInstant } from '../time.ts';
 
 export interface GoogleEventTime {
@@ -218,4 +218,35 @@ export function renderOccurrence(occurrence: Occurrence, account: Account): Reco
       master.allDay,
     ),
   };
+}
+
+/** Applies an Event body as insert (new event), update (PUT replaces) or patch (only named fields) do. */
+export function applyGoogleBody(
+  event: StoredEvent,
+  body: GoogleEventBody,
+  calendar: Calendar,
+  mode: 'insert' | 'update' | 'patch',
+): void {
+  const replace = mode !== 'patch';
+  if (replace || body.start !== undefined || body.end !== undefined) {
+    applyTimes(event, body, calendar.timeZone);
+  }
+  for (const field of ['summary', 'description', 'location'] as const) {
+    if (!replace && !(field in body)) continue;
+    const value = body[field];
+    if (value === undefined) delete event[field];
+    else event[field] = value;
+  }
+  if (replace || 'recurrence' in body) {
+    if (body.recurrence?.length) event.recurrence = body.recurrence;
+    else delete event.recurrence;
+  }
+  if (replace || body.transparency !== undefined)
+    event.transparency = body.transparency === 'transparent' ? 'transparent' : 'opaque';
+  if (body.status === 'tentative' || body.status === 'confirmed') event.status = body.status;
+  if (replace || body.attendees !== undefined) event.attendees = parseAttendees(body.attendees);
+  if (replace || body.extendedProperties !== undefined) {
+    event.extendedPrivate = mergeProperties(event.extendedPrivate, body.extendedProperties?.private, replace);
+    event.extendedShared = mergeProperties(event.extendedShared, body.extendedProperties?.shared, replace);
+  }
 }
