@@ -10,7 +10,7 @@ const { rrulestr } = (rruleModule as { default?: typeof rruleModule }).default ?
 type RRuleSet = rruleModule.RRuleSet;
 
 import type { StoredEvent } from './model.ts';
-import { formatDate, parseWall, type WallTime, wallTimeIn, zonedToInstant } from './time.ts';
+import { formatDate, parseWall, type WallTime, wallFromGroups, wallTimeIn, zonedToInstant } from './time.ts';
 
 export interface Instance {
   /** Google's instance id: `<master>_<YYYYMMDDTHHMMSSZ>` (timed) or `<master>_<YYYYMMDD>` (all-day). */
@@ -45,14 +45,7 @@ function parseDateList(line: string, timeZone: string): WallTime[] {
     .map((value) => {
       const m = value.match(/^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$/);
       if (!m) throw new Error(`bad date value ${value}`);
-      const wall: WallTime = {
-        year: Number(m[1]),
-        month: Number(m[2]),
-        day: Number(m[3]),
-        hour: Number(m[4] ?? 0),
-        minute: Number(m[5] ?? 0),
-        second: Number(m[6] ?? 0),
-      };
+      const wall = wallFromGroups(m);
       if (m[7] === 'Z')
         return wallTimeIn(
           Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second),

@@ -242,6 +242,13 @@ export class EmulatorState {
     return this.accounts.get(grant.accountKey);
   }
 
+  /** Account behind a refresh token, live or not (faults are injected per account on the token endpoint). */
+  accountForRefreshToken(token: string | undefined): Account | undefined {
+    const record = token ? this.refreshTokens.get(token) : undefined;
+    const grant = record ? this.grants.get(record.grantId) : undefined;
+    return grant ? this.accounts.get(grant.accountKey) : undefined;
+  }
+
   issueAccessToken(grant: Grant): { token: string; expiresIn: number } {
     const token =
       grant.provider === 'google'

@@ -77,9 +77,8 @@ export function zonedToInstant(wall: WallTime, timeZone: string): number {
   return Math.max(first, second);
 }
 
-export function parseWall(local: string): WallTime {
-  const m = local.match(/^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/);
-  if (!m) throw new Error(`bad local time ${local}`);
+/** A wall time from regex groups 1–6 (year, month, day, hour?, minute?, second?). */
+export function wallFromGroups(m: RegExpMatchArray): WallTime {
   return {
     year: Number(m[1]),
     month: Number(m[2]),
@@ -88,6 +87,12 @@ export function parseWall(local: string): WallTime {
     minute: Number(m[5] ?? 0),
     second: Number(m[6] ?? 0),
   };
+}
+
+export function parseWall(local: string): WallTime {
+  const m = local.match(/^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?)?/);
+  if (!m) throw new Error(`bad local time ${local}`);
+  return wallFromGroups(m);
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

@@ -54,10 +54,7 @@ googleOAuth.post('/token', async (c) => {
   const form = await readTokenRequest(c);
   const client = authenticateClient(state, 'google', form);
   if ('kind' in client) return failure(c, client);
-  const refreshRecord = form.refresh_token ? state.refreshTokens.get(form.refresh_token) : undefined;
-  const email = refreshRecord
-    ? state.accounts.get(state.grants.get(refreshRecord.grantId)?.accountKey ?? '')?.email
-    : undefined;
+  const email = state.accountForRefreshToken(form.refresh_token)?.email;
   const faulted = await injectFault(c, 'google', 'token', email);
   if (faulted) return faulted;
   let result: ReturnType<typeof redeemCode>;

@@ -83,10 +83,7 @@ microsoftIdentity.post('/:tenant/oauth2/v2.0/token', async (c) => {
   const form = await readTokenRequest(c);
   const client = authenticateClient(state, 'microsoft', form);
   if ('kind' in client) return failure(c, client, form.client_id ?? '');
-  const refreshRecord = form.refresh_token ? state.refreshTokens.get(form.refresh_token) : undefined;
-  const email = refreshRecord
-    ? state.accounts.get(state.grants.get(refreshRecord.grantId)?.accountKey ?? '')?.email
-    : undefined;
+  const email = state.accountForRefreshToken(form.refresh_token)?.email;
   const faulted = await injectFault(c, 'microsoft', 'token', email);
   if (faulted) return faulted;
   let result: ReturnType<typeof redeemCode>;
