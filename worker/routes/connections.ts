@@ -14,6 +14,7 @@ import { requirePermission, type TenantClaims } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { endpointsFor } from '../providers/endpoints.ts';
 import { revokeToken } from '../providers/oauth.ts';
+import { connectionObject, syncTargetOf } from '../services/connection-object.ts';
 import { loadKeyring } from '../vault/keys.ts';
 
 const ConnectionId = z.object({ id: z.uuid({ error: 'must be a connection id (uuid)' }) });
@@ -135,9 +136,6 @@ async function ownConnection(
   return connection;
 }
 
-const stubFor = (env: import('../env.ts').Env, id: string) =>
-  env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(id));
-
 export const connectionRoutes = createRouter()
   .openapi(list, async (c) => {
     requireReader(c.var.claims);
@@ -150,18 +148,13 @@ export const connectionRoutes = createRouter()
     await ownConnection(c, id);
     const row = await c.var.db.asTenant(c.var.claims, (tx) => setSyncEnabled(tx, id, sync_enabled));
     if (!row) throw notFound('Connection');
-    await stubFor(c.env, id).setSyncEnabled(id, sync_enabled);
+    await connectionObject(c.env, id).setSyncEnabled(id, sync_enabled);
     return c.json(toCard(row), 200);
   })
   .openapi(syncNow, async (c) => {
     const { id } = c.req.valid('param');
     const connection = await ownConnection(c, id);
-    const receipt = await stubFor(c.env, id).requestSync(id, 'manual', {
-      connectionId: id,
-      organizationId: connection.organizationId,
-      userId: connection.userId,
-      provider: connection.provider,
-    });
+    const receipt = await connectionObject(c.env, id).requestSync(id, 'manual', syncTargetOf(connection));
     return c.json({ connection_id: id, status: 'queued' as const, requested_at: receipt.requestedAt }, 202);
   })
   .openapi(remove, async (c) => {
@@ -189,7 +182,7 @@ export const connectionRoutes = createRouter()
       await deleteConnection(tx, id); // events cascade
       await deleteCredentials(tx, [connection.accessTokenCredentialId, connection.refreshTokenCredentialId]);
     });
-    await stubFor(c.env, id)
+    await connectionObject(c.env, id)
       .disconnect()
       .catch((error: unknown) =>
         log('warn', 'durable object cleanup failed', {

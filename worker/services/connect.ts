@@ -16,6 +16,7 @@ import { endpointsFor, type Provider } from '../providers/endpoints.ts';
 import { ProviderError } from '../providers/errors.ts';
 import { accountEmail, buildAuthorizationUrl, exchangeCode } from '../providers/oauth.ts';
 import { loadKeyring } from '../vault/keys.ts';
+import { connectionObject, syncTargetOf } from './connection-object.ts';
 import { clientForConnection, clientForNewConnection } from './oauth-clients.ts';
 import { CALLBACK_PATH } from './origin.ts';
 import { DEFAULT_RETURN_TO, normalizeReturnTo, returnUrl } from './return-to.ts';
@@ -146,16 +147,9 @@ export async function completeConnect(
       oauth_client: client.gwsConnectionId ? 'organization' : 'platform',
     });
     // Drop any token the connection's object still holds from before a reconnect, then start the first sync.
-    const stub = env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connection.id));
+    const stub = connectionObject(env, connection.id);
     await stub.resetCredentials().catch(() => undefined);
-    await stub
-      .requestSync(connection.id, 'manual', {
-        connectionId: connection.id,
-        organizationId: org,
-        userId: user,
-        provider,
-      })
-      .catch(() => undefined);
+    await stub.requestSync(connection.id, 'manual', syncTargetOf(connection)).catch(() => undefined);
     return {
       redirectTo: returnUrl(origin, returnTo, { calendar_connected: provider }),
       connectionId: connection.id,

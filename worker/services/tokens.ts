@@ -5,13 +5,13 @@
 import type { ConnectionRow } from '../../db/queries/connections.ts';
 import type { Env } from '../env.ts';
 import { ProviderError } from '../providers/errors.ts';
+import { connectionObject } from './connection-object.ts';
 
 export async function getFreshCalendarAccessToken(
   env: Env,
   connection: Pick<ConnectionRow, 'id' | 'organizationId' | 'userId'>,
 ): Promise<string> {
-  const stub = env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connection.id));
-  const result = await stub.getAccessToken({
+  const result = await connectionObject(env, connection.id).getAccessToken({
     connectionId: connection.id,
     organizationId: connection.organizationId,
     userId: connection.userId,
