@@ -26,9 +26,15 @@ export const googleCalendar = new Hono<Env>();
 const begin = (c: EmulatorContext, endpoint: string) =>
   beginApiCall(c, 'google', endpoint, googleUnauthorized);
 
-function calendarFor(c: EmulatorContext, account: Account, id: string): Calendar | Response {
-  const calendar = c.get('state').calendarOf(account, decodeURIComponent(id));
-  return calendar ?? googleError(c, 404, 'notFound', 'Not Found');
+/** Authenticated call on the calendar named in the path (`primary`, an id or the account email). */
+async function openCalendar(
+  c: EmulatorContext,
+  endpoint: string,
+): Promise<{ account: Account; calendar: Calendar } | Response> {
+  const account = await begin(c, endpoint);
+  if (account instanceof Response) return account;
+  const calendar = c.get('state').calendarOf(account, decodeURIComponent(c.req.param('calendarId') ?? ''));
+  return calendar ? { account, calendar } : googleError(c, 404, 'notFound', 'Not Found');
 }
 
 const wireError = (c: EmulatorContext, error: unknown) => {
@@ -181,10 +187,9 @@ function incrementalItems(account: Account, calendar: Calendar, cursor: SyncCurs
 
 googleCalendar.get('/calendars/:calendarId/events', async (c) => {
   const state = c.get('state');
-  const account = await begin(c, 'events.list');
-  if (account instanceof Response) return account;
-  const calendar = calendarFor(c, account, c.req.param('calendarId'));
-  if (calendar instanceof Response) return calendar;
+  const opened = await openCalendar(c, 'events.list');
+  if (opened instanceof Response) return opened;
+  const { account, calendar } = opened;
   const params = new URL(c.req.url).searchParams;
   const maxResults = Math.min(Math.max(Number(params.get('maxResults') ?? 250) || 250, 1), 2500);
 
@@ -312,10 +317,9 @@ const preconditionFailed = (c: EmulatorContext) =>
   });
 
 googleCalendar.get('/calendars/:calendarId/events/:eventId', async (c) => {
-  const account = await begin(c, 'events.get');
-  if (account instanceof Response) return account;
-  const calendar = calendarFor(c, account, c.req.param('calendarId'));
-  if (calendar instanceof Response) return calendar;
+  const opened = await openCalendar(c, 'events.get');
+  if (opened instanceof Response) return opened;
+  const { account, calendar } = opened;
   const found = findEvent(calendar, c.req.param('eventId'));
   if (found.event) return c.json(renderEvent(found.event, account, found.master));
   if (found.instanceOf) {
@@ -327,10 +331,9 @@ googleCalendar.get('/calendars/:calendarId/events/:eventId', async (c) => {
 
 googleCalendar.get('/calendars/:calendarId/events/:eventId/instances', async (c) => {
   const state = c.get('state');
-  const account = await begin(c, 'events.instances');
-  if (account instanceof Response) return account;
-  const calendar = calendarFor(c, account, c.req.param('calendarId'));
-  if (calendar instanceof Response) return calendar;
+  const opened = await openCalendar(c, 'events.instances');
+  if (opened instanceof Response) return opened;
+  const { account, calendar } = opened;
   const master = calendar.events.get(c.req.param('eventId'));
   if (!master || master.deleted) return googleError(c, 404, 'notFound', 'Not Found');
   const params = new URL(c.req.url).searchParams;
@@ -367,10 +370,9 @@ async function readBody(c: EmulatorContext): Promise<GoogleEventBody | Response>
 
 googleCalendar.post('/calendars/:calendarId/events', async (c) => {
   const state = c.get('state');
-  const account = await begin(c, 'events.insert');
-  if (account instanceof Response) return account;
-  const calendar = calendarFor(c, account, c.req.param('calendarId'));
-  if (calendar instanceof Response) return calendar;
+  const opened = await openCalendar(c, 'events.insert');
+  if (opened instanceof Response) return opened;
+  const { account, calendar } = opened;
   const body = await readBody(c);
   if (body instanceof Response) return body;
   if (body.id !== undefined) {
@@ -409,10 +411,9 @@ interface WriteTarget {
 /** Shared start of patch/update/delete: authenticate, find or materialise the event, check If-Match. */
 async function writeTarget(c: EmulatorContext, endpoint: string): Promise<WriteTarget | Response> {
   const state = c.get('state');
-  const account = await begin(c, endpoint);
-  if (account instanceof Response) return account;
-  const calendar = calendarFor(c, account, c.req.param('calendarId') ?? '');
-  if (calendar instanceof Response) return calendar;
+  const opened = await openCalendar(c, endpoint);
+  if (opened instanceof Response) return opened;
+  const { account, calendar } = opened;
   const id = c.req.param('eventId') ?? '';
   const found = findEvent(calendar, id);
   const event =
@@ -503,10 +504,9 @@ googleCalendar.post('/freeBusy', async (c) => {
 
 googleCalendar.post('/calendars/:calendarId/events/watch', async (c) => {
   const state = c.get('state');
-  const account = await begin(c, 'events.watch');
-  if (account instanceof Response) return account;
-  const calendar = calendarFor(c, account, c.req.param('calendarId'));
-  if (calendar instanceof Response) return calendar;
+  const opened = await openCalendar(c, 'events.watch');
+  if (opened instanceof Response) return opened;
+  const { account, calendar } = opened;
   let body: {
     id?: string;
     type?: string;
