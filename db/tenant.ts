@@ -43,7 +43,8 @@ export interface DatabaseConfig {
   DB_WS_PROXY?: string;
 }
 
-function configureDriver(config: DatabaseConfig): void {
+/** Points the neon driver at the local proxy when DB_WS_PROXY is set (no-op in production). */
+export function configureDriver(config: DatabaseConfig): void {
   const proxy = config.DB_WS_PROXY;
   if (proxy) {
     neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;

@@ -2,7 +2,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { Pool } from '@neondatabase/serverless';
 import { type SQL, sql } from 'drizzle-orm';
-import { RequestDatabase } from '../../db/tenant.ts';
+import { configureDriver, RequestDatabase } from '../../db/tenant.ts';
 import { mintToken, type TokenInput } from '../support/jwt.ts';
 
 export const ISSUER = 'https://auth.ce.test';
@@ -71,13 +71,7 @@ export async function insertConnection(
 
 /** Raw parameterised SQL as the table owner (fixtures that share SQL text with Node scripts). */
 export async function ownerRaw(text: string, values: unknown[]): Promise<number> {
-  // Opening a RequestDatabase first configures the driver for the local proxy.
-  const configure = new RequestDatabase({
-    DATABASE_URL: env.TEST_OWNER_DATABASE_URL,
-    DB_WS_PROXY: env.DB_WS_PROXY,
-  });
-  void configure.db;
-  await configure.close();
+  configureDriver({ DATABASE_URL: env.TEST_OWNER_DATABASE_URL, DB_WS_PROXY: env.DB_WS_PROXY });
   const pool = new Pool({ connectionString: env.TEST_OWNER_DATABASE_URL });
   pool.on('error', () => undefined);
   try {
