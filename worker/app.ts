@@ -9,6 +9,7 @@ import { AppError } from './errors.ts';
 import { describeError, log } from './log.ts';
 import { requireAuth } from './middleware/auth.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { rejectControlCharacters } from './middleware/text-input.ts';
 import { createRouter } from './openapi.ts';
 import { backfillRoutes } from './routes/backfill.ts';
 import { connectionRoutes } from './routes/connections.ts';
@@ -53,6 +54,7 @@ app.use('/v1/*', async (c, next) => {
   if (c.req.path.startsWith('/v1/calendar/webhooks/') || c.req.path === '/v1/openapi.json') return next();
   return requireAuth(c, next);
 });
+app.use('/v1/*', rejectControlCharacters);
 
 app.route('/', healthRoutes);
 app.route('/', settingsRoutes);

@@ -86,6 +86,9 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
       return new AppError('unprocessable', 'A referenced resource does not exist');
     case '22P02':
       return new AppError('validation_failed', 'A value has an invalid format');
+    case '22021': // NUL or an invalid byte sequence in text
+    case '22P05': // a character the database encoding cannot hold
+      return new AppError('validation_failed', 'A text value contains characters that cannot be stored');
     case '42501':
       return forbidden('Not allowed for this organization or user');
     default:
@@ -93,7 +96,7 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
   }
 }
 
-function findSqlState(error: unknown): string | undefined {
+export function findSqlState(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
     const candidate = (current as { code?: unknown }).code;
     if (typeof candidate === 'string' && /^[0-9A-Z]{5}$/.test(candidate)) return candidate;

@@ -3,12 +3,16 @@
  * like a credential are replaced, and strings shaped like emails or bearer tokens are masked, so a
  * careless call site still cannot leak token material or attendee emails (SPEC §4 "Logs").
  */
+import { findSqlState } from './errors.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
 const SECRET_KEY =
   /token|secret|password|authorization|code_verifier|^code$|cookie|ciphertext|email|attendee/i;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const QUERY_TEXT = /failed query|params:|\b(select|insert|update|delete)\b.+\b(from|into|set)\b/is;
+const MAX_MESSAGE_LENGTH = 300;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
 
 function scrub(value: unknown, depth = 0): unknown {
@@ -35,8 +39,20 @@ export function log(level: LogLevel, message: string, fields: LogFields & { corr
   else console.log(line);
 }
 
-/** Name and message of an unknown error, scrubbed, for log fields. */
-export function describeError(error: unknown): { error_name: string; error_message: string } {
-  if (error instanceof Error) return { error_name: error.name, error_message: String(scrub(error.message)) };
-  return { error_name: typeof error, error_message: 'non-error thrown' };
+/**
+ * What a log line may say about an unknown error. Database errors give only their class and SQLSTATE:
+ * drizzle's message carries the query text and every bound parameter ("Failed query: … params: …"),
+ * and the driver's can quote a value, so neither is ever written. Other errors keep a scrubbed,
+ * bounded message.
+ */
+export function describeError(error: unknown): {
+  error_name: string;
+  error_message?: string;
+  sqlstate?: string;
+} {
+  if (!(error instanceof Error)) return { error_name: typeof error };
+  const sqlstate = findSqlState(error);
+  if (sqlstate || QUERY_TEXT.test(error.message))
+    return { error_name: error.name, sqlstate: sqlstate ?? 'unknown' };
+  return { error_name: error.name, error_message: String(scrub(error.message)).slice(0, MAX_MESSAGE_LENGTH) };
 }
