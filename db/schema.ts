@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -196,17 +197,99 @@ export const ceCalendarEvents = pgTable(
     activityId: uuid('activity_id').references(() => ceActivities.id, { onDelete: 'set null' }),
     providerEtag: text('provider_etag'),
     providerUpdatedAt: timestamp('provider_updated_at', { withTimezone: true }),
+    /**
+     * Sync engine (issue 13). `series_role`: what the row is within a recurring series. Google masters
+     * are expanded by us; Graph masters are not busy themselves (Graph lists every occurrence).
+     */
+    seriesRole: text('series_role', { enum: ['single', 'master', 'exception', 'occurrence'] })
+      .notNull()
+      .default('single'),
+    /** Provider id of the series master (its own id for a master or single): the recompute unit. */
+    seriesKey: text('series_key'),
+    /** Google `eventType`; Graph `showAs: oof` maps to outOfOffice, `workingElsewhere` to workingLocation. */
+    eventKind: text('event_kind', { enum: ['default', 'outOfOffice', 'focusTime', 'workingLocation'] })
+      .notNull()
+      .default('default'),
+    /** The calendar owner's own answer; null when they organize it or nobody was invited. */
+    responseStatus: text('response_status', { enum: ['needsAction', 'accepted', 'tentative', 'declined'] }),
+    isOrganizer: boolean('is_organizer').notNull().default(true),
+    /** The app's tag found on the provider copy (Google private property / Graph transactionId). */
+    appTag: text('app_tag'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('ce_calendar_events_provider_event').on(t.connectionId, t.providerEventId),
     index('ce_calendar_events_range_idx').on(t.organizationId, t.connectionId, t.startAt, t.endAt),
+    index('ce_calendar_events_series_idx').on(t.connectionId, t.seriesKey),
+    index('ce_calendar_events_app_tag_idx').on(t.connectionId, t.appTag).where(sql`${t.appTag} is not null`),
+    check(
+      'ce_calendar_events_series_role',
+      sql`${t.seriesRole} in ('single', 'master', 'exception', 'occurrence')`,
+    ),
+    check(
+      'ce_calendar_events_event_kind',
+      sql`${t.eventKind} in ('default', 'outOfOffice', 'focusTime', 'workingLocation')`,
+    ),
+    check(
+      'ce_calendar_events_response_status',
+      sql`${t.responseStatus} in ('needsAction', 'accepted', 'tentative', 'declined')`,
+    ),
     check('ce_calendar_events_status', sql`${t.status} in ('confirmed', 'tentative', 'cancelled')`),
     check('ce_calendar_events_transparency', sql`${t.transparency} in ('opaque', 'transparent')`),
     check('ce_calendar_events_sync_direction', sql`${t.syncDirection} in ('inbound', 'outbound')`),
     check('ce_calendar_events_sync_status', sql`${t.syncStatus} in ('synced', 'pending', 'error')`),
     check('ce_calendar_events_range', sql`${t.endAt} >= ${t.startAt}`),
+  ],
+);
+
+/**
+ * Concrete busy occurrences derived from `ce_calendar_events` for the sync horizon (issue 13): one row
+ * per occurrence that blocks time, recomputed per series whenever anything in the series changes, so
+ * free/busy reads ranges and never expands rules. Timed rows carry instants (`start_at`/`end_at`);
+ * all-day rows carry dates (`start_date`/`end_date`, end exclusive) resolved with the owner's zone at
+ * read time. Colleagues read it only through `ce_busy_blocks()` (busy blocks, never titles).
+ */
+export const ceCalendarBusyOccurrences = pgTable(
+  'ce_calendar_busy_occurrences',
+  {
+    id: id(),
+    organizationId: organizationId(),
+    userId: uuid('user_id').notNull(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => ceCalendarConnections.id, { onDelete: 'cascade' }),
+    /** The mirror row the occurrence comes from (master, exception, occurrence or single). */
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => ceCalendarEvents.id, { onDelete: 'cascade' }),
+    seriesKey: text('series_key').notNull(),
+    allDay: boolean('all_day').notNull().default(false),
+    startAt: timestamp('start_at', { withTimezone: true }),
+    endAt: timestamp('end_at', { withTimezone: true }),
+    startDate: date('start_date', { mode: 'string' }),
+    endDate: date('end_date', { mode: 'string' }),
+    busyKind: text('busy_kind', { enum: ['busy', 'tentative', 'out_of_office', 'focus_time'] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ce_calendar_busy_timed_idx')
+      .on(t.organizationId, t.userId, t.startAt, t.endAt)
+      .where(sql`${t.startAt} is not null`),
+    index('ce_calendar_busy_all_day_idx')
+      .on(t.organizationId, t.userId, t.startDate, t.endDate)
+      .where(sql`${t.startDate} is not null`),
+    index('ce_calendar_busy_series_idx').on(t.connectionId, t.seriesKey),
+    index('ce_calendar_busy_event_idx').on(t.eventId),
+    check(
+      'ce_calendar_busy_kind',
+      sql`${t.busyKind} in ('busy', 'tentative', 'out_of_office', 'focus_time')`,
+    ),
+    check(
+      'ce_calendar_busy_shape',
+      sql`(${t.allDay} and ${t.startDate} is not null and ${t.endDate} > ${t.startDate} and ${t.startAt} is null and ${t.endAt} is null)
+        or (not ${t.allDay} and ${t.startAt} is not null and ${t.endAt} > ${t.startAt} and ${t.startDate} is null and ${t.endDate} is null)`,
+    ),
   ],
 );
 
@@ -261,3 +344,9 @@ export const tenantTables = [
   'pf_notifications',
   'ce_calendar_oauth_states',
 ] as const;
+
+/**
+ * Tenant tables added by the sync engine (issue 13). Kept apart from `tenantTables` because
+ * test/node/rls.test.ts seeds and checks that list exhaustively; test/node/sync-storage.test.ts covers these.
+ */
+export const syncTenantTables = ['ce_calendar_busy_occurrences'] as const;
