@@ -8,6 +8,7 @@ import { toAppError } from './error-mapping.ts';
 import { AppError } from './errors.ts';
 import { describeError, log } from './log.ts';
 import { requireAuth } from './middleware/auth.ts';
+import { ceWebCors } from './middleware/cors.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { rejectControlCharacters } from './middleware/text-input.ts';
 import { createRouter } from './openapi.ts';
@@ -24,6 +25,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export const app = createRouter();
 
 app.use('*', requestContext);
+// Before auth: a preflight carries no Authorization header.
+app.use('/v1/*', ceWebCors);
 app.use(
   '*',
   secureHeaders({

@@ -1,43 +1,52 @@
 /**
- * Bindings, vars and secrets of the worker (wrangler.toml + .dev.vars.example list them all) and the
- * per-request variables Hono carries.
+ * Bindings, vars and secrets of the worker (wrangler.toml + .dev.vars.example list them all), the
+ * per-request variables Hono carries, and the `RequestScope` services take instead of long
+ * positional parameter lists.
+ *
+ * A leaf of the import graph on purpose: it imports only types from the layers below (db, providers,
+ * the Durable Object), and none of them import it.
  */
-
-import type { RequestDatabase } from '../db/tenant.ts';
+import type { Database, DatabaseClaims, DatabaseConfig } from '../db/tenant.ts';
 import type { CalendarConnection } from '../durable-objects/calendar-connection.ts';
-import type { TenantClaims } from './middleware/auth.ts';
+import type { ProviderConfig } from './providers/types.ts';
 
-export interface Env {
+export interface Env extends DatabaseConfig, ProviderConfig {
   CALENDAR_CONNECTION: DurableObjectNamespace<CalendarConnection>;
   ASSETS?: Fetcher;
-  /** Postgres URL of the worker's login role (not the table owner). Secret. */
-  DATABASE_URL: string;
-  /** Local only: `host:port` of the WebSocket→TCP proxy in front of a local Postgres. */
-  DB_WS_PROXY?: string;
   AUTH_JWT_SECRET?: string;
   AUTH_JWKS_URL?: string;
   AUTH_JWT_AUDIENCE?: string;
   AUTH_JWT_ISSUER?: string;
   CREDENTIAL_VAULT_KEYS?: string;
-  GOOGLE_CALENDAR_CLIENT_ID?: string;
-  GOOGLE_CALENDAR_CLIENT_SECRET?: string;
-  MICROSOFT_CALENDAR_CLIENT_ID?: string;
-  MICROSOFT_CALENDAR_CLIENT_SECRET?: string;
-  GOOGLE_ACCOUNTS_BASE_URL?: string;
-  GOOGLE_OAUTH_BASE_URL?: string;
-  GOOGLE_API_BASE_URL?: string;
-  MICROSOFT_LOGIN_BASE_URL?: string;
-  MICROSOFT_GRAPH_BASE_URL?: string;
   PUBLIC_BASE_URL?: string;
 }
+
+/** A verified CE session's claims (middleware/auth.ts). */
+export type TenantClaims = DatabaseClaims & { email?: string };
 
 export interface AppVariables {
   correlationId: string;
   claims: TenantClaims;
-  db: RequestDatabase;
+  db: Database;
 }
 
 export interface AppEnv {
   Bindings: Env;
   Variables: AppVariables;
 }
+
+/** What a use case needs from its request: configuration, the database, who asks, and the log key. */
+export interface RequestScope {
+  env: Env;
+  db: Database;
+  claims: TenantClaims;
+  correlationId: string;
+}
+
+/** The scope of a Hono request (after `requireAuth`). */
+export const scopeOf = (c: { env: Env; var: AppVariables }): RequestScope => ({
+  env: c.env,
+  db: c.var.db,
+  claims: c.var.claims,
+  correlationId: c.var.correlationId,
+});

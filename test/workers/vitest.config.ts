@@ -16,6 +16,7 @@ export default defineProject({
           AUTH_JWT_SECRET: TEST_JWT_SECRET,
           AUTH_JWT_ISSUER: 'https://auth.ce.test',
           PUBLIC_BASE_URL: 'https://ce-calendar.test',
+          CE_WEB_ORIGINS: 'https://web.ce.test, https://staging-web.ce.test',
           CREDENTIAL_VAULT_KEYS: TEST_VAULT_KEYS,
           GOOGLE_CALENDAR_CLIENT_ID: 'platform-google.apps.googleusercontent.com',
           GOOGLE_CALENDAR_CLIENT_SECRET: 'platform-google-secret',
