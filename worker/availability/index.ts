@@ -1,0 +1,54 @@
+/**
+ * Free/busy and availability core: pure functions, no I/O. Routes fetch busy intervals and
+ * working hours, then call these (see docs/decisions.md, "Free/busy and availability").
+ */
+export { type AllDayDates, allDayToInterval } from './all-day.ts';
+export {
+  clipIntervals,
+  DAY_MS,
+  type Instant,
+  type Interval,
+  type IntervalInput,
+  intersectIntervals,
+  MINUTE_MS,
+  mergeIntervals,
+  padIntervals,
+  subtractIntervals,
+  toMs,
+} from './intervals.ts';
+export {
+  alignedStarts,
+  DEFAULT_MAX_SLOTS,
+  defaultSlotStep,
+  findSlots,
+  type Slot,
+  type SlotQuery,
+  type SlotResult,
+  type SlotUser,
+} from './slots.ts';
+export {
+  type AvailabilityRequest,
+  type Checked,
+  type CheckedRequest,
+  checkAvailabilityRequest,
+  checkBuffer,
+  checkDuration,
+  checkFreeBusyRequest,
+  checkRequired,
+  checkSlotStep,
+  checkTimeRange,
+  checkTimeZone,
+  checkUserIds,
+  checkWorkingHours,
+  type FieldError,
+  type FreeBusyRequest,
+  LIMITS,
+} from './validation.ts';
+export {
+  DEFAULT_WORKING_HOURS,
+  parseClock,
+  WEEKDAYS,
+  type Weekday,
+  type WorkingHours,
+  type WorkingRange,
+} from './working-hours.ts';
