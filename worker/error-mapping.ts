@@ -11,6 +11,8 @@ import { VaultError } from './vault/keys.ts';
 export function toAppError(error: unknown, correlationId: string): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HTTPException && error.status < 500) {
+    if (error.status === 415)
+      return new AppError('unsupported_media_type', 'Send the request body as application/json');
     if (/JSON/i.test(error.message)) return new AppError('invalid_json', 'Request body is not valid JSON');
     return new AppError(
       error.status === 401 ? 'unauthorized' : 'validation_failed',
@@ -25,6 +27,11 @@ export function toAppError(error: unknown, correlationId: string): AppError {
         });
       case 'rate_limited':
         return new AppError('rate_limited', 'The calendar provider is rate limiting; retry later');
+      case 'quota_exceeded':
+        return new AppError('rate_limited', "The calendar provider's daily quota is used up; retry later");
+      case 'not_configured':
+        // Our configuration (e.g. the platform OAuth client) is missing: not the provider's fault.
+        return new AppError('unavailable', 'This calendar provider is not configured on this server');
       case 'not_found':
         return new AppError('not_found', 'Not found at the calendar provider');
       default:

@@ -14,6 +14,7 @@ export type AppErrorCode =
   | 'conflict'
   | 'unprocessable'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'provider_failed'
   | 'unavailable'
@@ -28,6 +29,7 @@ const statusOf: Record<AppErrorCode, ContentfulStatusCode> = {
   conflict: 409,
   unprocessable: 422,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   provider_failed: 502,
   unavailable: 503,

@@ -50,6 +50,19 @@ describe('control characters in JSON bodies', () => {
   });
 });
 
+describe('media types', () => {
+  it('a body that is not JSON is a 415 with its own code', async () => {
+    const res = await call('/v1/calendar/google-credentials', {
+      method: 'PUT',
+      token: await adminToken(),
+      headers: { 'content-type': 'text/plain' },
+      body: 'oauth_client_id=x',
+    });
+    expect(res.status).toBe(415);
+    expect(((await res.json()) as ErrorBody).error.code).toBe('unsupported_media_type');
+  });
+});
+
 describe('the log sink and failing queries', () => {
   it('logs class and SQLSTATE of a failing query, never its text or parameters', async () => {
     const email = 'attendee.private@client.example';
