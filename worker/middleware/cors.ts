@@ -48,7 +48,7 @@ function allowedOrigins(value: string | undefined): Set<string> {
 }
 
 const corsHeaders = cors({
-  origin: (origin, c) => (allowedOrigins(c.env.CE_WEB_ORIGINS).has(origin) ? origin : null),
+  origin: (origin, c) => (allowedOrigins(c.env?.CE_WEB_ORIGINS).has(origin) ? origin : null),
   allowMethods: ALLOWED_METHODS,
   allowHeaders: ALLOWED_HEADERS,
   exposeHeaders: EXPOSED_HEADERS,
@@ -59,7 +59,7 @@ const corsHeaders = cors({
 export const ceWebCors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header('origin');
   const isPreflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method');
-  if (isPreflight && !(origin && allowedOrigins(c.env.CE_WEB_ORIGINS).has(origin)))
+  if (isPreflight && !(origin && allowedOrigins(c.env?.CE_WEB_ORIGINS).has(origin)))
     throw forbidden('This origin may not call the CE Calendar API');
   c.header('Vary', 'Origin', { append: true });
   return corsHeaders(c, next);
