@@ -1,0 +1,70 @@
+/**
+ * Shapes shared by the sync engine's pure modules (issue 13). A `MirrorEvent` is one row of
+ * `ce_calendar_events` as the provider describes it, before ids and tenancy are attached.
+ */
+
+export type Provider = 'google' | 'microsoft';
+export type EventKind = 'default' | 'outOfOffice' | 'focusTime' | 'workingLocation';
+export type ResponseStatus = 'needsAction' | 'accepted' | 'tentative' | 'declined';
+/** What a row is within a recurring series (Graph's `type` vocabulary, shared by both providers). */
+export type SeriesRole = 'single' | 'master' | 'exception' | 'occurrence';
+export type EventStatus = 'confirmed' | 'tentative' | 'cancelled';
+export type Transparency = 'opaque' | 'transparent';
+export type BusyKind = 'busy' | 'tentative' | 'out_of_office' | 'focus_time';
+
+/** When something happens: instants for timed events, calendar dates (end exclusive) for all-day ones. */
+export type Timing =
+  | { allDay: false; startMs: number; endMs: number }
+  | { allDay: true; startDate: string; endDate: string };
+
+/** The original slot of a recurring instance: an instant, or a date for all-day series. */
+export type OriginalStart = { allDay: false; ms: number } | { allDay: true; date: string };
+
+/** Graph's recurrence, kept as the provider gave it (the mirror stores it; Graph expands it for us). */
+export interface GraphRecurrence {
+  pattern: Record<string, unknown>;
+  range: Record<string, unknown>;
+}
+
+export interface MirrorEvent {
+  providerEventId: string;
+  seriesRole: SeriesRole;
+  /** Provider id of the series master; the row's own id for masters and singles. */
+  seriesKey: string;
+  icalUid: string | null;
+  title: string | null;
+  description: string | null;
+  location: string | null;
+  timing: Timing;
+  /** IANA zone (Google) or the zone name the provider gave (Graph), kept for display and expansion. */
+  timeZone: string | null;
+  status: EventStatus;
+  transparency: Transparency;
+  eventKind: EventKind;
+  /** The calendar owner's own answer; null when they organize it or nobody is invited. */
+  responseStatus: ResponseStatus | null;
+  isOrganizer: boolean;
+  /** Attendees without their response detail beyond what the provider sent (never logged). */
+  attendees: unknown[];
+  organizer: unknown | null;
+  /** Google: RRULE/EXRULE/RDATE/EXDATE lines. Graph: the `recurrence` object. Null when not a master. */
+  recurrence: string[] | GraphRecurrence | null;
+  /** The master's id for exceptions, occurrences and cancelled instances. */
+  recurringEventId: string | null;
+  originalStart: OriginalStart | null;
+  /** The app's own tag, when the provider copy carries it: the event was created by CE. */
+  appTag: string | null;
+  providerEtag: string | null;
+  providerUpdatedMs: number | null;
+}
+
+/**
+ * One provider item after mapping. `cancelInstance` is expressed as an `upsert` of a cancelled
+ * exception (a marker the expansion needs); `needsMaster` means a Graph occurrence stub arrived whose
+ * master is neither on the page nor known: fetch it, never store an untitled row.
+ */
+export type NormalizedChange =
+  | { kind: 'upsert'; event: MirrorEvent }
+  | { kind: 'delete'; providerEventId: string }
+  | { kind: 'needsMaster'; seriesMasterId: string; occurrenceId: string }
+  | { kind: 'cancelOccurrences'; seriesKey: string; dates: string[] };
