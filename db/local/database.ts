@@ -3,14 +3,18 @@
  * DATABASE_URL (a fresh database per run, so runs never collide) or, without it, embedded PGlite.
  */
 import pg from 'pg';
-import { runMigrations, workerUrlFor } from '../migrate.ts';
+import { runMigrations } from '../migrate.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
+import { ensureLocalWorkerRole, localWorkerRoleName } from './worker-role.ts';
 
 export interface LocalDatabase {
   /** Owner role: migrations, test fixtures. */
   readonly ownerUrl: string;
-  /** Worker login role: what the app uses. */
+  /** Worker login role: what the app uses (created here, never by migrations). */
   readonly workerUrl: string;
+  readonly workerRole: string;
+  /** Database name (embedded: `postgres`). */
+  readonly databaseName: string;
   readonly embedded: boolean;
   stop(): Promise<void>;
 }
@@ -31,9 +35,12 @@ export async function prepareLocalDatabase(options: LocalDatabaseOptions): Promi
   if (!options.serverUrl) {
     const embedded = await startEmbeddedPostgres(options.embeddedDataDir);
     await runMigrations(embedded.url);
+    const role = await ensureLocalWorkerRole(embedded.url, 'ce_local_worker');
     return {
       ownerUrl: embedded.url,
-      workerUrl: workerUrlFor(embedded.url),
+      workerUrl: role.url,
+      workerRole: role.name,
+      databaseName: 'postgres',
       embedded: true,
       stop: embedded.stop,
     };
@@ -52,15 +59,19 @@ export async function prepareLocalDatabase(options: LocalDatabaseOptions): Promi
   const ownerUrl = new URL(options.serverUrl);
   ownerUrl.pathname = `/${name}`;
   await runMigrations(ownerUrl.toString());
+  const role = await ensureLocalWorkerRole(ownerUrl.toString(), localWorkerRoleName(name));
   return {
     ownerUrl: ownerUrl.toString(),
-    workerUrl: workerUrlFor(ownerUrl.toString()),
+    workerUrl: role.url,
+    workerRole: role.name,
+    databaseName: name,
     embedded: false,
     stop: async () => {
       if (!options.dropOnStop) return;
       const cleanup = new pg.Client({ connectionString: options.serverUrl });
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await cleanup.query(`DROP ROLE IF EXISTS ${role.name}`).catch(() => undefined);
       await cleanup.end();
     },
   };

@@ -114,8 +114,10 @@ describe('RLS in Postgres', () => {
 
   it('the app role owns nothing and cannot bypass RLS; transactions run as ce_app', async () => {
     const roles = await owner.query(
-      `select rolname, rolbypassrls, rolsuper from pg_roles where rolname in ('ce_app', 'ce_worker')`,
+      `select rolname, rolbypassrls, rolsuper from pg_roles where rolname in ('ce_app', $1)`,
+      [new URL(inject('workerDatabaseUrl')).username],
     );
+    expect(roles.rows).toHaveLength(2);
     for (const role of roles.rows) expect(role).toMatchObject({ rolbypassrls: false, rolsuper: false });
     const owned = await owner.query(
       `select count(*)::int as n from pg_class where relowner = 'ce_app'::regrole`,

@@ -1,0 +1,113 @@
+/**
+ * Migrations create no login role (issue 12 item 3) and `npm run db:migrate` works as the README
+ * says (item 8). Each check runs against a fresh embedded Postgres, so no other run's roles (roles
+ * are cluster-wide on a shared server) can blur the before/after comparison.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startEmbeddedPostgres } from '../../db/local/embedded.ts';
+import { runMigrations } from '../../db/migrate.ts';
+import { connect } from '../support/pg.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+async function freshEmbedded(): Promise<string> {
+  const embedded = await startEmbeddedPostgres();
+  stops.push(embedded.stop);
+  return embedded.url;
+}
+
+async function roles(url: string): Promise<Array<{ rolname: string; rolcanlogin: boolean }>> {
+  const client = await connect(url);
+  try {
+    return (await client.query('select rolname, rolcanlogin from pg_roles order by rolname')).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('migrations and roles', () => {
+  it('a freshly migrated database has no LOGIN role the migrations created', async () => {
+    const url = await freshEmbedded();
+    const before = await roles(url);
+    await runMigrations(url);
+    const after = await roles(url);
+    const created = after.filter((role) => !before.some((b) => b.rolname === role.rolname));
+    expect(created.map((role) => role.rolname)).toEqual(['ce_app']);
+    expect(created.filter((role) => role.rolcanlogin)).toEqual([]);
+    expect(after.filter((role) => role.rolcanlogin)).toEqual(before.filter((role) => role.rolcanlogin));
+  });
+
+  it('no migration file creates a login role or sets a password', () => {
+    const folder = `${root}/db/migrations`;
+    for (const file of readdirSync(folder).filter((name) => name.endsWith('.sql'))) {
+      const sql = readFileSync(`${folder}/${file}`, 'utf8').replace(/--.*$/gm, '');
+      expect(sql, file).not.toMatch(/\bCREATE\s+USER\b/i);
+      expect(sql, file).not.toMatch(/\bPASSWORD\b/i);
+      for (const statement of sql.match(/\b(CREATE|ALTER)\s+ROLE\b[^;]*/gi) ?? []) {
+        expect(statement, file).toMatch(/\bNOLOGIN\b/i);
+      }
+    }
+  });
+
+  it("the test set-up's own worker role logs in, is a member of ce_app, cannot bypass RLS and owns nothing", async () => {
+    // Looked up by name as the owner: embedded PGlite logs every client in as its one superuser.
+    const name = new URL(inject('workerDatabaseUrl')).username;
+    const owner = await connect(inject('ownerDatabaseUrl'));
+    try {
+      const role = await owner.query(
+        `select r.rolcanlogin, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb,
+                pg_has_role(r.oid, 'ce_app', 'member') as member_of_app,
+                (select count(*) from pg_class where relowner = r.oid)
+                  + (select count(*) from pg_proc where proowner = r.oid)
+                  + (select count(*) from pg_namespace where nspowner = r.oid) as owned
+           from pg_roles r where r.rolname = $1`,
+        [name],
+      );
+      expect(name).not.toBe('ce_worker');
+      expect(role.rows[0]).toMatchObject({
+        rolcanlogin: true,
+        rolsuper: false,
+        rolbypassrls: false,
+        rolcreaterole: false,
+        rolcreatedb: false,
+        member_of_app: true,
+      });
+      expect(Number(role.rows[0].owned)).toBe(0);
+    } finally {
+      await owner.end();
+    }
+  });
+
+  it('`npm run db:migrate` applies the migrations to DATABASE_URL and refuses without it', async () => {
+    const url = await freshEmbedded();
+    const env = { ...process.env, DATABASE_URL: url };
+    const applied = await run('npm', ['run', '--silent', 'db:migrate'], { cwd: root, env });
+    expect(applied.stdout).toContain('migrations applied');
+    const client = await connect(url);
+    try {
+      const tables = await client.query(`select to_regclass('public.ce_calendar_connections')::text as t`);
+      expect(tables.rows[0].t).toBe('ce_calendar_connections');
+    } finally {
+      await client.end();
+    }
+    const again = await run('npm', ['run', '--silent', 'db:migrate'], { cwd: root, env });
+    expect(again.stdout).toContain('migrations applied');
+
+    const { DATABASE_URL: _omitted, ...withoutUrl } = process.env;
+    const refused = await run('npm', ['run', '--silent', 'db:migrate'], { cwd: root, env: withoutUrl }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused?.code).toBe(2);
+    expect(refused?.stderr).toContain('DATABASE_URL is required');
+  });
+});
