@@ -24,6 +24,8 @@ const FAULT_KINDS = new Set<FaultKind>([
   'timeout',
   'slow',
   'invalid_grant',
+  'quota_exceeded',
+  'refresh_token_expired',
 ]);
 
 export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void): Hono<Env> {

@@ -23,7 +23,7 @@ export interface Occurrence {
 export function exceptionsOf(calendar: Calendar, masterId: string): Map<string, StoredEvent> {
   const out = new Map<string, StoredEvent>();
   for (const event of calendar.events.values())
-    if (event.recurringEventId === masterId) out.set(event.id, event);
+    if (event.recurringEventId === masterId && !event.deleted) out.set(event.id, event);
   return out;
 }
 
@@ -116,15 +116,36 @@ export function occurrencesInWindow(
   return out.sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
 }
 
-/** Busy intervals (opaque, not cancelled), merged. */
+/** Whether `ownerEmail` declined this event (declined invitations do not block time). */
+export function declinedBy(event: StoredEvent, ownerEmail: string): boolean {
+  const email = ownerEmail.toLowerCase();
+  return event.attendees.some((a) => a.email.toLowerCase() === email && a.responseStatus === 'declined');
+}
+
+/** Whether an occurrence blocks the owner's time at all (free/busy, getSchedule). */
+export function blocksTime(event: StoredEvent, ownerEmail: string): boolean {
+  return (
+    event.status !== 'cancelled' &&
+    !event.organizerCancelled &&
+    event.eventType !== 'workingLocation' &&
+    !declinedBy(event, ownerEmail)
+  );
+}
+
+/** Busy intervals (opaque, not cancelled, not declined by the owner), merged. */
 export function busyIntervals(
   calendar: Calendar,
   from: number,
   to: number,
+  ownerEmail = '',
 ): Array<{ startMs: number; endMs: number }> {
   const intervals = occurrencesInWindow(calendar, from, to)
     .filter(
-      (o) => o.event.transparency === 'opaque' && o.event.status !== 'cancelled' && o.event.showAs !== 'free',
+      (o) =>
+        o.event.transparency === 'opaque' &&
+        o.event.showAs !== 'free' &&
+        o.event.showAs !== 'workingElsewhere' &&
+        blocksTime(o.event, ownerEmail),
     )
     .map((o) => ({ startMs: Math.max(o.startMs, from), endMs: Math.min(o.endMs, to) }))
     .sort((a, b) => a.startMs - b.startMs);

@@ -76,6 +76,32 @@ export function graphError(
   );
 }
 
+/**
+ * Google's quota errors as the live service sends them: the usageLimits reason plus the Cloud
+ * `status` (`PERMISSION_DENIED` for 403, `RESOURCE_EXHAUSTED` for 429) and the "Quota exceeded for
+ * quota metric …" message naming the limit that ran out.
+ */
+export function googleQuotaError(
+  c: Context,
+  status: 403 | 429,
+  reason: 'rateLimitExceeded' | 'userRateLimitExceeded' | 'quotaExceeded',
+  limit: string,
+) {
+  const message = `Quota exceeded for quota metric 'Queries' and limit '${limit}' of service 'calendar-json.googleapis.com' for consumer 'project_number:292824132082'.`;
+  return c.json(
+    {
+      error: {
+        code: status,
+        message,
+        errors: [{ message, domain: 'usageLimits', reason }],
+        status: status === 403 ? 'PERMISSION_DENIED' : 'RESOURCE_EXHAUSTED',
+      },
+    },
+    status,
+    { 'content-type': 'application/json; charset=UTF-8' },
+  );
+}
+
 /** Microsoft identity platform error with AADSTS code, trace and correlation ids. */
 export function aadError(c: Context, status: number, error: string, aadsts: number, description: string) {
   const state = c.get('state') as EmulatorState;
@@ -164,7 +190,7 @@ export async function injectFault(
       return c.body(null, 504);
     case 'http_429':
       if (provider === 'google') {
-        const res = googleError(c, 429, 'rateLimitExceeded', 'Rate Limit Exceeded');
+        const res = googleQuotaError(c, 429, 'rateLimitExceeded', 'Queries per minute');
         for (const [k, v] of Object.entries(retryAfter)) res.headers.set(k, v);
         return res;
       }
@@ -186,9 +212,27 @@ export async function injectFault(
         { 'retry-after': String(fault.retryAfterSeconds ?? 2.128) },
       );
     case 'google_rate_limit':
-      return googleError(c, 403, 'rateLimitExceeded', 'Rate Limit Exceeded');
+      return googleQuotaError(c, 403, 'rateLimitExceeded', 'Queries per minute');
     case 'google_user_rate_limit':
-      return googleError(c, 403, 'userRateLimitExceeded', 'User Rate Limit Exceeded');
+      return googleQuotaError(c, 403, 'userRateLimitExceeded', 'Queries per minute per user');
+    case 'quota_exceeded':
+      // The daily quota: retrying within the day cannot succeed (Graph has no daily quota; 429 there).
+      return provider === 'google'
+        ? googleQuotaError(c, 403, 'quotaExceeded', 'Queries per day')
+        : graphError(c, 429, 'TooManyRequests', 'Please retry again later.', {
+            'retry-after': String(fault.retryAfterSeconds ?? 3600),
+          });
+    case 'refresh_token_expired':
+      if (endpoint !== 'token') return undefined;
+      return provider === 'google'
+        ? c.json({ error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }, 400)
+        : aadError(
+            c,
+            400,
+            'invalid_grant',
+            700082,
+            `The refresh token has expired due to inactivity. The token was issued on ${new Date(state.clock.now() - 91 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, '.0000000Z')} and was inactive for 90.00:00:00.`,
+          );
     case 'http_500':
       return provider === 'google'
         ? googleError(c, 500, 'backendError', 'Backend Error')

@@ -48,6 +48,16 @@ export interface StoredEvent {
   transactionId?: string;
   hangoutLink?: string;
   conferenceRequestId?: string;
+  /** Meet creation still pending (option `googleConferencePending`): no link until the next read. */
+  conferencePending?: boolean;
+  /** Google `eventType`: default, outOfOffice, focusTime, workingLocation, … */
+  eventType: string;
+  /** Google `outOfOfficeProperties` / `focusTimeProperties` / `workingLocationProperties`, as given. */
+  eventTypeProperties?: Record<string, unknown>;
+  /** Attendee copy of an invitation: `<organizer account key>|<calendar id>|<event id>`. */
+  inviteOf?: string;
+  /** Attendee copy whose meeting the organizer cancelled (Graph keeps it with `isCancelled: true`). */
+  organizerCancelled?: boolean;
   created: number;
   updated: number;
   sequence: number;

@@ -272,9 +272,10 @@ export function redeemRefreshToken(
     state.count(grant.accountKey, 'token.refresh_failed');
     return { kind: 'invalid_grant', reason: 'revoked' };
   }
+  // Counted in both modes: a client reusing a replaced token is a bug even where Microsoft accepts it.
+  if (record.spent) state.count(grant.accountKey, 'token.refresh_spent_reused');
   if (record.spent && !oldStaysValid) {
     state.count(grant.accountKey, 'token.refresh_failed');
-    state.count(grant.accountKey, 'token.refresh_spent_reused');
     return { kind: 'invalid_grant', reason: 'spent_refresh' };
   }
   const access = state.issueAccessToken(grant);

@@ -3,6 +3,8 @@
  * X-Goog-* headers) and Graph subscriptions (JSON with clientState). Deliveries are fire-and-forget
  * and recorded so tests can assert on them.
  */
+
+import { toGraphId } from './microsoft/ids.ts';
 import { type Account, accountKey, type Calendar, type StoredEvent } from './model.ts';
 import type { EmulatorState, GoogleChannel, GraphSubscription } from './state.ts';
 
@@ -37,7 +39,7 @@ export function sendGooglePush(
     'x-goog-message-number': String(resourceState === 'sync' ? 1 : channel.messageNumber),
     'x-goog-resource-id': channel.resourceId,
     'x-goog-resource-state': resourceState,
-    'x-goog-resource-uri': `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(channel.calendarId)}/events?alt=json`,
+    'x-goog-resource-uri': `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(channel.calendarIdAsGiven)}/events?alt=json`,
     'user-agent': 'APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)',
     'content-length': '0',
   };
@@ -52,7 +54,7 @@ export function sendGraphNotification(
   event: StoredEvent,
   change: ChangeType,
 ): void {
-  const resource = `Users/${account.id}/Events/${event.id}`;
+  const resource = `Users/${account.id}/Events/${toGraphId(event.id)}`;
   const body = {
     value: [
       {
@@ -67,7 +69,7 @@ export function sendGraphNotification(
           '@odata.type': '#Microsoft.Graph.Event',
           '@odata.id': resource,
           '@odata.etag': `W/"${event.version}"`,
-          id: event.id,
+          id: toGraphId(event.id),
         },
       },
     ],

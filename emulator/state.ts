@@ -18,21 +18,48 @@ export interface EmulatorOptions {
   accessTokenTtlSeconds: number;
   /** Microsoft refresh tokens rotate on every refresh. */
   microsoftRotateRefreshTokens: boolean;
-  /** Whether a Microsoft refresh token keeps working after it was used once. */
+  /**
+   * Whether a Microsoft refresh token keeps working after it was used once (real Microsoft does not
+   * revoke it when issuing a new one; `false` is the strict mode).
+   */
   microsoftOldRefreshTokenValid: boolean;
   /** Authorize endpoints approve at once when `login_hint` names an account (tests). */
   autoApprove: boolean;
   /** Default page size of calendarView/delta when no `Prefer: odata.maxpagesize` is sent. */
   graphDefaultPageSize: number;
+  /**
+   * Which Graph delta rounds carry series masters: `initialAndChanged` (real behaviour: the initial
+   * round and rounds where the series itself changed) or `never` (tests the fetch-the-master path).
+   */
+  graphDeltaSeriesMasters: 'initialAndChanged' | 'never';
+  /**
+   * A deleted Graph occurrence: `silent` (real, reported: it stops appearing and its master changes)
+   * or `removed` (an `@removed` entry per occurrence).
+   */
+  graphDeletedOccurrences: 'silent' | 'removed';
+  /** Chance (seeded) that a page of any list is short or empty while still linking to the next one. */
+  shortPageProbability: number;
+  /** Graph delta tokens expire after this many seconds (0: never; reportedly ~7 days on Graph). */
+  graphDeltaTokenTtlSeconds: number;
+  /** Google sync tokens expire after this many seconds (0: never; the real lifetime is unpublished). */
+  googleSyncTokenTtlSeconds: number;
+  /** Google Meet creation answers `pending` first; the link appears on the next read. */
+  googleConferencePending: boolean;
 }
 
 export const DEFAULT_OPTIONS: EmulatorOptions = {
   seed: 1,
   accessTokenTtlSeconds: 3599,
   microsoftRotateRefreshTokens: true,
-  microsoftOldRefreshTokenValid: false,
+  microsoftOldRefreshTokenValid: true,
   autoApprove: true,
   graphDefaultPageSize: 100,
+  graphDeltaSeriesMasters: 'initialAndChanged',
+  graphDeletedOccurrences: 'silent',
+  shortPageProbability: 0,
+  graphDeltaTokenTtlSeconds: 0,
+  googleSyncTokenTtlSeconds: 0,
+  googleConferencePending: false,
 };
 
 export interface OAuthClient {
@@ -70,10 +97,13 @@ export interface SyncCursor {
   singleEvents: boolean;
   windowStartMs?: number;
   windowEndMs?: number;
+  /** Emulator time the cursor was issued (token TTL options). */
+  issuedAt?: number;
 }
 
 export interface PageCursor {
-  items: unknown[];
+  /** Pages are cut between groups (a Graph series is never split across delta pages). */
+  groups: unknown[][];
   offset: number;
   /** What the last page hands out: a sync token / delta link cursor. */
   finalCursor: SyncCursor;
@@ -88,6 +118,8 @@ export interface GoogleChannel {
   expiration: number;
   accountKey: string;
   calendarId: string;
+  /** The calendar id as the client gave it (`primary`, an e-mail…), echoed in `resourceUri`. */
+  calendarIdAsGiven: string;
   messageNumber: number;
   stopped: boolean;
 }
@@ -112,7 +144,9 @@ export type FaultKind =
   | 'http_503'
   | 'timeout'
   | 'slow'
-  | 'invalid_grant';
+  | 'invalid_grant'
+  | 'quota_exceeded'
+  | 'refresh_token_expired';
 
 export interface Fault {
   id: string;
@@ -278,18 +312,30 @@ export class EmulatorState {
 
   newCursor(cursor: SyncCursor): string {
     const token = cursor.provider === 'google' ? `C${this.token('', 30)}=` : this.token('', 40);
-    this.syncCursors.set(token, cursor);
+    this.syncCursors.set(token, { ...cursor, issuedAt: this.clock.now() });
     return token;
   }
 
-  /** A cursor is valid while its calendar's token generation has not moved. */
+  /** A cursor is valid while its calendar's token generation has not moved and its TTL has not passed. */
   liveCursor(token: string): SyncCursor | undefined {
     const cursor = this.syncCursors.get(token);
     if (!cursor) return undefined;
+    const ttl =
+      cursor.provider === 'google'
+        ? this.options.googleSyncTokenTtlSeconds
+        : this.options.graphDeltaTokenTtlSeconds;
+    if (ttl > 0 && this.clock.now() - (cursor.issuedAt ?? 0) >= ttl * 1000) return undefined;
     const account = this.accounts.get(cursor.accountKey);
     const calendar = account?.calendars.get(cursor.calendarId);
     if (!calendar || calendar.tokenGeneration !== cursor.generation) return undefined;
     return cursor;
+  }
+
+  /** Size of the next page: `size`, or (with `shortPageProbability`) a seeded 0..size-1. */
+  pageSize(size: number): number {
+    const p = this.options.shortPageProbability;
+    if (p > 0 && this.random.next() < p) return this.random.int(0, Math.max(0, size - 1));
+    return size;
   }
 
   track(promise: Promise<void>): void {

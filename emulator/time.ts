@@ -144,3 +144,9 @@ export function ianaZone(name: string): string | undefined {
   if (WINDOWS_ZONES[name]) return WINDOWS_ZONES[name];
   return isValidTimeZone(name) ? name : undefined;
 }
+
+/** Windows name Graph uses for an IANA zone (the zone itself when the emulator knows no Windows name). */
+export function windowsZone(iana: string): string {
+  for (const [windows, zone] of Object.entries(WINDOWS_ZONES)) if (zone === iana) return windows;
+  return iana;
+}

@@ -14,10 +14,19 @@ import {
 import { beginApiCall, type EmulatorContext, googleError, googleUnauthorized } from '../http.ts';
 import { type Account, accountKey, type Calendar, etagOf, type StoredEvent } from '../model.ts';
 import { blankEvent, deleteEvent, newGoogleEventId, recordChange } from '../mutations.ts';
+import { singletons, takePage } from '../paging.ts';
 import { sendGooglePush } from '../push.ts';
 import { seriesEndMs } from '../recurrence.ts';
 import type { EmulatorState, SyncCursor } from '../state.ts';
-import { applyGoogleBody, type GoogleEventBody, renderEvent, renderOccurrence, WireError } from './wire.ts';
+import { formatWithOffset, isValidTimeZone } from '../time.ts';
+import {
+  applyGoogleBody,
+  EVENT_TYPE_PROPERTIES,
+  type GoogleEventBody,
+  renderEvent,
+  renderOccurrence,
+  WireError,
+} from './wire.ts';
 
 type Env = { Variables: { state: EmulatorState } };
 
@@ -38,7 +47,8 @@ async function openCalendar(
 }
 
 const wireError = (c: EmulatorContext, error: unknown) => {
-  if (error instanceof WireError) return googleError(c, error.status, error.reason, error.message);
+  if (error instanceof WireError)
+    return googleError(c, error.status, error.reason, error.message, error.extra);
   throw error;
 };
 
@@ -118,7 +128,12 @@ function fullListItems(
   const sharedFilters = propertyFilters(params, 'sharedExtendedProperty');
   const iCalUID = params.get('iCalUID');
   const q = params.get('q')?.toLowerCase();
+  const eventTypes = params.getAll('eventTypes');
+  for (const type of eventTypes)
+    if (!(type in EVENT_TYPE_PROPERTIES))
+      throw new WireError(400, 'invalid', `Invalid value for eventTypes: ${type}`);
   const keep = (event: StoredEvent) =>
+    (eventTypes.length === 0 || eventTypes.includes(event.eventType)) &&
     (updatedMin === undefined || event.updated >= updatedMin) &&
     privateFilters.every(([k, v]) => event.extendedPrivate[k] === v) &&
     sharedFilters.every(([k, v]) => event.extendedShared[k] === v) &&
@@ -149,12 +164,20 @@ function fullListItems(
     }
   } else {
     for (const event of calendar.events.values()) {
-      if ((event.status === 'cancelled' || event.deleted) && !showDeleted) continue;
-      if (!keep(event)) continue;
-      const end = event.recurrence?.length ? seriesEndMs(event) : event.endMs;
-      if (timeMin !== undefined && end <= timeMin) continue;
-      if (timeMax !== undefined && event.startMs >= timeMax) continue;
       const master = event.recurringEventId ? calendar.events.get(event.recurringEventId) : undefined;
+      // Cancelled instances of a live series are listed even without showDeleted (providers.md §2).
+      const cancelledInstance =
+        event.status === 'cancelled' && !event.deleted && Boolean(master && !master.deleted);
+      if ((event.status === 'cancelled' || event.deleted) && !showDeleted && !cancelledInstance) continue;
+      if (!keep(event)) continue;
+      const end = event.recurrence?.length
+        ? seriesEndMs(event)
+        : cancelledInstance
+          ? (event.originalStartMs ?? event.startMs) + (event.endMs - event.startMs)
+          : event.endMs;
+      const start = cancelledInstance ? (event.originalStartMs ?? event.startMs) : event.startMs;
+      if (timeMin !== undefined && end <= timeMin) continue;
+      if (timeMax !== undefined && start >= timeMax) continue;
       items.push({
         sortStart: event.startMs,
         updated: event.updated,
@@ -183,6 +206,58 @@ function incrementalItems(account: Account, calendar: Calendar, cursor: SyncCurs
     out.push(renderEvent(event, account, master));
   }
   return out;
+}
+
+/**
+ * The list query shared by events.list and events.watch: a live sync token's changes, or a full list.
+ * Throws WireError for a dead token (410) or a forbidden parameter combination (400).
+ */
+function runListQuery(
+  state: EmulatorState,
+  account: Account,
+  calendar: Calendar,
+  params: URLSearchParams,
+): { items: unknown[]; finalCursor: SyncCursor } {
+  const syncToken = params.get('syncToken');
+  if (syncToken) {
+    if (FORBIDDEN_WITH_SYNC_TOKEN.some((p) => params.has(p)) || params.get('showDeleted') === 'false')
+      throw new WireError(400, 'invalid', 'Sync token cannot be used with other request restrictions.');
+    const cursor = state.liveCursor(syncToken);
+    if (
+      !cursor ||
+      cursor.calendarId !== calendar.id ||
+      cursor.accountKey !== accountKey('google', account.email)
+    )
+      throw new WireError(
+        410,
+        'fullSyncRequired',
+        'Sync token is no longer valid, a full sync is required.',
+        {
+          locationType: 'parameter',
+          location: 'syncToken',
+        },
+      );
+    return {
+      items: incrementalItems(account, calendar, cursor),
+      finalCursor: { ...cursor, seq: calendar.seq },
+    };
+  }
+  const items = fullListItems(state, account, calendar, params);
+  const timeMin = params.get('timeMin');
+  const timeMax = params.get('timeMax');
+  return {
+    items,
+    finalCursor: {
+      provider: 'google',
+      accountKey: accountKey('google', account.email),
+      calendarId: calendar.id,
+      seq: calendar.seq,
+      generation: calendar.tokenGeneration,
+      singleEvents: params.get('singleEvents') === 'true',
+      ...(timeMin ? { windowStartMs: Date.parse(timeMin) } : {}),
+      ...(timeMax ? { windowEndMs: Date.parse(timeMax) } : {}),
+    },
+  };
 }
 
 googleCalendar.get('/calendars/:calendarId/events', async (c) => {
@@ -216,69 +291,31 @@ googleCalendar.get('/calendars/:calendarId/events', async (c) => {
     const page = state.pageCursors.get(pageToken);
     if (!page || page.accountKey !== accountKey('google', account.email))
       return googleError(c, 400, 'invalid', 'Invalid page token value.');
-    return respondPage(page.items, page.offset, page.finalCursor, maxResults);
+    return respondPage(page.groups, page.offset, page.finalCursor, maxResults);
   }
 
-  const syncToken = params.get('syncToken');
-  let items: unknown[];
-  let finalCursor: SyncCursor;
+  let query: { items: unknown[]; finalCursor: SyncCursor };
   try {
-    if (syncToken) {
-      if (FORBIDDEN_WITH_SYNC_TOKEN.some((p) => params.has(p)) || params.get('showDeleted') === 'false') {
-        return googleError(c, 400, 'invalid', 'Sync token cannot be used with other request restrictions.');
-      }
-      const cursor = state.liveCursor(syncToken);
-      if (
-        !cursor ||
-        cursor.calendarId !== calendar.id ||
-        cursor.accountKey !== accountKey('google', account.email)
-      ) {
-        return googleError(
-          c,
-          410,
-          'fullSyncRequired',
-          'Sync token is no longer valid, a full sync is required.',
-          {
-            locationType: 'parameter',
-            location: 'syncToken',
-          },
-        );
-      }
-      items = incrementalItems(account, calendar, cursor);
-      finalCursor = { ...cursor, seq: calendar.seq };
-    } else {
-      items = fullListItems(state, account, calendar, params);
-      const timeMin = params.get('timeMin');
-      const timeMax = params.get('timeMax');
-      finalCursor = {
-        provider: 'google',
-        accountKey: accountKey('google', account.email),
-        calendarId: calendar.id,
-        seq: calendar.seq,
-        generation: calendar.tokenGeneration,
-        singleEvents: params.get('singleEvents') === 'true',
-        ...(timeMin ? { windowStartMs: Date.parse(timeMin) } : {}),
-        ...(timeMax ? { windowEndMs: Date.parse(timeMax) } : {}),
-      };
-    }
+    query = runListQuery(state, account, calendar, params);
   } catch (error) {
     return wireError(c, error);
   }
-  return respondPage(items, 0, finalCursor, maxResults);
+  const { items, finalCursor } = query;
+  return respondPage(singletons(items), 0, finalCursor, maxResults);
 
-  function respondPage(all: unknown[], offset: number, cursor: SyncCursor, size: number) {
-    const slice = all.slice(offset, offset + size);
-    if (offset + size < all.length) {
+  function respondPage(groups: unknown[][], offset: number, cursor: SyncCursor, size: number) {
+    const page = takePage(state, groups, offset, size);
+    if (page.next !== undefined) {
       const next = state.token('CiAK', 40);
       state.pageCursors.set(next, {
-        items: all,
-        offset: offset + size,
+        groups,
+        offset: page.next,
         finalCursor: cursor,
         accountKey: cursor.accountKey,
       });
-      return envelope({ nextPageToken: next }, slice);
+      return envelope({ nextPageToken: next }, page.items);
     }
-    return envelope({ nextSyncToken: state.newCursor(cursor) }, slice);
+    return envelope({ nextSyncToken: state.newCursor(cursor) }, page.items);
   }
 });
 
@@ -337,6 +374,43 @@ googleCalendar.get('/calendars/:calendarId/events/:eventId/instances', async (c)
   const master = calendar.events.get(c.req.param('eventId'));
   if (!master || master.deleted) return googleError(c, 404, 'notFound', 'Not Found');
   const params = new URL(c.req.url).searchParams;
+  const maxResults = Math.min(Math.max(Number(params.get('maxResults') ?? 250) || 250, 1), 2500);
+  const envelope = (items: unknown[], nextPageToken?: string) =>
+    c.json({
+      kind: 'calendar#events',
+      summary: calendar.summary,
+      timeZone: calendar.timeZone,
+      accessRole: 'owner',
+      updated: new Date(state.clock.now()).toISOString(),
+      ...(nextPageToken ? { nextPageToken } : {}),
+      items,
+    });
+  const respond = (groups: unknown[][], offset: number) => {
+    const page = takePage(state, groups, offset, maxResults);
+    if (page.next === undefined) return envelope(page.items);
+    const token = state.token('CiAK', 40);
+    state.pageCursors.set(token, {
+      groups,
+      offset: page.next,
+      accountKey: accountKey('google', account.email),
+      finalCursor: {
+        provider: 'google',
+        accountKey: accountKey('google', account.email),
+        calendarId: calendar.id,
+        seq: calendar.seq,
+        generation: calendar.tokenGeneration,
+        singleEvents: true,
+      },
+    });
+    return envelope(page.items, token);
+  };
+  const pageToken = params.get('pageToken');
+  if (pageToken) {
+    const page = state.pageCursors.get(pageToken);
+    if (!page || page.accountKey !== accountKey('google', account.email))
+      return googleError(c, 400, 'invalid', 'Invalid page token value.');
+    return respond(page.groups, page.offset);
+  }
   const from = params.get('timeMin') ? Date.parse(params.get('timeMin') ?? '') : master.startMs;
   const to = params.get('timeMax')
     ? Date.parse(params.get('timeMax') ?? '')
@@ -346,15 +420,7 @@ googleCalendar.get('/calendars/:calendarId/events/:eventId/instances', async (c)
         renderOccurrence(o, account),
       )
     : [renderEvent(master, account)];
-  const maxResults = Math.min(Number(params.get('maxResults') ?? 250) || 250, 2500);
-  return c.json({
-    kind: 'calendar#events',
-    summary: calendar.summary,
-    timeZone: calendar.timeZone,
-    accessRole: 'owner',
-    items: items.slice(0, maxResults),
-    updated: new Date(state.clock.now()).toISOString(),
-  });
+  return respond(singletons(items), 0);
 });
 
 async function readBody(c: EmulatorContext): Promise<GoogleEventBody | Response> {
@@ -395,9 +461,13 @@ googleCalendar.post('/calendars/:calendarId/events', async (c) => {
   if (params.get('conferenceDataVersion') === '1' && body.conferenceData?.createRequest?.requestId) {
     event.conferenceRequestId = body.conferenceData.createRequest.requestId;
     event.hangoutLink = `https://meet.google.com/${state.random.string(3, 'abcdefghijklmnopqrstuvwxyz')}-${state.random.string(4, 'abcdefghijklmnopqrstuvwxyz')}-${state.random.string(3, 'abcdefghijklmnopqrstuvwxyz')}`;
+    if (state.options.googleConferencePending) event.conferencePending = true;
   }
   recordChange(state, account, calendar, event, 'created');
-  return c.json(renderEvent(event, account), 200);
+  const rendered = renderEvent(event, account);
+  // With `googleConferencePending`, only the insert answer says `pending`; the next read has the link.
+  delete event.conferencePending;
+  return c.json(rendered, 200);
 });
 
 interface WriteTarget {
@@ -475,6 +545,9 @@ googleCalendar.post('/freeBusy', async (c) => {
   if (to <= from) return googleError(c, 400, 'timeRangeEmpty', 'The specified time range is empty.');
   if (to - from > 92 * 86_400_000)
     return googleError(c, 400, 'timeRangeTooLong', 'The requested time range is too long.');
+  // Busy periods are rendered in the request's time zone (UTC by default).
+  const zone = body.timeZone ?? 'UTC';
+  if (!isValidTimeZone(zone)) return googleError(c, 400, 'invalid', 'Invalid time zone definition.');
   const items = body.items ?? [];
   if (items.length > 50)
     return googleError(c, 400, 'tooManyCalendarsRequested', 'Too many calendars requested.');
@@ -488,9 +561,9 @@ googleCalendar.post('/freeBusy', async (c) => {
       continue;
     }
     calendars[id] = {
-      busy: busyIntervals(calendar, from, to).map((b) => ({
-        start: new Date(b.startMs).toISOString().replace('.000', ''),
-        end: new Date(b.endMs).toISOString().replace('.000', ''),
+      busy: busyIntervals(calendar, from, to, owner?.email).map((b) => ({
+        start: formatWithOffset(b.startMs, zone),
+        end: formatWithOffset(b.endMs, zone),
       })),
     };
   }
@@ -528,6 +601,13 @@ googleCalendar.post('/calendars/:calendarId/events/watch', async (c) => {
     return googleError(c, 400, 'push.webhookUrlNotHttps', 'WebHook callback must be HTTPS.');
   if (body.token && body.token.length > 256) return googleError(c, 400, 'invalid', 'channel token too long');
   if (state.channels.has(body.id)) return googleError(c, 400, 'channelIdNotUnique', 'Channel id not unique.');
+  // The watch takes the list query: a dead sync token or a bad filter fails here as on events.list.
+  try {
+    runListQuery(state, account, calendar, new URL(c.req.url).searchParams);
+  } catch (error) {
+    return wireError(c, error);
+  }
+  const calendarIdAsGiven = decodeURIComponent(c.req.param('calendarId') ?? '');
   const ttlMs = Number(body.params?.ttl ?? 604800) * 1000;
   const requested = body.expiration !== undefined ? Number(body.expiration) : undefined;
   const expiration = Math.min(requested ?? state.clock.now() + ttlMs, state.clock.now() + 30 * 86_400_000);
@@ -539,6 +619,7 @@ googleCalendar.post('/calendars/:calendarId/events/watch', async (c) => {
     expiration,
     accountKey: accountKey('google', account.email),
     calendarId: calendar.id,
+    calendarIdAsGiven,
     messageNumber: 1,
     stopped: false,
   };
@@ -549,7 +630,7 @@ googleCalendar.post('/calendars/:calendarId/events/watch', async (c) => {
     kind: 'api#channel',
     id: channel.id,
     resourceId: channel.resourceId,
-    resourceUri: `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(calendar.id)}/events?alt=json`,
+    resourceUri: `https://www.googleapis.com/calendar/v3/calendars/${encodeURIComponent(calendarIdAsGiven)}/events?alt=json`,
     ...(channel.token ? { token: channel.token } : {}),
     expiration: String(channel.expiration),
   });

@@ -23,13 +23,28 @@ export interface GoogleEventBody {
   extendedProperties?: { private?: Record<string, string | null>; shared?: Record<string, string | null> };
   conferenceData?: { createRequest?: { requestId?: string } };
   iCalUID?: string;
+  eventType?: string;
+  outOfOfficeProperties?: Record<string, unknown>;
+  focusTimeProperties?: Record<string, unknown>;
+  workingLocationProperties?: Record<string, unknown>;
 }
+
+/** Event types the emulator stores, and the `*Properties` field each one carries. */
+export const EVENT_TYPE_PROPERTIES: Record<string, keyof GoogleEventBody | undefined> = {
+  default: undefined,
+  outOfOffice: 'outOfOfficeProperties',
+  focusTime: 'focusTimeProperties',
+  workingLocation: 'workingLocationProperties',
+  fromGmail: undefined,
+  birthday: undefined,
+};
 
 export class WireError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
     message: string,
+    readonly extra: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -161,9 +176,7 @@ export function renderEvent(
     ...(event.transparency === 'transparent' ? { transparency: 'transparent' } : {}),
     iCalUID: event.iCalUID,
     sequence: event.sequence,
-    ...(event.attendees.length
-      ? { attendees: event.attendees.map((a) => ({ ...a, ...(self(a.email) ? { self: true } : {}) })) }
-      : {}),
+    ...(event.attendees.length ? { attendees: renderAttendees(event, self) } : {}),
     ...(Object.keys(event.extendedPrivate).length || Object.keys(event.extendedShared).length
       ? {
           extendedProperties: {
@@ -172,7 +185,18 @@ export function renderEvent(
           },
         }
       : {}),
-    ...(event.hangoutLink
+    ...(event.conferencePending && event.conferenceRequestId
+      ? {
+          conferenceData: {
+            createRequest: {
+              requestId: event.conferenceRequestId,
+              conferenceSolutionKey: { type: 'hangoutsMeet' },
+              status: { statusCode: 'pending' },
+            },
+          },
+        }
+      : {}),
+    ...(event.hangoutLink && !event.conferencePending
       ? {
           hangoutLink: event.hangoutLink,
           conferenceData: {
@@ -194,8 +218,50 @@ export function renderEvent(
         }
       : {}),
     reminders: { useDefault: true },
-    eventType: 'default',
+    eventType: event.eventType,
+    ...(event.eventTypeProperties ?? {}),
   };
+}
+
+/** Attendees as Google lists them: the organizer's own entry flagged, the viewer's marked `self`. */
+function renderAttendees(
+  event: StoredEvent,
+  self: (email: string) => boolean,
+): Array<Record<string, unknown>> {
+  const isOrganizer = (email: string) => email.toLowerCase() === event.organizer.email.toLowerCase();
+  const list: Attendee[] = event.attendees.some((a) => isOrganizer(a.email))
+    ? event.attendees
+    : [
+        {
+          email: event.organizer.email,
+          ...(event.organizer.displayName ? { displayName: event.organizer.displayName } : {}),
+          responseStatus: 'accepted',
+        },
+        ...event.attendees,
+      ];
+  return list.map((a) => ({
+    ...a,
+    ...(isOrganizer(a.email) ? { organizer: true } : {}),
+    ...(self(a.email) ? { self: true } : {}),
+  }));
+}
+
+/** Applies `eventType` and its properties on insert (the type cannot change afterwards). */
+export function applyEventType(event: StoredEvent, body: GoogleEventBody): void {
+  const type = body.eventType ?? 'default';
+  if (!(type in EVENT_TYPE_PROPERTIES))
+    throw new WireError(400, 'invalid', `Invalid value for eventType: ${type}`);
+  if ((type === 'outOfOffice' || type === 'focusTime') && event.allDay)
+    throw new WireError(400, 'invalid', `${type} events cannot be all-day events.`);
+  if (type === 'outOfOffice' && body.attendees?.length)
+    throw new WireError(400, 'invalid', 'Out of office events cannot have attendees.');
+  const field = EVENT_TYPE_PROPERTIES[type];
+  if (type === 'workingLocation' && !body.workingLocationProperties)
+    throw new WireError(400, 'required', 'Missing workingLocationProperties.');
+  event.eventType = type;
+  if (field) event.eventTypeProperties = { [field]: body[field] ?? {} };
+  // A working location never blocks time; out-of-office and focus time do.
+  if (type === 'workingLocation') event.transparency = 'transparent';
 }
 
 /** An expanded instance rendered like Google renders `singleEvents=true` items. */
@@ -248,5 +314,13 @@ export function applyGoogleBody(
   if (replace || body.extendedProperties !== undefined) {
     event.extendedPrivate = mergeProperties(event.extendedPrivate, body.extendedProperties?.private, replace);
     event.extendedShared = mergeProperties(event.extendedShared, body.extendedProperties?.shared, replace);
+  }
+  if (mode === 'insert') applyEventType(event, body);
+  else {
+    if (body.eventType !== undefined && body.eventType !== event.eventType)
+      throw new WireError(400, 'eventTypeRestriction', 'The event type cannot be changed.');
+    const field = EVENT_TYPE_PROPERTIES[event.eventType];
+    if (field && body[field] !== undefined) event.eventTypeProperties = { [field]: body[field] };
+    if (event.eventType === 'workingLocation') event.transparency = 'transparent';
   }
 }

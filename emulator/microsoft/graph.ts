@@ -5,12 +5,16 @@
  */
 import { type Context, Hono } from 'hono';
 import {
+  blocksTime,
   exceptionFromOccurrence,
+  exceptionsOf,
+  type Occurrence,
   occurrenceById,
   occurrencesInWindow,
   occurrencesOfMaster,
 } from '../expand.ts';
 import { beginApiCall, type EmulatorContext, graphError } from '../http.ts';
+import { respondToInvitation } from '../invitations.ts';
 import {
   type Account,
   accountKey,
@@ -20,14 +24,17 @@ import {
   type StoredEvent,
 } from '../model.ts';
 import { blankEvent, deleteEvent, newGraphEventId, recordChange } from '../mutations.ts';
+import { singletons, takePage } from '../paging.ts';
 import type { EmulatorState, SyncCursor } from '../state.ts';
-import { formatGraphDateTime, ianaZone, parseWall, zonedToInstant } from '../time.ts';
+import { formatDate, formatGraphDateTime, ianaZone, parseWall, wallTimeIn, zonedToInstant } from '../time.ts';
+import { fromGraphId, toGraphId } from './ids.ts';
 import {
   applyGraphBody,
   type GraphEventBody,
   GraphWireError,
   type RenderOptions,
   renderGraphEvent,
+  renderOccurrenceStub,
   showAsOf,
 } from './wire.ts';
 
@@ -39,6 +46,13 @@ const begin = (c: EmulatorContext, endpoint: string) =>
   beginApiCall(c, 'microsoft', endpoint, (ctx) =>
     graphError(ctx, 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.'),
   );
+
+/** `Preference-Applied` echoing the honoured `outlook.timezone` preference. */
+function preferenceApplied(c: Context, options: RenderOptions): Record<string, string> {
+  return c.req.header('prefer')?.includes('outlook.timezone')
+    ? { 'preference-applied': `outlook.timezone="${options.label}"` }
+    : {};
+}
 
 /** Output zone from `Prefer: outlook.timezone="…"` (UTC without it). */
 function renderOptions(c: Context, expand?: string): RenderOptions {
@@ -128,65 +142,155 @@ function windowParams(c: Context): { from: number; to: number } | Response {
   return { from, to };
 }
 
-/** Items of one delta round: occurrences, exceptions and singles in the window, or changes since a cursor. */
-function deltaItems(
+/** `OID.<masterId>.<date>` for each deleted occurrence of a series (Graph `cancelledOccurrences`). */
+function cancelledOccurrencesOf(calendar: Calendar, master: StoredEvent): string[] {
+  return [...exceptionsOf(calendar, master.id).values()]
+    .filter((e) => e.status === 'cancelled')
+    .map((e) => {
+      const date =
+        e.originalStartDate ?? formatDate(wallTimeIn(e.originalStartMs ?? e.startMs, master.timeZone));
+      return `OID.${master.id}.${date}`;
+    })
+    .sort();
+}
+
+/** A stored event rendered in full (masters with their cancelled occurrences). */
+function renderStored(
+  calendar: Calendar,
+  event: StoredEvent,
+  account: Account,
+  options: RenderOptions,
+  occurrence?: Occurrence,
+): Record<string, unknown> {
+  const withCancelled =
+    event.recurrence?.length && !occurrence
+      ? { ...options, cancelledOccurrences: cancelledOccurrencesOf(calendar, event) }
+      : options;
+  return renderGraphEvent(event, account, withCancelled, occurrence);
+}
+
+const removed = (id: string) => ({
+  '@odata.type': '#microsoft.graph.event',
+  id: toGraphId(id),
+  '@removed': { reason: 'deleted' },
+});
+
+/**
+ * One series in delta: the master first (unless left out), then each occurrence as a stub and each
+ * exception in full. Empty when nothing of the series falls in the window.
+ */
+function seriesGroup(
+  state: EmulatorState,
+  account: Account,
+  calendar: Calendar,
+  master: StoredEvent,
+  from: number,
+  to: number,
+  options: RenderOptions,
+): unknown[] {
+  const occurrences = occurrencesOfMaster(calendar, master, from, to, false);
+  if (!occurrences.length) return [];
+  const group: unknown[] =
+    state.options.graphDeltaSeriesMasters === 'never'
+      ? []
+      : [renderStored(calendar, master, account, options)];
+  for (const o of occurrences)
+    group.push(
+      o.kind === 'occurrence'
+        ? renderOccurrenceStub(o, options)
+        : renderStored(calendar, o.event, account, options, o),
+    );
+  return group;
+}
+
+/**
+ * Groups of one delta round (a group is never split across pages). The initial round lists singles,
+ * and per series the master plus its occurrences (stubs) and exceptions (full). Later rounds list
+ * what changed: a changed series again in full; a changed exception alone; a deleted occurrence only
+ * through its master (option `graphDeletedOccurrences: 'removed'` adds an `@removed` per occurrence);
+ * changes outside the window as `@removed` (providers.md §8).
+ */
+function deltaGroups(
+  state: EmulatorState,
   account: Account,
   calendar: Calendar,
   cursor: SyncCursor | undefined,
   from: number,
   to: number,
   options: RenderOptions,
-): unknown[] {
-  const removed = (id: string) => ({
-    '@odata.type': '#microsoft.graph.event',
-    id,
-    '@removed': { reason: 'deleted' },
-  });
-  if (!cursor) {
-    return occurrencesInWindow(calendar, from, to).map((o) =>
-      renderGraphEvent(o.event, account, options, o.kind === 'single' ? undefined : o),
-    );
-  }
-  const out: unknown[] = [];
+): unknown[][] {
+  const groups: Array<{ start: number; items: unknown[] }> = [];
+  const changed = (event: StoredEvent) => !cursor || event.changeSeq > cursor.seq;
   for (const event of calendar.events.values()) {
-    if (event.changeSeq <= cursor.seq) continue;
+    if (event.recurringEventId || !changed(event)) continue;
     if (event.recurrence?.length) {
-      // A series change re-reports every occurrence in the window (removed ones when deleted).
-      for (const occurrence of occurrencesOfMaster(calendar, event, from, to, true)) {
-        const gone = event.deleted || event.status === 'cancelled' || occurrence.event.status === 'cancelled';
-        out.push(
-          gone ? removed(occurrence.id) : renderGraphEvent(occurrence.event, account, options, occurrence),
-        );
+      if (event.deleted || event.status === 'cancelled') {
+        if (!cursor) continue;
+        const ids = occurrencesOfMaster(calendar, event, from, to, true).map((o) => o.id);
+        groups.push({ start: event.startMs, items: [removed(event.id), ...ids.map(removed)] });
+        continue;
       }
+      const items = seriesGroup(state, account, calendar, event, from, to, options);
+      if (cursor) {
+        for (const exception of calendar.events.values()) {
+          if (exception.recurringEventId !== event.id || exception.changeSeq <= cursor.seq) continue;
+          const dropped = exception.deleted;
+          const cancelledOccurrence = exception.status === 'cancelled' && !exception.deleted;
+          if (dropped || (cancelledOccurrence && state.options.graphDeletedOccurrences === 'removed'))
+            items.push(removed(exception.id));
+        }
+      }
+      if (items.length) groups.push({ start: event.startMs, items });
       continue;
     }
-    const master = event.recurringEventId ? calendar.events.get(event.recurringEventId) : undefined;
-    if (master && event.changeSeq <= cursor.seq) continue;
-    if (master && master.changeSeq > cursor.seq) continue; // already re-reported with its series
     const inWindow = event.endMs > from && event.startMs < to;
+    if (!cursor) {
+      if (!event.deleted && event.status !== 'cancelled' && inWindow)
+        groups.push({ start: event.startMs, items: [renderStored(calendar, event, account, options)] });
+      continue;
+    }
     // Changes outside the window are reported as deletions (the client filters by range).
-    if (event.deleted || event.status === 'cancelled' || !inWindow) out.push(removed(event.id));
-    else
-      out.push(
-        renderGraphEvent(
-          event,
-          account,
-          options,
-          master
-            ? {
-                event,
-                master,
-                id: event.id,
-                startMs: event.startMs,
-                endMs: event.endMs,
-                kind: 'exception',
-                ...(event.originalStartMs !== undefined ? { originalStartMs: event.originalStartMs } : {}),
-              }
-            : undefined,
-        ),
-      );
+    const gone = event.deleted || event.status === 'cancelled' || !inWindow;
+    groups.push({
+      start: event.startMs,
+      items: [gone ? removed(event.id) : renderStored(calendar, event, account, options)],
+    });
   }
-  return out;
+  if (cursor) {
+    // Exceptions that changed while their series did not.
+    for (const exception of calendar.events.values()) {
+      if (!exception.recurringEventId || exception.changeSeq <= cursor.seq) continue;
+      const master = calendar.events.get(exception.recurringEventId);
+      if (!master || master.changeSeq > cursor.seq) continue;
+      if (exception.status === 'cancelled' && !exception.deleted) {
+        if (state.options.graphDeletedOccurrences === 'removed')
+          groups.push({ start: exception.startMs, items: [removed(exception.id)] });
+        continue;
+      }
+      const inWindow = exception.endMs > from && exception.startMs < to;
+      groups.push({
+        start: exception.startMs,
+        items: [
+          exception.deleted || !inWindow
+            ? removed(exception.id)
+            : renderStored(calendar, exception, account, options, exceptionOccurrence(exception, master)),
+        ],
+      });
+    }
+  }
+  return groups.sort((a, b) => a.start - b.start).map((g) => g.items);
+}
+
+function exceptionOccurrence(event: StoredEvent, master: StoredEvent): Occurrence {
+  return {
+    event,
+    master,
+    id: event.id,
+    startMs: event.startMs,
+    endMs: event.endMs,
+    kind: 'exception',
+    ...(event.originalStartMs !== undefined ? { originalStartMs: event.originalStartMs } : {}),
+  };
 }
 
 microsoftGraph.get('/v1.0/me/calendarView/delta', async (c) => {
@@ -208,25 +312,22 @@ microsoftGraph.get('/v1.0/me/calendarView/delta', async (c) => {
         `The following parameters are not supported with change tracking over the 'CalendarView' resource: '${unsupported}'.`,
       );
   }
-  const respond = (all: unknown[], offset: number, cursor: SyncCursor) => {
-    const slice = all.slice(offset, offset + size);
-    const headers = {
-      'preference-applied': `odata.track-changes${c.req.header('prefer')?.includes('maxpagesize') ? `, odata.maxpagesize=${size}` : ''}`,
-    };
+  const respond = (groups: unknown[][], offset: number, cursor: SyncCursor) => {
+    const page = takePage(state, groups, offset, size);
+    const applied = ['odata.track-changes'];
+    if (c.req.header('prefer')?.includes('maxpagesize')) applied.push(`odata.maxpagesize=${size}`);
+    if (options.label !== 'UTC' || c.req.header('prefer')?.includes('outlook.timezone'))
+      applied.push(`outlook.timezone="${options.label}"`);
+    const headers = { 'preference-applied': applied.join(', ') };
     const context = 'https://graph.microsoft.com/v1.0/$metadata#Collection(event)';
-    if (offset + size < all.length) {
+    if (page.next !== undefined) {
       const skip = state.token('', 40);
-      state.pageCursors.set(skip, {
-        items: all,
-        offset: offset + size,
-        finalCursor: cursor,
-        accountKey: key,
-      });
+      state.pageCursors.set(skip, { groups, offset: page.next, finalCursor: cursor, accountKey: key });
       return c.json(
         {
           '@odata.context': context,
           '@odata.nextLink': `${base}/me/calendarView/delta?$skiptoken=${skip}`,
-          value: slice,
+          value: page.items,
         },
         200,
         headers,
@@ -236,7 +337,7 @@ microsoftGraph.get('/v1.0/me/calendarView/delta', async (c) => {
       {
         '@odata.context': context,
         '@odata.deltaLink': `${base}/me/calendarView/delta?$deltatoken=${state.newCursor(cursor)}`,
-        value: slice,
+        value: page.items,
       },
       200,
       headers,
@@ -247,7 +348,7 @@ microsoftGraph.get('/v1.0/me/calendarView/delta', async (c) => {
     const page = state.pageCursors.get(skipToken);
     if (!page || page.accountKey !== key)
       return graphError(c, 400, 'BadRequest', 'The skip token is invalid.');
-    return respond(page.items, page.offset, page.finalCursor);
+    return respond(page.groups, page.offset, page.finalCursor);
   }
   const deltaToken = params.get('$deltatoken');
   if (deltaToken) {
@@ -262,7 +363,7 @@ microsoftGraph.get('/v1.0/me/calendarView/delta', async (c) => {
     }
     const from = cursor.windowStartMs ?? 0;
     const to = cursor.windowEndMs ?? 0;
-    return respond(deltaItems(account, calendar, cursor, from, to, options), 0, {
+    return respond(deltaGroups(state, account, calendar, cursor, from, to, options), 0, {
       ...cursor,
       seq: calendar.seq,
     });
@@ -279,25 +380,46 @@ microsoftGraph.get('/v1.0/me/calendarView/delta', async (c) => {
     windowStartMs: window.from,
     windowEndMs: window.to,
   };
-  return respond(deltaItems(account, calendar, undefined, window.from, window.to, options), 0, cursor);
+  return respond(
+    deltaGroups(state, account, calendar, undefined, window.from, window.to, options),
+    0,
+    cursor,
+  );
 });
 
-microsoftGraph.get('/v1.0/me/calendarView', async (c) => {
-  const account = await begin(c, 'calendarView');
-  if (account instanceof Response) return account;
-  const window = windowParams(c);
-  if (window instanceof Response) return window;
-  const params = new URL(c.req.url).searchParams;
-  const top = Math.min(Number(params.get('$top') ?? 10) || 10, 1000);
-  const options = renderOptions(c);
-  const items = occurrencesInWindow(primaryCalendar(account), window.from, window.to)
-    .slice(0, top)
-    .map((o) => renderGraphEvent(o.event, account, options, o.kind === 'single' ? undefined : o));
+/** `$top`/`$skip` paging with an absolute `@odata.nextLink`, as calendarView and /me/events page. */
+function pagedCollection(c: EmulatorContext, context: string, items: unknown[], defaultSize: number) {
+  const state = c.get('state');
+  const url = new URL(c.req.url);
+  const top = Number(url.searchParams.get('$top') ?? 0) || pageSize(c, defaultSize);
+  const size = Math.min(Math.max(top, 1), 1000);
+  const skip = Math.max(Number(url.searchParams.get('$skip') ?? 0) || 0, 0);
+  const page = takePage(state, singletons(items), skip, size);
+  const next = new URL(`${graphBase(c)}${url.pathname.slice(url.pathname.indexOf('/v1.0/') + 5)}`);
+  for (const [k, v] of url.searchParams) if (k !== '$skip') next.searchParams.append(k, v);
+  if (page.next !== undefined) next.searchParams.set('$skip', String(page.next));
   return c.json({
-    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/me/calendarView',
-    value: items,
+    '@odata.context': context,
+    value: page.items,
+    ...(page.next !== undefined ? { '@odata.nextLink': next.toString() } : {}),
   });
-});
+}
+
+for (const path of ['/v1.0/me/calendarView', '/v1.0/me/calendars/:calendarId/calendarView']) {
+  microsoftGraph.get(path, async (c) => {
+    const account = await begin(c, 'calendarView');
+    if (account instanceof Response) return account;
+    const calendar = calendarFromPath(account, c.req.param('calendarId'));
+    if (!calendar) return notFound(c);
+    const window = windowParams(c);
+    if (window instanceof Response) return window;
+    const options = renderOptions(c);
+    const items = occurrencesInWindow(calendar, window.from, window.to).map((o) =>
+      renderStored(calendar, o.event, account, options, o.kind === 'single' ? undefined : o),
+    );
+    return pagedCollection(c, 'https://graph.microsoft.com/v1.0/$metadata#users/me/calendarView', items, 10);
+  });
+}
 
 // ---- events CRUD -----------------------------------------------------------------------------
 
@@ -311,8 +433,11 @@ const notFound = (c: EmulatorContext) =>
 /** Finds a stored event or an occurrence id (`<master>_<start>`); occurrences materialise on write. */
 function locate(
   calendar: Calendar,
-  id: string,
+  graphId: string,
 ): { event?: StoredEvent; master?: StoredEvent; occurrenceOf?: StoredEvent } {
+  // Occurrence ids are opaque: a client-built `<masterId>_<date>` must not resolve.
+  if (graphId.includes('_')) return {};
+  const id = fromGraphId(graphId);
   const stored = calendar.events.get(id);
   if (stored && !stored.deleted && !(stored.status === 'cancelled' && stored.recurringEventId)) {
     return {
@@ -344,8 +469,9 @@ async function writeTarget(c: EmulatorContext, endpoint: string) {
   if (account instanceof Response) return account;
   const calendar = calendarFromPath(account, c.req.param('calendarId'));
   if (!calendar) return notFound(c);
-  const id = c.req.param('eventId') ?? '';
-  const found = locate(calendar, id);
+  const graphId = c.req.param('eventId') ?? '';
+  const id = fromGraphId(graphId);
+  const found = locate(calendar, graphId);
   const event =
     found.event ?? (found.occurrenceOf ? materialise(state, calendar, found.occurrenceOf, id) : undefined);
   if (!event) return notFound(c);
@@ -382,7 +508,7 @@ for (const path of createPaths) {
       const existing = [...calendar.events.values()].find(
         (e) => e.transactionId === body.transactionId && !e.deleted,
       );
-      if (existing) return c.json(renderGraphEvent(existing, account, renderOptions(c)), 201);
+      if (existing) return c.json(renderStored(calendar, existing, account, renderOptions(c)), 201);
     }
     const event = blankEvent(state, account, newGraphEventId(state));
     try {
@@ -392,7 +518,8 @@ for (const path of createPaths) {
     }
     if (body.transactionId) event.transactionId = body.transactionId;
     recordChange(state, account, calendar, event, 'created');
-    return c.json(renderGraphEvent(event, account, renderOptions(c)), 201);
+    const options = renderOptions(c);
+    return c.json(renderStored(calendar, event, account, options), 201, preferenceApplied(c, options));
   });
 }
 
@@ -412,8 +539,8 @@ microsoftGraph.get('/v1.0/me/events', async (c) => {
       'Only singleValueExtendedProperties/Any filters are supported by the emulator.',
     );
   const options = renderOptions(c, params.get('$expand') ?? undefined);
-  const top = Math.min(Number(params.get('$top') ?? 10) || 10, 1000);
-  const items = [...primaryCalendar(account).events.values()]
+  const calendar = primaryCalendar(account);
+  const items = [...calendar.events.values()]
     .filter((e) => !e.deleted && !(e.status === 'cancelled' && e.recurringEventId))
     .filter(
       (e) =>
@@ -422,12 +549,8 @@ microsoftGraph.get('/v1.0/me/events', async (c) => {
           (p) => p.id.toLowerCase() === (m[2] ?? '').toLowerCase() && p.value === m[3],
         ),
     )
-    .slice(0, top)
-    .map((e) => renderGraphEvent(e, account, options));
-  return c.json({
-    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users/me/events',
-    value: items,
-  });
+    .map((e) => renderStored(calendar, e, account, options));
+  return pagedCollection(c, 'https://graph.microsoft.com/v1.0/$metadata#users/me/events', items, 10);
 });
 
 const itemPaths = [
@@ -441,13 +564,16 @@ for (const path of itemPaths) {
     if (account instanceof Response) return account;
     const calendar = calendarFromPath(account, c.req.param('calendarId'));
     if (!calendar) return notFound(c);
-    const id = c.req.param('eventId') ?? '';
-    const found = locate(calendar, id);
+    const graphId = c.req.param('eventId') ?? '';
+    const id = fromGraphId(graphId);
+    const found = locate(calendar, graphId);
     const options = renderOptions(c, new URL(c.req.url).searchParams.get('$expand') ?? undefined);
-    if (found.event) return c.json(renderGraphEvent(found.event, account, options));
+    const headers = preferenceApplied(c, options);
+    if (found.event) return c.json(renderStored(calendar, found.event, account, options), 200, headers);
     if (found.occurrenceOf) {
       const occurrence = occurrenceById(calendar, found.occurrenceOf, id, false);
-      if (occurrence) return c.json(renderGraphEvent(found.occurrenceOf, account, options, occurrence));
+      if (occurrence)
+        return c.json(renderGraphEvent(found.occurrenceOf, account, options, occurrence), 200, headers);
     }
     return notFound(c);
   });
@@ -479,7 +605,8 @@ for (const path of itemPaths) {
       return graphFail(c, error);
     }
     recordChange(state, account, calendar, draft, 'updated');
-    return c.json(renderGraphEvent(draft, account, renderOptions(c)));
+    const options = renderOptions(c);
+    return c.json(renderStored(calendar, draft, account, options), 200, preferenceApplied(c, options));
   });
 
   microsoftGraph.delete(path, async (c) => {
@@ -488,6 +615,27 @@ for (const path of itemPaths) {
     deleteEvent(target.state, target.account, target.calendar, target.event);
     return c.body(null, 204);
   });
+
+  // An attendee answers an invitation; Graph replies 202 with no body.
+  for (const [action, response] of [
+    ['accept', 'accepted'],
+    ['decline', 'declined'],
+    ['tentativelyAccept', 'tentative'],
+  ] as const) {
+    microsoftGraph.post(`${path}/${action}`, async (c) => {
+      const target = await writeTarget(c, `events.${action}`);
+      if (target instanceof Response) return target;
+      const { state, account, calendar, event } = target;
+      if (!respondToInvitation(state, account, calendar, event, response))
+        return graphError(
+          c,
+          400,
+          'ErrorInvalidRequest',
+          "Your request can't be completed. You can't respond to this meeting because you're the meeting organizer.",
+        );
+      return c.body(null, 202);
+    });
+  }
 }
 
 // ---- getSchedule -------------------------------------------------------------------------------
@@ -532,7 +680,7 @@ microsoftGraph.post('/v1.0/me/calendar/getSchedule', async (c) => {
   const options = renderOptions(c);
   const digit: Record<string, string> = {
     free: '0',
-    workingElsewhere: '0',
+    workingElsewhere: '4',
     tentative: '1',
     busy: '2',
     oof: '3',
@@ -548,8 +696,8 @@ microsoftGraph.post('/v1.0/me/calendar/getSchedule', async (c) => {
         error: { message: 'Unable to resolve the mailbox.', responseCode: 'ErrorMailRecipientNotFound' },
       };
     }
-    const occurrences = occurrencesInWindow(primaryCalendar(owner), from, to).filter(
-      (o) => o.event.status !== 'cancelled',
+    const occurrences = occurrencesInWindow(primaryCalendar(owner), from, to).filter((o) =>
+      blocksTime(o.event, owner.email),
     );
     let view = '';
     for (let t = from; t < to; t += interval * 60_000) {

@@ -1,4 +1,8 @@
-/** Microsoft identity platform v2: authorize and token with rotating refresh tokens (providers.md §7). */
+/**
+ * Microsoft identity platform v2: authorize and token with rotating refresh tokens (providers.md §7).
+ * Every refresh returns a new refresh token; the previous one stays valid (the real behaviour) unless
+ * the strict option `microsoftOldRefreshTokenValid: false` is set.
+ */
 import { Hono } from 'hono';
 import { aadError, type EmulatorContext, injectFault, readTokenRequest } from '../http.ts';
 import {
@@ -64,10 +68,7 @@ function failure(c: EmulatorContext, f: TokenFailure, clientId: string) {
           50173,
           'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
         ],
-        spent_refresh: [
-          70000,
-          'Provided grant is invalid or malformed. The refresh token was already used and has been replaced.',
-        ],
+        spent_refresh: [70000, 'Provided grant is invalid or malformed.'],
       }[f.reason] as [number, string];
       return aadError(c, 400, 'invalid_grant', code, text);
     }

@@ -1,7 +1,8 @@
 /** Graph v1.0 event JSON ↔ the emulator's model (providers.md §8–§9). */
 import type { Occurrence } from '../expand.ts';
 import { type Account, changeKeyOf, type StoredEvent } from '../model.ts';
-import { formatGraphDateTime, ianaZone, parseWall, zonedToInstant } from '../time.ts';
+import { formatGraphDateTime, ianaZone, parseWall, windowsZone, zonedToInstant } from '../time.ts';
+import { toGraphId } from './ids.ts';
 import { type GraphRecurrence, graphRecurrenceToRrule } from './recurrence.ts';
 
 export interface GraphEventBody {
@@ -85,13 +86,15 @@ export function applyGraphBody(event: StoredEvent, body: GraphEventBody, replace
     event.status = body.showAs === 'tentative' ? 'tentative' : 'confirmed';
   }
   if (body.attendees !== undefined) {
+    // Responses already given survive an organizer's update of the attendee list.
+    const previous = new Map(event.attendees.map((a) => [a.email.toLowerCase(), a.responseStatus]));
     event.attendees = body.attendees.map((a) => {
       if (!a.emailAddress?.address)
         throw new GraphWireError(400, 'ErrorInvalidRecipients', 'An attendee is missing an email address.');
       return {
         email: a.emailAddress.address,
         ...(a.emailAddress.name ? { displayName: a.emailAddress.name } : {}),
-        responseStatus: 'needsAction' as const,
+        responseStatus: previous.get(a.emailAddress.address.toLowerCase()) ?? ('needsAction' as const),
         ...(a.type === 'optional' ? { optional: true } : {}),
       };
     });
@@ -128,6 +131,8 @@ const graphStatus: Record<string, string> = {
 
 export function showAsOf(event: StoredEvent): string {
   if (event.showAs) return event.showAs;
+  if (event.eventType === 'outOfOffice') return 'oof';
+  if (event.eventType === 'workingLocation') return 'workingElsewhere';
   if (event.transparency === 'transparent') return 'free';
   return event.status === 'tentative' ? 'tentative' : 'busy';
 }
@@ -137,6 +142,8 @@ export interface RenderOptions {
   zone: string;
   label: string;
   expandProperties?: (id: string) => boolean;
+  /** Series master only: `OID.<masterId>.<date>` of its deleted occurrences. */
+  cancelledOccurrences?: string[];
 }
 
 function renderTime(ms: number, date: string | undefined, options: RenderOptions) {
@@ -165,6 +172,8 @@ export function renderGraphEvent(
   const startDate = occurrence?.startDate ?? event.startDate;
   const endDate = occurrence?.endDate ?? event.endDate;
   const isOrganizer = event.organizer.email.toLowerCase() === account.email.toLowerCase();
+  const self = event.attendees.find((a) => a.email.toLowerCase() === account.email.toLowerCase());
+  const id = toGraphId(occurrence?.id ?? event.id);
   const changeKey = changeKeyOf(event);
   const properties = options.expandProperties
     ? event.singleValueExtendedProperties.filter((p) => options.expandProperties?.(p.id))
@@ -172,24 +181,24 @@ export function renderGraphEvent(
   return {
     '@odata.type': '#microsoft.graph.event',
     '@odata.etag': `W/"${changeKey}"`,
-    id: occurrence?.id ?? event.id,
+    id,
     createdDateTime: new Date(event.created).toISOString(),
     lastModifiedDateTime: new Date(event.updated).toISOString(),
     changeKey,
     categories: [],
     ...(event.transactionId ? { transactionId: event.transactionId } : { transactionId: null }),
-    originalStartTimeZone: event.timeZone,
-    originalEndTimeZone: event.timeZone,
+    originalStartTimeZone: windowsZone(event.timeZone),
+    originalEndTimeZone: windowsZone(event.timeZone),
     iCalUId: occurrence ? `${event.iCalUID}${occurrence.id.slice(-16)}` : event.iCalUID,
     reminderMinutesBeforeStart: 15,
     isReminderOn: true,
     hasAttachments: false,
-    subject: event.summary ?? '',
+    subject: `${event.organizerCancelled ? 'Canceled: ' : ''}${event.summary ?? ''}`,
     bodyPreview: (event.description ?? '').slice(0, 255),
     importance: 'normal',
     sensitivity: 'normal',
     isAllDay: event.allDay,
-    isCancelled: event.status === 'cancelled',
+    isCancelled: event.status === 'cancelled' || Boolean(event.organizerCancelled),
     isOrganizer,
     responseRequested: true,
     seriesMasterId:
@@ -198,13 +207,16 @@ export function renderGraphEvent(
         : null,
     showAs: showAsOf(event),
     type,
-    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(occurrence?.id ?? event.id)}&exvsurl=1&path=/calendar/item`,
+    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
     onlineMeetingUrl: null,
     isOnlineMeeting: false,
     onlineMeetingProvider: 'unknown',
     responseStatus: isOrganizer
       ? { response: 'organizer', time: '0001-01-01T00:00:00Z' }
-      : { response: 'none', time: '0001-01-01T00:00:00Z' },
+      : {
+          response: graphStatus[self?.responseStatus ?? 'needsAction'] ?? 'none',
+          time: '0001-01-01T00:00:00Z',
+        },
     body: { contentType: 'html', content: event.description ?? '' },
     start: renderTime(startMs, startDate, options),
     end: renderTime(endMs, endDate, options),
@@ -218,6 +230,7 @@ export function renderGraphEvent(
     location: { displayName: event.location ?? '', locationType: 'default', uniqueIdType: 'unknown' },
     locations: event.location ? [{ displayName: event.location }] : [],
     recurrence: type === 'seriesMaster' ? (event.graphRecurrence ?? null) : null,
+    ...(type === 'seriesMaster' ? { cancelledOccurrences: options.cancelledOccurrences ?? [] } : {}),
     attendees: event.attendees.map((a) => ({
       type: a.optional ? 'optional' : 'required',
       status: { response: graphStatus[a.responseStatus] ?? 'none', time: '0001-01-01T00:00:00Z' },
@@ -230,5 +243,22 @@ export function renderGraphEvent(
       },
     },
     ...(properties ? { singleValueExtendedProperties: properties } : {}),
+  };
+}
+
+/** An occurrence in calendarView/delta: only a stub; the rest is read from the master (providers.md §8). */
+export function renderOccurrenceStub(
+  occurrence: Occurrence,
+  options: RenderOptions,
+): Record<string, unknown> {
+  const master = occurrence.master ?? occurrence.event;
+  return {
+    '@odata.type': '#microsoft.graph.event',
+    '@odata.etag': `W/"${changeKeyOf(master)}"`,
+    id: toGraphId(occurrence.id),
+    seriesMasterId: master.id,
+    type: 'occurrence',
+    start: renderTime(occurrence.startMs, occurrence.startDate, options),
+    end: renderTime(occurrence.endMs, occurrence.endDate, options),
   };
 }

@@ -51,7 +51,11 @@ describe('fault injection', () => {
     expect(first.status).toBe(429);
     expect(first.headers.get('retry-after')).toBe('7');
     expect(await first.json()).toMatchObject({
-      error: { code: 429, errors: [{ reason: 'rateLimitExceeded', domain: 'usageLimits' }] },
+      error: {
+        code: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        errors: [{ reason: 'rateLimitExceeded', domain: 'usageLimits' }],
+      },
     });
     expect((await listEvents()).status).toBe(429);
     expect((await listEvents()).status).toBe(200);
@@ -66,16 +70,26 @@ describe('fault injection', () => {
     expect((await delta()).status).toBe(200);
   });
 
-  it('Google 403 rateLimitExceeded and userRateLimitExceeded', async () => {
+  it('Google 403 rateLimitExceeded and userRateLimitExceeded carry PERMISSION_DENIED and the quota metric', async () => {
     await fault({ account: G, endpoint: 'events.list', kind: 'google_rate_limit', times: 1 });
     expect(await (await listEvents()).json()).toMatchObject({
-      error: { code: 403, errors: [{ reason: 'rateLimitExceeded' }] },
+      error: {
+        code: 403,
+        status: 'PERMISSION_DENIED',
+        errors: [{ reason: 'rateLimitExceeded', domain: 'usageLimits' }],
+      },
     });
     await fault({ account: G, endpoint: 'events.list', kind: 'google_user_rate_limit', times: 1 });
     const res = await listEvents();
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({
-      error: { errors: [{ reason: 'userRateLimitExceeded', message: 'User Rate Limit Exceeded' }] },
+      error: {
+        status: 'PERMISSION_DENIED',
+        message: expect.stringMatching(
+          /^Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'/,
+        ),
+        errors: [{ reason: 'userRateLimitExceeded' }],
+      },
     });
   });
 

@@ -267,7 +267,11 @@ describe('Google Calendar v3 with @googleapis/calendar', () => {
     expect(created.status).toBe(200);
     const got = await calendar.events.get({ calendarId: 'primary', eventId: created.data.id ?? '' });
     expect(got.data.extendedProperties?.private).toEqual({ ceActivityId: 'act-1', ceOrigin: 'ce-calendar' });
-    expect(got.data.attendees?.[0]).toMatchObject({ email: BOB, responseStatus: 'needsAction' });
+    // Google lists the organizer as an attendee too, flagged `organizer` (and `self` for its owner).
+    expect(got.data.attendees).toEqual([
+      { email: ALICE, displayName: 'Alice Adams', responseStatus: 'accepted', organizer: true, self: true },
+      { email: BOB, responseStatus: 'needsAction' },
+    ]);
     expect(got.data.start).toEqual({ dateTime: '2026-12-01T10:00:00-06:00', timeZone: 'America/Chicago' });
     const tagged = await calendar.events.list({
       calendarId: 'primary',

@@ -64,37 +64,64 @@ beforeAll(async () => {
 afterAll(() => emulator?.close());
 
 describe('Microsoft identity platform v2 with oauth4webapi', () => {
-  it('code + PKCE; scope never echoes offline_access; refresh tokens rotate and the old one dies', async () => {
+  it('code + PKCE; scope never echoes offline_access; every refresh returns a new token and the old one keeps working', async () => {
     const tokens = await connect(microsoft, MEGAN);
     expect(tokens.refresh_token).toBeTruthy();
     expect(tokens.scope).toBe('Calendars.ReadWrite User.Read');
     const first = await refresh(microsoft, tokens.refresh_token ?? '');
     expect(first.refresh_token).toBeTruthy();
     expect(first.refresh_token).not.toBe(tokens.refresh_token);
-    const reuse = await refresh(microsoft, tokens.refresh_token ?? '').catch(
-      (e: { error: string; error_description: string; cause: { error_codes: number[] } }) => e,
-    );
-    expect(reuse).toMatchObject({ error: 'invalid_grant' });
-    expect((reuse as { error_description: string }).error_description).toMatch(/^AADSTS70000: /);
-    expect((reuse as unknown as { cause: { error_codes: number[] } }).cause).toMatchObject({
-      error_codes: [70000],
-    });
-    // The rotated token works once, then it is spent too.
-    const second = await refresh(microsoft, first.refresh_token ?? '');
-    expect(second.access_token).toBeTruthy();
+    // Real Microsoft does not revoke the previous refresh token (providers.md §7); reuse is counted.
+    const before =
+      (await control<Record<string, number>>(emulator, `/accounts/microsoft/${MEGAN}/counters`))[
+        'token.refresh_spent_reused'
+      ] ?? 0;
+    expect((await refresh(microsoft, tokens.refresh_token ?? '')).access_token).toBeTruthy();
     const counters = await control<Record<string, number>>(emulator, `/accounts/microsoft/${MEGAN}/counters`);
-    expect(counters['token.refresh_spent_reused']).toBe(1);
+    expect(counters['token.refresh_spent_reused']).toBe(before + 1);
   });
 
-  it('old refresh tokens can be configured to stay valid', async () => {
-    await control(emulator, '/options', { microsoftOldRefreshTokenValid: true });
+  it('strict mode: the spent refresh token answers AADSTS70000; an expired one AADSTS700082', async () => {
+    await control(emulator, '/options', { microsoftOldRefreshTokenValid: false });
     try {
       const tokens = await connect(microsoft, MEGAN);
-      await refresh(microsoft, tokens.refresh_token ?? '');
-      expect((await refresh(microsoft, tokens.refresh_token ?? '')).access_token).toBeTruthy();
+      const first = await refresh(microsoft, tokens.refresh_token ?? '');
+      const reuse = await refresh(microsoft, tokens.refresh_token ?? '').catch(
+        (e: { error: string; error_description: string; cause: { error_codes: number[] } }) => e,
+      );
+      expect(reuse).toMatchObject({
+        error: 'invalid_grant',
+        error_description: expect.stringMatching(
+          /^AADSTS70000: Provided grant is invalid or malformed\.\r\n/,
+        ),
+      });
+      expect((reuse as unknown as { cause: { error_codes: number[] } }).cause).toMatchObject({
+        error_codes: [70000],
+      });
+      // The rotated token works once, then it is spent too.
+      const second = await refresh(microsoft, first.refresh_token ?? '');
+      expect(second.access_token).toBeTruthy();
     } finally {
-      await control(emulator, '/options', { microsoftOldRefreshTokenValid: false });
+      await control(emulator, '/options', { microsoftOldRefreshTokenValid: true });
     }
+    const tokens = await connect(microsoft, MEGAN);
+    await control(emulator, '/faults', {
+      provider: 'microsoft',
+      account: MEGAN,
+      endpoint: 'token',
+      kind: 'refresh_token_expired',
+      times: 1,
+    });
+    const expired = await refresh(microsoft, tokens.refresh_token ?? '').catch(
+      (e: { error: string; error_description: string; cause: { error_codes: number[] } }) => e,
+    );
+    expect(expired).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringMatching(/^AADSTS700082: .*inactive for 90\.00:00:00\./),
+    });
+    expect((expired as unknown as { cause: { error_codes: number[] } }).cause).toMatchObject({
+      error_codes: [700082],
+    });
   });
 
   it('AADSTS errors: redeemed code, bad verifier, wrong secret, revoked grant', async () => {
@@ -221,7 +248,12 @@ describe('Microsoft Graph with @microsoft/microsoft-graph-client', () => {
     const deltaLink: string = page['@odata.deltaLink'];
     expect(deltaLink).toContain('$deltatoken=');
     expect([...seen.values()].some((e) => e.type === 'occurrence' && e.seriesMasterId)).toBe(true);
-    expect([...seen.values()].some((e) => e.type === 'seriesMaster')).toBe(false);
+    // The initial round carries each series' master; occurrences are stubs (providers.md §8).
+    expect([...seen.values()].some((e) => e.type === 'seriesMaster')).toBe(true);
+    const stub = [...seen.values()].find((e) => e.type === 'occurrence');
+    expect(Object.keys(stub ?? {}).sort()).toEqual(
+      ['@odata.etag', '@odata.type', 'end', 'id', 'seriesMasterId', 'start', 'type'].sort(),
+    );
 
     const singles = [...seen.entries()].filter(([, e]) => e.type === 'singleInstance').map(([id]) => id);
     await control(
