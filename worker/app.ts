@@ -2,12 +2,12 @@
  * The Hono application: middleware order, route modules, the OpenAPI document and the single error
  * mapper (every thrown error becomes the SPEC §4 envelope exactly once, here).
  */
-import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { toAppError } from './error-mapping.ts';
 import { AppError } from './errors.ts';
 import { describeError, log } from './log.ts';
 import { requireAuth } from './middleware/auth.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
 import { ceWebCors } from './middleware/cors.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { rejectControlCharacters } from './middleware/text-input.ts';
@@ -43,15 +43,7 @@ app.use(
     referrerPolicy: 'no-referrer',
   }),
 );
-app.use(
-  '*',
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new AppError('payload_too_large', 'Request body exceeds 1 MiB');
-    },
-  }),
-);
+app.use('*', bodyLimit(MAX_BODY_BYTES));
 // Everything under /v1 needs a CE session JWT except provider webhooks (verified by their own secrets).
 app.use('/v1/*', async (c, next) => {
   if (c.req.path.startsWith('/v1/calendar/webhooks/') || c.req.path === '/v1/openapi.json') return next();
