@@ -1,0 +1,89 @@
+/**
+ * Turns one page of normalized changes into what its transaction must do: one multi-row upsert keyed
+ * on (connection_id, provider_event_id), the deletions, the Graph occurrences to drop by date, the
+ * masters to fetch first, and the series whose busy occurrences must be recomputed. Later items win
+ * over earlier ones for the same id (delta pages may replay).
+ */
+import type { MirrorEvent, NormalizedChange } from './types.ts';
+
+export interface PagePlan {
+  upserts: MirrorEvent[];
+  /** Provider ids to delete: rows with that `provider_event_id`, and rows whose `series_key` is it
+   * (deleting a master removes its exceptions and markers). Busy rows follow by cascade. */
+  deletions: string[];
+  /** Graph `cancelledOccurrences`: occurrence rows of the series on these dates are gone. */
+  occurrenceCancellations: Array<{ seriesKey: string; dates: string[] }>;
+  /** Graph masters to fetch before this page can be written (the page is then mapped again). */
+  needsMaster: string[];
+  /** Series to recompute after the writes; the caller adds the surviving series of deleted rows. */
+  recomputeSeries: string[];
+}
+
+export function planPage(changes: readonly NormalizedChange[]): PagePlan {
+  const upserts = new Map<string, MirrorEvent>();
+  const deletions = new Set<string>();
+  const cancellations = new Map<string, Set<string>>();
+  const needsMaster = new Set<string>();
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'upsert':
+        deletions.delete(change.event.providerEventId);
+        upserts.delete(change.event.providerEventId);
+        upserts.set(change.event.providerEventId, change.event);
+        break;
+      case 'delete':
+        upserts.delete(change.providerEventId);
+        deletions.add(change.providerEventId);
+        break;
+      case 'cancelOccurrences': {
+        const dates = cancellations.get(change.seriesKey) ?? new Set<string>();
+        for (const date of change.dates) dates.add(date);
+        cancellations.set(change.seriesKey, dates);
+        break;
+      }
+      case 'needsMaster':
+        needsMaster.add(change.seriesMasterId);
+        break;
+    }
+  }
+  // A deleted master takes its series with it: drop upserts of rows in a series deleted later on the page.
+  for (const [id, event] of upserts) {
+    if (deletions.has(event.seriesKey) && event.seriesKey !== id) upserts.delete(id);
+  }
+  const recompute = new Set<string>();
+  for (const event of upserts.values()) recompute.add(event.seriesKey);
+  for (const seriesKey of cancellations.keys()) if (!deletions.has(seriesKey)) recompute.add(seriesKey);
+  return {
+    upserts: [...upserts.values()],
+    deletions: [...deletions],
+    occurrenceCancellations: [...cancellations].map(([seriesKey, dates]) => ({
+      seriesKey,
+      dates: [...dates].sort(),
+    })),
+    needsMaster: [...needsMaster],
+    recomputeSeries: [...recompute],
+  };
+}
+
+/**
+ * Graph occurrences of a series that a master's `cancelledOccurrences` dates remove. The date of an
+ * occurrence is its original start's date in UTC and in the series' zone (either may be how Graph
+ * names it); all-day occurrences use their date.
+ */
+export function occurrencesOnDates(
+  rows: readonly MirrorEvent[],
+  dates: readonly string[],
+  dateInZone: (ms: number) => string,
+): string[] {
+  const wanted = new Set(dates);
+  return rows
+    .filter((row) => row.seriesRole === 'occurrence' && row.originalStart)
+    .filter((row) => {
+      const original = row.originalStart!;
+      if (original.allDay) return wanted.has(original.date);
+      return (
+        wanted.has(new Date(original.ms).toISOString().slice(0, 10)) || wanted.has(dateInZone(original.ms))
+      );
+    })
+    .map((row) => row.providerEventId);
+}

@@ -1,0 +1,105 @@
+/**
+ * Mirror shapes → table rows (drizzle insert shapes of db/schema.ts). The sync transaction writes
+ * `eventRow`s with one multi-row `INSERT … ON CONFLICT (connection_id, provider_event_id) DO UPDATE`
+ * that sets only `PROVIDER_OWNED_COLUMNS`, so `sync_direction = outbound` and `activity_id` of events
+ * CE created survive inbound sync.
+ */
+import type { ceCalendarBusyOccurrences, ceCalendarEvents } from '../../db/schema.ts';
+import type { BusyOccurrence } from './busy.ts';
+import type { MirrorEvent } from './types.ts';
+
+export type EventInsert = typeof ceCalendarEvents.$inferInsert;
+export type BusyInsert = typeof ceCalendarBusyOccurrences.$inferInsert;
+
+export interface Tenancy {
+  organizationId: string;
+  connectionId: string;
+}
+
+/** Columns an inbound upsert overwrites (drizzle property names); everything else is CE's own. */
+export const PROVIDER_OWNED_COLUMNS = [
+  'icalUid',
+  'title',
+  'description',
+  'location',
+  'startAt',
+  'endAt',
+  'allDay',
+  'startDate',
+  'endDate',
+  'timeZone',
+  'status',
+  'transparency',
+  'attendees',
+  'organizer',
+  'recurrence',
+  'recurringEventId',
+  'originalStartAt',
+  'seriesRole',
+  'seriesKey',
+  'eventKind',
+  'responseStatus',
+  'isOrganizer',
+  'appTag',
+  'providerEtag',
+  'providerUpdatedAt',
+] as const satisfies ReadonlyArray<keyof EventInsert>;
+
+/** All-day rows keep their dates; `start_at`/`end_at` (NOT NULL) hold UTC midnights for ordering only. */
+export function eventRow(event: MirrorEvent, tenancy: Tenancy): EventInsert {
+  const { timing, originalStart } = event;
+  return {
+    organizationId: tenancy.organizationId,
+    connectionId: tenancy.connectionId,
+    providerEventId: event.providerEventId,
+    icalUid: event.icalUid,
+    title: event.title,
+    description: event.description,
+    location: event.location,
+    startAt: new Date(timing.allDay ? Date.parse(timing.startDate) : timing.startMs),
+    endAt: new Date(timing.allDay ? Date.parse(timing.endDate) : timing.endMs),
+    allDay: timing.allDay,
+    startDate: timing.allDay ? timing.startDate : null,
+    endDate: timing.allDay ? timing.endDate : null,
+    timeZone: event.timeZone,
+    status: event.status,
+    transparency: event.transparency,
+    attendees: event.attendees,
+    organizer: event.organizer,
+    recurrence: event.recurrence,
+    recurringEventId: event.recurringEventId,
+    originalStartAt: originalStart
+      ? new Date(originalStart.allDay ? Date.parse(originalStart.date) : originalStart.ms)
+      : null,
+    seriesRole: event.seriesRole,
+    seriesKey: event.seriesKey,
+    eventKind: event.eventKind,
+    responseStatus: event.responseStatus,
+    isOrganizer: event.isOrganizer,
+    appTag: event.appTag,
+    providerEtag: event.providerEtag,
+    providerUpdatedAt: event.providerUpdatedMs === null ? null : new Date(event.providerUpdatedMs),
+    syncDirection: 'inbound',
+    syncStatus: 'synced',
+  };
+}
+
+export function busyRow(
+  occurrence: BusyOccurrence,
+  tenancy: Tenancy & { userId: string; eventId: string },
+): BusyInsert {
+  const { timing } = occurrence;
+  return {
+    organizationId: tenancy.organizationId,
+    userId: tenancy.userId,
+    connectionId: tenancy.connectionId,
+    eventId: tenancy.eventId,
+    seriesKey: occurrence.seriesKey,
+    allDay: timing.allDay,
+    startAt: timing.allDay ? null : new Date(timing.startMs),
+    endAt: timing.allDay ? null : new Date(timing.endMs),
+    startDate: timing.allDay ? timing.startDate : null,
+    endDate: timing.allDay ? timing.endDate : null,
+    busyKind: occurrence.busyKind,
+  };
+}
