@@ -128,7 +128,8 @@ export function checkWorkingHours(value: unknown, field = 'working_hours'): Chec
   const hours: Partial<Record<(typeof WEEKDAYS)[number], { start: string; end: string }[]>> = {};
   for (const [key, ranges] of Object.entries(value)) {
     const day = WEEKDAYS.find((weekday) => weekday === key);
-    if (!day) return fail(`${field}.${key.slice(0, 16)}`, 'is not a weekday key (sun … sat)');
+    // The unknown key is not echoed: it is caller text and could be anything.
+    if (!day) return fail(field, 'has a key that is not a weekday (sun … sat)');
     if (!Array.isArray(ranges) || ranges.length > LIMITS.maxWorkingRangesPerDay) {
       return fail(`${field}.${day}`, `must be an array of at most ${LIMITS.maxWorkingRangesPerDay} ranges`);
     }
