@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 /** Git-ignored state of the local stack; CE_LOCAL_DIR moves it (the browser tests use a temp dir). */
 export const LOCAL_DIR = process.env.CE_LOCAL_DIR || fileURLToPath(new URL('../.local', import.meta.url));
 const FILE = `${LOCAL_DIR}/dev-secrets.json`;
+/** Written by `npm start` once the stack is healthy, removed when it stops: `{ pid, baseUrl }`. */
+export const RUNNING_STACK_FILE = `${LOCAL_DIR}/running-stack.json`;
 
 export interface LocalSecrets {
   AUTH_JWT_SECRET: string;
@@ -29,6 +31,23 @@ function generated(): LocalSecrets {
     MICROSOFT_CALENDAR_CLIENT_ID: crypto.randomUUID(),
     MICROSOFT_CALENDAR_CLIENT_SECRET: randomBytes(24).toString('base64url'),
   };
+}
+
+/** The secrets `npm start` generated in LOCAL_DIR, or undefined when it never ran there. */
+export function existingLocalSecrets(): LocalSecrets | undefined {
+  return existsSync(FILE) ? (JSON.parse(readFileSync(FILE, 'utf8')) as LocalSecrets) : undefined;
+}
+
+/** The stack running from LOCAL_DIR, if any (its process is alive). */
+export function runningStack(): { pid: number; baseUrl: string } | undefined {
+  if (!existsSync(RUNNING_STACK_FILE)) return undefined;
+  const stack = JSON.parse(readFileSync(RUNNING_STACK_FILE, 'utf8')) as { pid: number; baseUrl: string };
+  try {
+    process.kill(stack.pid, 0);
+    return stack;
+  } catch {
+    return undefined;
+  }
 }
 
 export function localSecrets(): LocalSecrets {

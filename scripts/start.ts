@@ -1,10 +1,12 @@
 /**
  * `npm start`: the whole stack on this machine. Database (DATABASE_URL's server or embedded PGlite
  * under .local/pgdata), migrations, the WebSocket proxy for the neon driver, and `wrangler dev`.
- * Prints the admin URL with a ready sign-in. Ctrl-C stops everything it started.
+ * Prints the admin URL with a ready sign-in. Ctrl-C stops everything it started. If `wrangler dev`
+ * exits on its own, it is restarted with a message saying so (at most MAX_RESTARTS times in
+ * RESTART_WINDOW_MS; then everything stops with exit code 1 and a message naming the cause).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { prepareLocalDatabase } from '../db/local/database.ts';
 import { startWsProxy } from '../db/local/ws-proxy.ts';
@@ -12,13 +14,17 @@ import { startEmulator } from '../emulator/server.ts';
 import { buildWeb } from './build-web.ts';
 import { seedDemoDatabase } from './demo-database.ts';
 import { seedEmulator } from './demo-emulator.ts';
-import { LOCAL_DIR, localSecrets } from './local-secrets.ts';
+import { LOCAL_DIR, localSecrets, RUNNING_STACK_FILE } from './local-secrets.ts';
 import { demoAdminToken } from './token.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PORT ?? 8787);
 const cleanups: Array<() => Promise<void>> = [];
 let wrangler: ChildProcess | undefined;
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 10 * 60_000;
+const restarts: number[] = [];
+let ready = false;
 
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
@@ -31,6 +37,7 @@ async function shutdown(code: number): Promise<void> {
       // already gone
     }
   }
+  rmSync(RUNNING_STACK_FILE, { force: true });
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   process.exit(code);
 }
@@ -108,24 +115,82 @@ const args = [
   '--persist-to',
   `${LOCAL_DIR}/wrangler`,
 ];
-wrangler = spawn(`${root}/node_modules/.bin/wrangler`, args, {
-  cwd: root,
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-  // Own process group, so shutdown can stop wrangler and its workerd children together.
-  detached: true,
-});
-wrangler.on('exit', (code) => void shutdown(code ?? 1));
+function startWorker(): void {
+  const child = spawn(`${root}/node_modules/.bin/wrangler`, args, {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      // wrangler dev's drain middleware holds every response until the request body has arrived, so
+      // a body that never arrives (Content-Length larger than what is sent) ends in a dropped
+      // connection, which its proxy treats as fatal. Cloudflare does not drain either.
+      WRANGLER_DISABLE_REQUEST_BODY_DRAINING: '1',
+    },
+    // Own process group, so shutdown can stop wrangler and its workerd children together.
+    detached: true,
+  });
+  wrangler = child;
+  child.on('exit', (code, signal) => void onWorkerExit(code, signal));
+}
+
+async function onWorkerExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+  if (stopping) return;
+  const how = signal ? `signal ${signal}` : `code ${code}`;
+  if (!ready) {
+    console.error(
+      `\nThe worker (wrangler dev) exited with ${how} before it became healthy: stopping everything.`,
+    );
+    await shutdown(code || 1);
+    return;
+  }
+  const now = Date.now();
+  restarts.push(now);
+  while (restarts.length && (restarts[0] ?? now) < now - RESTART_WINDOW_MS) restarts.shift();
+  if (restarts.length > MAX_RESTARTS) {
+    console.error(
+      `\nThe worker (wrangler dev) exited with ${how}, ${restarts.length} times in ${RESTART_WINDOW_MS / 60_000} minutes: stopping everything. Its last lines above say why.`,
+    );
+    await shutdown(1);
+    return;
+  }
+  console.error(
+    `\nThe worker (wrangler dev) exited with ${how}; restarting it (database, emulator and proxy keep running).`,
+  );
+  startWorker();
+  const restarted = wrangler;
+  try {
+    await waitForHealth(`${base}/healthz`, 120_000);
+    if (wrangler === restarted)
+      console.log(
+        `CE Calendar worker restarted (pid ${restarted?.pid}); the sign-in link above still works.`,
+      );
+  } catch (error) {
+    if (wrangler !== restarted || stopping) return;
+    console.error(
+      `The restarted worker did not become healthy: ${(error as Error).message}. Stopping everything.`,
+    );
+    await shutdown(1);
+  }
+}
+
+startWorker();
 
 await waitForHealth(`${base}/healthz`, 120_000);
+ready = true;
+// Lets `npm run token` tell whether a stack runs from this CE_LOCAL_DIR (removed on shutdown).
+writeFileSync(RUNNING_STACK_FILE, JSON.stringify({ pid: process.pid, baseUrl: base }), { mode: 0o600 });
 const token = await demoAdminToken(secrets.AUTH_JWT_SECRET);
 console.log(`
 CE Calendar is running.
   Emulator:   ${emulator.url} (Google, Microsoft login) and ${emulator.graphUrl} (Graph); accounts: ${demoAccounts.join(', ')}
   Demo data:  ${demoSeed}
-  Database:   ${database.embedded ? 'embedded PGlite (.local/pgdata)' : 'DATABASE_URL server, database ce_calendar_dev'}
+  Database:   ${database.embedded ? `embedded PGlite (${LOCAL_DIR}/pgdata)` : `DATABASE_URL server, database ${database.databaseName}`}; worker role ${database.workerRole}
   Admin URL:  ${base}/admin
   Sign in:    ${base}/admin#token=${token}
   API token:  (demo org_admin, 12 h)
     curl -H "Authorization: Bearer ${token}" ${base}/v1/calendar/settings
+  Cron:       curl ${base}/cdn-cgi/local/scheduled   (runs the scheduled handler once: backfill, sync)
+  Worker:     wrangler dev, pid ${wrangler?.pid}; restarted if it exits
+  Local env:  ${envFile} (DATABASE_URL, DB_WS_PROXY, … for npm run vault:rotate)
 Ctrl-C stops everything.`);

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { mintToken } from '../test/support/jwt.ts';
-import { localSecrets } from './local-secrets.ts';
+import { existingLocalSecrets, LOCAL_DIR, runningStack } from './local-secrets.ts';
 
 export const DEMO_ORG = '00000000-0000-4000-8000-00000000d0e0';
 export const DEMO_ADMIN = '00000000-0000-4000-8000-0000000ad000';
@@ -24,6 +24,26 @@ export async function demoAdminToken(secret: string, hours = 12): Promise<string
     expiresInSeconds: hours * 3600,
     secret,
   });
+}
+
+/**
+ * The secret tokens are signed with: AUTH_JWT_SECRET, else the one `npm start` generated in
+ * CE_LOCAL_DIR. Never generates one: a fresh secret would sign tokens no running stack accepts.
+ */
+function signingSecret(): string {
+  if (process.env.AUTH_JWT_SECRET) return process.env.AUTH_JWT_SECRET;
+  const secrets = existingLocalSecrets();
+  if (!secrets) {
+    console.error(
+      `No local stack secrets in ${LOCAL_DIR}: run \`npm start\` with the same CE_LOCAL_DIR first, or set AUTH_JWT_SECRET.`,
+    );
+    process.exit(2);
+  }
+  if (!runningStack())
+    console.error(
+      `Note: no stack is running from ${LOCAL_DIR}; the token is for the one \`npm start\` runs there.`,
+    );
+  return secrets.AUTH_JWT_SECRET;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -46,7 +66,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     expiresInSeconds: Number(values.hours) * 3600,
     audience: values.audience,
     ...(values.issuer ? { issuer: values.issuer } : {}),
-    secret: process.env.AUTH_JWT_SECRET ?? localSecrets().AUTH_JWT_SECRET,
+    secret: signingSecret(),
   });
   console.log(token);
 }
