@@ -1,8 +1,9 @@
 /**
  * Turns one page of normalized changes into what its transaction must do: one multi-row upsert keyed
  * on (connection_id, provider_event_id), the deletions, the Graph occurrences to drop by date, the
- * masters to fetch first, and the series whose busy occurrences must be recomputed. Later items win
- * over earlier ones for the same id (delta pages may replay).
+ * masters to fetch first, and the series whose busy occurrences must be recomputed. The transaction
+ * applies `deletions` and `rowDeletions` first, then `upserts`; the plan is built so that this equals applying the page's
+ * items one by one in order (delta pages may replay or repeat items).
  */
 import type { MirrorEvent, NormalizedChange } from './types.ts';
 
@@ -11,6 +12,9 @@ export interface PagePlan {
   /** Provider ids to delete: rows with that `provider_event_id`, and rows whose `series_key` is it
    * (deleting a master removes its exceptions and markers). Busy rows follow by cascade. */
   deletions: string[];
+  /** Provider ids to delete by `provider_event_id` only: rows the page moved into a series it then
+   * deleted (their stored copy may still name another series). */
+  rowDeletions: string[];
   /** Graph `cancelledOccurrences`: occurrence rows of the series on these dates are gone. */
   occurrenceCancellations: Array<{ seriesKey: string; dates: string[] }>;
   /** Graph masters to fetch before this page can be written (the page is then mapped again). */
@@ -22,18 +26,25 @@ export interface PagePlan {
 export function planPage(changes: readonly NormalizedChange[]): PagePlan {
   const upserts = new Map<string, MirrorEvent>();
   const deletions = new Set<string>();
+  const rowDeletions = new Set<string>();
   const cancellations = new Map<string, Set<string>>();
   const needsMaster = new Set<string>();
   for (const change of changes) {
     switch (change.kind) {
       case 'upsert':
-        deletions.delete(change.event.providerEventId);
+        // Re-inserting moves it last; deletions still run first, so delete-then-create recreates it.
         upserts.delete(change.event.providerEventId);
         upserts.set(change.event.providerEventId, change.event);
         break;
       case 'delete':
-        upserts.delete(change.providerEventId);
+        // Earlier upserts of the row, or of rows that joined the series it was the master of, are void;
+        // such a row is deleted by its own id too (rowDeletions), since its stored copy may name another series.
         deletions.add(change.providerEventId);
+        for (const [id, event] of upserts) {
+          if (id !== change.providerEventId && event.seriesKey !== change.providerEventId) continue;
+          upserts.delete(id);
+          if (id !== change.providerEventId) rowDeletions.add(id);
+        }
         break;
       case 'cancelOccurrences': {
         const dates = cancellations.get(change.seriesKey) ?? new Set<string>();
@@ -46,16 +57,13 @@ export function planPage(changes: readonly NormalizedChange[]): PagePlan {
         break;
     }
   }
-  // A deleted master takes its series with it: drop upserts of rows in a series deleted later on the page.
-  for (const [id, event] of upserts) {
-    if (deletions.has(event.seriesKey) && event.seriesKey !== id) upserts.delete(id);
-  }
   const recompute = new Set<string>();
   for (const event of upserts.values()) recompute.add(event.seriesKey);
   for (const seriesKey of cancellations.keys()) if (!deletions.has(seriesKey)) recompute.add(seriesKey);
   return {
     upserts: [...upserts.values()],
     deletions: [...deletions],
+    rowDeletions: [...rowDeletions].filter((id) => !deletions.has(id)),
     occurrenceCancellations: [...cancellations].map(([seriesKey, dates]) => ({
       seriesKey,
       dates: [...dates].sort(),
