@@ -35,6 +35,27 @@ export function offsetAt(timeZone: string, instantMs: number): number {
   return tzOffset(timeZone, new Date(instantMs)) * MINUTE_MS;
 }
 
+/**
+ * Offsets at sample points (whole multiples of the sample step since the epoch), memoised for the
+ * isolate's lifetime: an `Intl` format costs microseconds and every all-day event or working-hours
+ * query samples the same few days again. Cleared wholesale when large; the data never goes stale
+ * (the runtime's zone data is fixed while it runs).
+ */
+const sampleCache = new Map<string, number>();
+const SAMPLE_CACHE_LIMIT = 100_000;
+
+function sampledOffset(timeZone: string, instantMs: number): number {
+  if (instantMs % SAMPLE_STEP_MS !== 0) return offsetAt(timeZone, instantMs);
+  const key = `${timeZone}|${instantMs}`;
+  let offsetMs = sampleCache.get(key);
+  if (offsetMs === undefined) {
+    if (sampleCache.size >= SAMPLE_CACHE_LIMIT) sampleCache.clear();
+    offsetMs = offsetAt(timeZone, instantMs);
+    sampleCache.set(key, offsetMs);
+  }
+  return offsetMs;
+}
+
 /** Local wall time (see the module comment) of an instant. */
 export function wallTime(timeZone: string, instantMs: number): number {
   return instantMs + offsetAt(timeZone, instantMs);
@@ -64,8 +85,8 @@ export function offsetSegments(timeZone: string, range: Interval): OffsetSegment
   let segmentStart = range.start;
   let probe = range.start;
   while (probe < range.end) {
-    const next = Math.min(probe + SAMPLE_STEP_MS, range.end);
-    if (offsetAt(timeZone, next) === offsetMs) {
+    const next = Math.min((Math.floor(probe / SAMPLE_STEP_MS) + 1) * SAMPLE_STEP_MS, range.end);
+    if (sampledOffset(timeZone, next) === offsetMs) {
       probe = next;
       continue;
     }
