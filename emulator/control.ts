@@ -4,12 +4,24 @@
  * clock, and read counters and deliveries. Documented in emulator/README.md.
  */
 import { Hono } from 'hono';
+import { exceptionFromOccurrence, occurrenceById } from './expand.ts';
 import { generateCalendar } from './generate.ts';
 import { applyGoogleBody, type GoogleEventBody, renderEvent, WireError } from './google/wire.ts';
+import { respondToInvitation } from './invitations.ts';
+import { fromGraphId } from './microsoft/ids.ts';
 import { applyGraphBody, type GraphEventBody, GraphWireError, renderGraphEvent } from './microsoft/wire.ts';
-import { type Account, accountKey, type Provider, primaryCalendar } from './model.ts';
+import {
+  type Account,
+  type Attendee,
+  accountKey,
+  type Calendar,
+  type Provider,
+  primaryCalendar,
+  type StoredEvent,
+} from './model.ts';
 import { blankEvent, deleteEvent, newGoogleEventId, newGraphEventId, recordChange } from './mutations.ts';
 import { sendGraphLifecycle } from './push.ts';
+import { splitSeries } from './split.ts';
 import type { EmulatorOptions, EmulatorState, Fault, FaultKind } from './state.ts';
 
 type Env = { Variables: { state: EmulatorState } };
@@ -27,6 +39,17 @@ const FAULT_KINDS = new Set<FaultKind>([
   'quota_exceeded',
   'refresh_token_expired',
 ]);
+
+const RESPONSES = new Set(['accepted', 'declined', 'tentative', 'needsAction']);
+
+/** An instance id of a live series as the exception a change to it creates (not yet stored). */
+function instanceAsException(state: EmulatorState, calendar: Calendar, id: string): StoredEvent | undefined {
+  const masterId = id.match(/^(.+)_(\d{8}(?:T\d{6}Z)?)$/)?.[1];
+  const master = masterId ? calendar.events.get(masterId) : undefined;
+  if (!master?.recurrence?.length || master.deleted) return undefined;
+  const occurrence = occurrenceById(calendar, master, id, false);
+  return occurrence ? exceptionFromOccurrence(master, occurrence, state.clock.now()) : undefined;
+}
 
 export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void): Hono<Env> {
   const control = new Hono<Env>();
@@ -94,15 +117,24 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
       .get('state')
       .account(c.req.param('provider') as Provider, decodeURIComponent(c.req.param('email') ?? ''));
 
-  /** The account's live stored event named in the path (primary calendar), or a 404. */
+  /**
+   * The account's live event named in the path (primary calendar), or a 404. Instance ids (Google
+   * `<id>_<start>`, Graph opaque occurrence ids) materialise the exception the change will create.
+   */
   const storedEvent = (c: Parameters<typeof withAccount>[0]) => {
     const account = withAccount(c);
     if (!account) return Response.json({ error: 'no such account' }, { status: 404 });
     const calendar = primaryCalendar(account);
-    const event = calendar.events.get(c.req.param('id') ?? '');
+    const id = fromGraphId(decodeURIComponent(c.req.param('id') ?? ''));
+    const event = calendar.events.get(id) ?? instanceAsException(c.get('state'), calendar, id);
     if (!event || event.deleted) return Response.json({ error: 'no such event' }, { status: 404 });
     return { account, calendar, event };
   };
+
+  const render = (account: Account, event: StoredEvent) =>
+    account.provider === 'google'
+      ? renderEvent(event, account)
+      : renderGraphEvent(event, account, { zone: 'UTC', label: 'UTC' });
 
   control.post('/accounts/:provider/:email/calendars', async (c) => {
     const account = withAccount(c);
@@ -167,10 +199,50 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
       throw error;
     }
     recordChange(state, account, calendar, event, 'updated');
+    return c.json(render(account, event));
+  });
+
+  control.post('/accounts/:provider/:email/events/:id/respond', async (c) => {
+    const target = storedEvent(c);
+    if (target instanceof Response) return target;
+    const { account, calendar, event } = target;
+    const body = (await c.req.json().catch(() => ({}))) as { response?: string };
+    if (!RESPONSES.has(body.response ?? ''))
+      return bad('response must be accepted, declined, tentative or needsAction');
+    const response = body.response as Attendee['responseStatus'];
+    if (!respondToInvitation(c.get('state'), account, calendar, event, response))
+      return bad('the account is not an attendee of this event');
+    return c.json(render(account, event));
+  });
+
+  control.post('/accounts/:provider/:email/events/:id/split', async (c) => {
+    const state = c.get('state');
+    const target = storedEvent(c);
+    if (target instanceof Response) return target;
+    const { account, calendar, event } = target;
+    const body = (await c.req.json().catch(() => ({}))) as {
+      start?: string;
+      event?: Record<string, unknown>;
+    };
+    const splitMs = Date.parse(body.start ?? '');
+    if (!Number.isFinite(splitMs))
+      return bad('start (the original start of the first instance of the new series, RFC 3339) is required');
+    const halves = splitSeries(state, account, event, splitMs);
+    if (!halves)
+      return bad('start must be the original start of an instance after the first one of a series');
+    try {
+      if (body.event && account.provider === 'google')
+        applyGoogleBody(halves.following, body.event as GoogleEventBody, calendar, 'patch');
+      else if (body.event) applyGraphBody(halves.following, body.event as GraphEventBody, false);
+    } catch (error) {
+      if (error instanceof WireError || error instanceof GraphWireError) return bad(error.message);
+      throw error;
+    }
+    recordChange(state, account, calendar, halves.original, 'updated');
+    recordChange(state, account, calendar, halves.following, 'created');
     return c.json(
-      account.provider === 'google'
-        ? renderEvent(event, account)
-        : renderGraphEvent(event, account, { zone: 'UTC', label: 'UTC' }),
+      { original: render(account, halves.original), following: render(account, halves.following) },
+      201,
     );
   });
 

@@ -37,6 +37,12 @@ export interface GenerateSummary {
   series: number;
   exceptions: number;
   transparent: number;
+  /** Google `eventType` outOfOffice / Graph showAs oof. */
+  outOfOffice: number;
+  /** Google `eventType` focusTime (Graph: a busy "Focus time" event). */
+  focusTime: number;
+  /** Google `eventType` workingLocation (all-day, free) / Graph showAs workingElsewhere. */
+  workingLocation: number;
 }
 
 const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR'];
@@ -74,6 +80,9 @@ export function generateCalendar(
     series: 0,
     exceptions: 0,
     transparent: 0,
+    outOfOffice: 0,
+    focusTime: 0,
+    workingLocation: 0,
   };
   const newId = () => (account.provider === 'google' ? newGoogleEventId(state) : newGraphEventId(state));
   const save = (event: StoredEvent) => {
@@ -116,6 +125,11 @@ export function generateCalendar(
     if (!event.allDay && rng.next() < 0.05) {
       event.transparency = 'transparent';
       summary.transparent += 1;
+    }
+    if (roll >= 0.25 && roll < 0.31) {
+      summary[applyEventType(event, roll, day, account.provider === 'microsoft')] += 1;
+      save(event);
+      continue;
     }
     if (!event.allDay && roll >= 0.1 && roll < 0.25 && summary.created + 2 < options.count) {
       addSeries(event, rng, account.provider === 'microsoft');
@@ -190,4 +204,57 @@ function addException(master: StoredEvent, rng: SeededRandom, save: (e: StoredEv
   }
   save(exception);
   return 1;
+}
+
+/** Turns `event` into an out-of-office, focus-time or working-location entry (Graph: via showAs). */
+function applyEventType(
+  event: StoredEvent,
+  roll: number,
+  day: string,
+  graph: boolean,
+): 'outOfOffice' | 'focusTime' | 'workingLocation' {
+  event.attendees = [];
+  if (roll < 0.27) {
+    // Out of office: a timed block of a few hours; busy downstream.
+    event.summary = 'Out of office';
+    event.endMs = event.startMs + 4 * 3_600_000;
+    if (graph) event.showAs = 'oof';
+    else {
+      event.eventType = 'outOfOffice';
+      event.eventTypeProperties = {
+        outOfOfficeProperties: {
+          autoDeclineMode: 'declineOnlyNewConflictingInvitations',
+          declineMessage: 'Away',
+        },
+      };
+    }
+    return 'outOfOffice';
+  }
+  if (roll < 0.29) {
+    event.summary = 'Focus time';
+    event.endMs = event.startMs + 2 * 3_600_000;
+    if (!graph) {
+      event.eventType = 'focusTime';
+      event.eventTypeProperties = {
+        focusTimeProperties: { autoDeclineMode: 'declineNone', chatStatus: 'doNotDisturb' },
+      };
+    }
+    return 'focusTime';
+  }
+  // Working location: all day and free; it must never count as busy.
+  event.summary = graph ? 'Working from the office' : 'Office';
+  event.allDay = true;
+  event.startDate = day;
+  event.endDate = addDays(day, 1);
+  event.startMs = zonedToInstant(parseWall(day), event.timeZone);
+  event.endMs = zonedToInstant(parseWall(event.endDate), event.timeZone);
+  event.transparency = 'transparent';
+  if (graph) event.showAs = 'workingElsewhere';
+  else {
+    event.eventType = 'workingLocation';
+    event.eventTypeProperties = {
+      workingLocationProperties: { type: 'officeLocation', officeLocation: { label: 'HQ' } },
+    };
+  }
+  return 'workingLocation';
 }
