@@ -1,0 +1,99 @@
+/**
+ * The local stack survives bad requests (issue 12 item 4), run against the real `npm start` stack:
+ * a chunked body past the 1 MiB limit and a Content-Length that promises 5 MiB but sends 150 bytes
+ * both get their 413 and the next normal request succeeds with no restart; and when the worker
+ * process dies anyway, `npm start` says so and restarts it.
+ */
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from './stack.ts';
+
+let stack: LocalStack;
+let token: string;
+
+beforeAll(async () => {
+  stack = await startLocalStack();
+  token = stack.signInUrl.split('#token=')[1] ?? '';
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+/** A PUT whose body `write` sends by hand; `giveUpMs` drops the connection if no reply came. */
+function rawPut(
+  headers: Record<string, string>,
+  write: (out: NodeJS.WritableStream) => void,
+  giveUpMs = 20_000,
+) {
+  const url = new URL('/v1/calendar/settings', stack.baseUrl);
+  return new Promise<Reply>((resolve, reject) => {
+    const outgoing = request(
+      url,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk) => {
+          body += chunk;
+        });
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body });
+          outgoing.destroy();
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    setTimeout(() => outgoing.destroy(new Error('no reply before giving up')), giveUpMs);
+    write(outgoing);
+  });
+}
+
+async function settings(): Promise<number> {
+  const response = await fetch(`${stack.baseUrl}/v1/calendar/settings`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('local stack (npm start)', () => {
+  it('answers 413 to a chunked 2 MiB body and to a 5 MiB Content-Length that sends 150 bytes, then serves the next request', async () => {
+    const chunked = await rawPut({}, (out) => {
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      for (let i = 0; i < 32; i++) out.write(chunk);
+      out.end();
+    });
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body).error.code).toBe('payload_too_large');
+
+    // The client never sends the rest: the 413 must come without waiting for it, and the
+    // connection the client then drops must not take the worker down.
+    const short = await rawPut({ 'content-length': String(5 * 1024 * 1024) }, (out) => {
+      out.write(Buffer.alloc(150, 0x20));
+    });
+    expect(short.status).toBe(413);
+
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await settings()).toBe(200);
+    expect(stack.output()).not.toContain('exited with');
+  });
+
+  it('restarts the worker with a message when its process dies, and serves requests again', async () => {
+    const pid = Number(stack.output().match(/wrangler dev, pid (\d+)/)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(-pid, 'SIGKILL');
+    await expect
+      .poll(() => stack.output(), { timeout: 120_000, interval: 500 })
+      .toContain('worker restarted');
+    expect(stack.output()).toContain('The worker (wrangler dev) exited with signal SIGKILL; restarting it');
+    expect(await settings()).toBe(200);
+  });
+});
