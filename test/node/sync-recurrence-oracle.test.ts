@@ -471,3 +471,152 @@ describe('Google series expansion equals ical.js (independent zones) around DST'
     );
   });
 });
+
+describe('all-day series equal ical.js date expansion', () => {
+  const DAY = 86_400_000;
+  const dateText = (d: Date) => d.toISOString().slice(0, 10);
+  const compact = (date: string) => date.replace(/-/g, '');
+
+  it('property: weekly/daily/monthly all-day series with EXDATEs and cancelled days', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ZONES),
+        fc.integer({ min: 0, max: 280 }),
+        fc.integer({ min: 1, max: 3 }),
+        ruleArb,
+        fc.array(fc.nat(30), { maxLength: 3 }),
+        fc.array(fc.nat(30), { maxLength: 3 }),
+        windowArb,
+        (zone, offset, days, rule, exIndexes, cancelIndexes, window) => {
+          const start = dateText(new Date(Date.UTC(2026, 0, 1 + offset)));
+          const end = dateText(new Date(Date.UTC(2026, 0, 1 + offset + days)));
+          const rrule = ruleText(rule, Date.UTC(2026, 0, 1 + offset)).replace(
+            /UNTIL=(\d{8})T\d{6}Z/,
+            'UNTIL=$1',
+          );
+          const header = [
+            'BEGIN:VCALENDAR',
+            'VERSION:2.0',
+            'PRODID:-//oracle//EN',
+            'BEGIN:VEVENT',
+            'UID:allday',
+            `DTSTART;VALUE=DATE:${compact(start)}`,
+            `DTEND;VALUE=DATE:${compact(end)}`,
+            rrule,
+          ];
+          const bareEvent = new ICAL.Event(
+            new ICAL.Component(
+              ICAL.parse([...header, 'END:VEVENT', 'END:VCALENDAR'].join('\r\n')),
+            ).getFirstSubcomponent('vevent') ?? undefined,
+          );
+          const originals: string[] = [];
+          const bareIterator = bareEvent.iterator();
+          for (let next = bareIterator.next(); next && originals.length < 31; next = bareIterator.next()) {
+            originals.push(next.toString().slice(0, 10));
+          }
+          const exdates = [...new Set(exIndexes.map((i) => originals[i % originals.length]!))];
+          const cancelled = [...new Set(cancelIndexes.map((i) => originals[i % originals.length]!))].filter(
+            (d) => !exdates.includes(d),
+          );
+          const exdateLines = exdates.map((d) => `EXDATE;VALUE=DATE:${compact(d)}`);
+          const ics = [
+            ...header,
+            ...exdateLines,
+            'END:VEVENT',
+            ...cancelled.flatMap((d) => [
+              'BEGIN:VEVENT',
+              'UID:allday',
+              `RECURRENCE-ID;VALUE=DATE:${compact(d)}`,
+              `DTSTART;VALUE=DATE:${compact(d)}`,
+              'STATUS:CANCELLED',
+              'END:VEVENT',
+            ]),
+            'END:VCALENDAR',
+          ].join('\r\n');
+          const [masterComponent, ...exceptionComponents] = new ICAL.Component(
+            ICAL.parse(ics),
+          ).getAllSubcomponents('vevent');
+          const oracle = new ICAL.Event(masterComponent);
+          for (const exception of exceptionComponents) oracle.relateException(exception);
+          const inWindow = (s: string, e: string) =>
+            Date.parse(s) < window.endMs + DAY && Date.parse(e) > window.startMs - DAY;
+          const expected: string[] = [];
+          const iterator = oracle.iterator();
+          for (let next = iterator.next(); next; next = iterator.next()) {
+            if (Date.parse(next.toString().slice(0, 10)) >= window.endMs + 2 * DAY) break;
+            const details = oracle.getOccurrenceDetails(next);
+            if (details.item.component.getFirstPropertyValue('status') === 'CANCELLED') continue;
+            const s = next.toString().slice(0, 10);
+            const e = dateText(new Date(Date.parse(s) + days * DAY));
+            if (inWindow(s, e)) expected.push(`${s}/${e}`);
+          }
+          const master: MirrorEvent = {
+            ...baseEvent('allday'),
+            seriesRole: 'master',
+            timing: { allDay: true, startDate: start, endDate: end },
+            timeZone: zone,
+            recurrence: [rrule, ...exdateLines],
+          };
+          const markers: MirrorEvent[] = cancelled.map((d) => ({
+            ...baseEvent(`allday_${compact(d)}`),
+            seriesRole: 'exception',
+            seriesKey: 'allday',
+            status: 'cancelled',
+            recurringEventId: 'allday',
+            originalStart: { allDay: true, date: d },
+            timing: { allDay: true, startDate: d, endDate: dateText(new Date(Date.parse(d) + DAY)) },
+          }));
+          const ours = expandGoogleSeries(master, markers, window).map((i) =>
+            i.timing.allDay ? `${i.timing.startDate}/${i.timing.endDate}` : 'timed!',
+          );
+          expect(ours).toEqual(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('wall times in DST gaps and overlaps (RFC 5545 §3.3.5)', () => {
+  const expand = (zone: string, wall: string, rule: string, window: Window) => {
+    const [date, time] = wall.split('T') as [string, string];
+    const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+    const [h, mi] = time.split(':').map(Number) as [number, number];
+    const startMs = oracleInstant({ y, mo, d, h, mi }, zone);
+    const master: MirrorEvent = {
+      ...baseEvent('gap'),
+      seriesRole: 'master',
+      timing: { allDay: false, startMs, endMs: startMs + 30 * 60_000 },
+      timeZone: zone,
+      recurrence: [rule],
+    };
+    return expandGoogleSeries(master, [], window).map((i) =>
+      i.timing.allDay ? '' : new Date(i.timing.startMs).toISOString(),
+    );
+  };
+
+  it('a daily 02:30 New York meeting happens at 03:30 EDT on the spring-forward day', () => {
+    expect(expand('America/New_York', '2026-03-06T02:30', 'RRULE:FREQ=DAILY;COUNT=4', WINDOWS[0]!)).toEqual([
+      '2026-03-06T07:30:00.000Z',
+      '2026-03-07T07:30:00.000Z',
+      '2026-03-08T07:30:00.000Z',
+      '2026-03-09T06:30:00.000Z',
+    ]);
+  });
+
+  it('a daily 01:30 New York meeting takes the first 01:30 on the fall-back day', () => {
+    expect(expand('America/New_York', '2026-10-30T01:30', 'RRULE:FREQ=DAILY;COUNT=4', WINDOWS[1]!)).toEqual([
+      '2026-10-30T05:30:00.000Z',
+      '2026-10-31T05:30:00.000Z',
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-02T06:30:00.000Z',
+    ]);
+  });
+
+  it('a weekly 02:15 Berlin meeting on the last Sunday of March moves to 03:15 CEST', () => {
+    expect(expand('Europe/Berlin', '2026-03-22T02:15', 'RRULE:FREQ=WEEKLY;COUNT=2', WINDOWS[0]!)).toEqual([
+      '2026-03-22T01:15:00.000Z',
+      '2026-03-29T01:15:00.000Z',
+    ]);
+  });
+});
