@@ -3,6 +3,7 @@
  * working hours, then call these (see docs/decisions.md, "Free/busy and availability").
  */
 export { type AllDayDates, allDayToInterval } from './all-day.ts';
+export { type BusyEvent, busyIntervals } from './busy.ts';
 export {
   clipIntervals,
   DAY_MS,
@@ -51,4 +52,5 @@ export {
   type Weekday,
   type WorkingHours,
   type WorkingRange,
+  workingWindows,
 } from './working-hours.ts';
