@@ -40,6 +40,12 @@ function parseGraphTime(time: { dateTime?: string; timeZone?: string } | undefin
   const zone = ianaZone(time.timeZone ?? 'UTC');
   if (!zone)
     throw new GraphWireError(400, 'ErrorTimeZoneNotFound', `Time zone '${time.timeZone}' is not supported.`);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?$/.test(time.dateTime))
+    throw new GraphWireError(
+      400,
+      'ErrorInvalidRequest',
+      `The ${which} dateTime '${time.dateTime}' is not valid.`,
+    );
   const wall = parseWall(time.dateTime);
   return { ms: zonedToInstant(wall, zone), zone, wall };
 }
