@@ -4,10 +4,18 @@
  * `ce_busy_blocks()`, which returns busy blocks and nothing else. Runs in its own database (Postgres
  * with DATABASE_URL, PGlite otherwise) so other files' truncates cannot race it.
  */
+import { and, eq, inArray, or } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDatabase, prepareLocalDatabase } from '../../db/local/database.ts';
-import { syncTenantTables } from '../../db/schema.ts';
+import { ceCalendarBusyOccurrences, ceCalendarEvents, syncTenantTables } from '../../db/schema.ts';
+import { GOOGLE_APP_TAG_PROPERTY } from '../../worker/sync/app-tag.ts';
+import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
+import { type GoogleEventJson, mapGoogleEvent } from '../../worker/sync/google-event.ts';
+import { planPage } from '../../worker/sync/page-plan.ts';
+import { busyRow, eventRow, inboundConflictSet } from '../../worker/sync/rows.ts';
+import type { MirrorEvent } from '../../worker/sync/types.ts';
 import { asTenant, type Claims, connect } from '../support/pg.ts';
 
 const ORG_A = '0a000000-0000-4000-8000-0000000000a5';
@@ -274,5 +282,172 @@ describe('ce_busy_blocks(): colleagues see busy blocks only', () => {
       )
       .catch(() => ({ rows: [{ pub: false }] }));
     expect(result.rows[0].pub).toBe(false);
+  });
+});
+
+describe('a Google page written with the planner: one upsert, outbound rows kept, busy derived', () => {
+  const ALICE_CLAIMS = { sub: ALICE, org_id: ORG_A, permissions: ['ce.calendar.view'] };
+  const HORIZON = { startMs: Date.parse('2026-10-01T00:00:00Z'), endMs: Date.parse('2026-12-31T00:00:00Z') };
+  const page: GoogleEventJson[] = [
+    {
+      id: 'meet1',
+      summary: 'Renamed on Google',
+      start: { dateTime: '2026-11-02T15:00:00+01:00' },
+      end: { dateTime: '2026-11-02T16:00:00+01:00' },
+      organizer: { email: 'alice@example.test', self: true },
+      extendedProperties: { private: { [GOOGLE_APP_TAG_PROPERTY]: 'activity-tag' } },
+    },
+    {
+      id: 'weekly',
+      summary: 'Team weekly',
+      start: { dateTime: '2026-10-19T09:00:00+02:00', timeZone: 'Europe/Berlin' },
+      end: { dateTime: '2026-10-19T10:00:00+02:00', timeZone: 'Europe/Berlin' },
+      recurrence: ['RRULE:FREQ=WEEKLY;COUNT=4', 'EXDATE;TZID=Europe/Berlin:20261026T090000'],
+    },
+    {
+      id: 'weekly_20261102T080000Z',
+      status: 'cancelled',
+      recurringEventId: 'weekly',
+      originalStartTime: { dateTime: '2026-11-02T09:00:00+01:00', timeZone: 'Europe/Berlin' },
+    },
+    {
+      id: 'weekly_20261109T080000Z',
+      recurringEventId: 'weekly',
+      summary: 'Team weekly (moved)',
+      originalStartTime: { dateTime: '2026-11-09T09:00:00+01:00', timeZone: 'Europe/Berlin' },
+      start: { dateTime: '2026-11-10T14:00:00+01:00', timeZone: 'Europe/Berlin' },
+      end: { dateTime: '2026-11-10T15:00:00+01:00', timeZone: 'Europe/Berlin' },
+    },
+    {
+      id: 'declined',
+      summary: 'Not going',
+      start: { dateTime: '2026-11-03T10:00:00Z' },
+      end: { dateTime: '2026-11-03T11:00:00Z' },
+      organizer: { email: 'x@example.test' },
+      attendees: [{ email: 'alice@example.test', self: true, responseStatus: 'declined' }],
+    },
+    {
+      id: 'vacation',
+      eventType: 'outOfOffice',
+      summary: 'Away',
+      start: { date: '2026-11-05' },
+      end: { date: '2026-11-07' },
+    },
+    { id: 'gone', status: 'cancelled' },
+  ];
+
+  it('applies the page and ce_busy_blocks shows exactly the busy blocks', async () => {
+    const activity = await insertReturningId('ce_activities', {
+      organization_id: ORG_A,
+      owner_user_id: ALICE,
+      subject: 'CE meeting',
+      starts_at: '2026-11-02T14:00:00Z',
+      ends_at: '2026-11-02T15:00:00Z',
+    });
+    const tenancy = { organizationId: ORG_A, connectionId: connectionOf[ALICE]! };
+    await owner.query(
+      `insert into ce_calendar_events (organization_id, connection_id, provider_event_id, title, start_at, end_at, sync_direction, activity_id, series_key)
+       values ($1, $2, 'meet1', 'CE meeting', '2026-11-02T14:00:00Z', '2026-11-02T15:00:00Z', 'outbound', $3, 'meet1')`,
+      [ORG_A, tenancy.connectionId, activity],
+    );
+    const gone = await insertReturningId('ce_calendar_events', {
+      organization_id: ORG_A,
+      connection_id: tenancy.connectionId,
+      provider_event_id: 'gone',
+      start_at: '2026-11-04T10:00:00Z',
+      end_at: '2026-11-04T11:00:00Z',
+      series_key: 'gone',
+    });
+    await owner.query(
+      `insert into ce_calendar_busy_occurrences (organization_id, user_id, connection_id, event_id, series_key, start_at, end_at, busy_kind)
+       values ($1, $2, $3, $4, 'gone', '2026-11-04T10:00:00Z', '2026-11-04T11:00:00Z', 'busy')`,
+      [ORG_A, ALICE, tenancy.connectionId, gone],
+    );
+
+    const plan = planPage(page.map((item) => mapGoogleEvent(item, 'Europe/Berlin')));
+    const db = drizzle(app);
+    await asTenant(app, ALICE_CLAIMS, async () => {
+      const inConnection = eq(ceCalendarEvents.connectionId, tenancy.connectionId);
+      if (plan.deletions.length) {
+        await db
+          .delete(ceCalendarEvents)
+          .where(
+            and(
+              inConnection,
+              or(
+                inArray(ceCalendarEvents.providerEventId, plan.deletions),
+                inArray(ceCalendarEvents.seriesKey, plan.deletions),
+              ),
+            ),
+          );
+      }
+      const written = await db
+        .insert(ceCalendarEvents)
+        .values(plan.upserts.map((event) => eventRow(event, tenancy)))
+        .onConflictDoUpdate({
+          target: [ceCalendarEvents.connectionId, ceCalendarEvents.providerEventId],
+          set: inboundConflictSet(),
+        })
+        .returning({ id: ceCalendarEvents.id, providerEventId: ceCalendarEvents.providerEventId });
+      const idOf = new Map(written.map((w) => [w.providerEventId, w.id]));
+      await db
+        .delete(ceCalendarBusyOccurrences)
+        .where(
+          and(
+            eq(ceCalendarBusyOccurrences.connectionId, tenancy.connectionId),
+            inArray(ceCalendarBusyOccurrences.seriesKey, plan.recomputeSeries),
+          ),
+        );
+      const bySeries = new Map<string, MirrorEvent[]>();
+      for (const event of plan.upserts)
+        bySeries.set(event.seriesKey, [...(bySeries.get(event.seriesKey) ?? []), event]);
+      const busy = plan.recomputeSeries.flatMap((key) =>
+        deriveSeriesBusy('google', bySeries.get(key) ?? [], HORIZON).map((occurrence) =>
+          busyRow(occurrence, {
+            ...tenancy,
+            userId: ALICE,
+            eventId: idOf.get(occurrence.sourceProviderEventId)!,
+          }),
+        ),
+      );
+      await db.insert(ceCalendarBusyOccurrences).values(busy);
+    });
+
+    const meet = await owner.query(
+      `select title, sync_direction, activity_id, app_tag from ce_calendar_events where provider_event_id = 'meet1'`,
+    );
+    expect(meet.rows).toEqual([
+      {
+        title: 'Renamed on Google',
+        sync_direction: 'outbound',
+        activity_id: activity,
+        app_tag: 'activity-tag',
+      },
+    ]);
+    const goneLeft = await owner.query(
+      `select (select count(*)::int from ce_calendar_events where provider_event_id = 'gone') as events,
+              (select count(*)::int from ce_calendar_busy_occurrences where series_key = 'gone') as busy`,
+    );
+    expect(goneLeft.rows[0]).toEqual({ events: 0, busy: 0 });
+
+    const blocks = await busyBlocks(
+      { sub: BOB, org_id: ORG_A, permissions: ['ce.calendar.schedule'] },
+      [ALICE],
+      '2026-10-15T00:00:00Z',
+      '2026-11-20T00:00:00Z',
+    );
+    const shown = blocks.map((b) =>
+      b.start_at
+        ? `${(b.start_at as Date).toISOString()} ${b.busy_kind}`
+        : `${(b.start_date as Date | string).toString().slice(0, 15)} ${b.busy_kind}`,
+    );
+    const timed = shown.filter((x) => x.startsWith('2026-'));
+    expect(timed.sort()).toEqual([
+      '2026-10-19T07:00:00.000Z busy', // 09:00 CEST
+      '2026-11-02T14:00:00.000Z busy', // meet1
+      '2026-11-10T13:00:00.000Z busy', // moved instance; Oct 26 EXDATE and Nov 2 cancelled
+    ]);
+    expect(blocks.filter((b) => b.start_date !== null).map((b) => b.busy_kind)).toEqual(['out_of_office']);
+    expect(JSON.stringify(blocks)).not.toMatch(/Team|Away|Renamed|Not going/);
   });
 });

@@ -4,7 +4,8 @@
  * that sets only `PROVIDER_OWNED_COLUMNS`, so `sync_direction = outbound` and `activity_id` of events
  * CE created survive inbound sync.
  */
-import type { ceCalendarBusyOccurrences, ceCalendarEvents } from '../../db/schema.ts';
+import { type SQL, sql } from 'drizzle-orm';
+import { type ceCalendarBusyOccurrences, ceCalendarEvents } from '../../db/schema.ts';
 import type { BusyOccurrence } from './busy.ts';
 import type { MirrorEvent } from './types.ts';
 
@@ -102,4 +103,18 @@ export function busyRow(
     endDate: timing.allDay ? timing.endDate : null,
     busyKind: occurrence.busyKind,
   };
+}
+
+/** `ON CONFLICT DO UPDATE SET` of the inbound upsert: provider-owned columns from `excluded`, plus `updated_at`. */
+export function inboundConflictSet(): Record<string, SQL> {
+  const set: Record<string, SQL> = {};
+  for (const key of PROVIDER_OWNED_COLUMNS) {
+    set[key] = sql.raw(`excluded.${quoteIdentifier(ceCalendarEvents[key].name)}`);
+  }
+  set.updatedAt = sql`now()`;
+  return set;
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
