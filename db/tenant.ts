@@ -1,5 +1,5 @@
 /**
- * The only way the app touches Postgres. Every query runs inside a transaction that first switches
+ * The only way the app touches Postgres: `Database.asTenant(claims, fn)`. Every query runs inside a transaction that first switches
  * to the non-owner role `ce_app` and sets the JWT claims the RLS policies read — for user requests
  * and for background work alike (background work passes the claims of the organization and user it
  * acts for), so a bug in route code still cannot cross a tenant boundary.
@@ -34,8 +34,10 @@ export const systemClaims = (organizationId: string): DatabaseClaims => ({
   permissions: [],
 });
 
-export type Database = NeonDatabase<typeof schema>;
-export type TenantTx = Parameters<Parameters<Database['transaction']>[0]>[0];
+type DrizzleDatabase = NeonDatabase<typeof schema>;
+export type TenantTx = Parameters<Parameters<DrizzleDatabase['transaction']>[0]>[0];
+/** A transaction as `ce_app` with no claims: RLS shows it no row, only SECURITY DEFINER functions answer. */
+export type SystemTx = Pick<TenantTx, 'execute'>;
 
 export interface DatabaseConfig {
   DATABASE_URL: string;
@@ -54,14 +56,18 @@ export function configureDriver(config: DatabaseConfig): void {
   }
 }
 
-/** A lazily opened pool for one request or one background job; `close()` must be called (or waited on). */
-export class RequestDatabase {
+/**
+ * A lazily opened pool for one request or one background job; `close()` must be called (or waited
+ * on). There is no public raw handle: every statement runs in `asTenant` (RLS with the given claims)
+ * or, for the organization-listing functions only, in `asSystem`.
+ */
+export class Database {
   #pool: Pool | undefined;
-  #db: Database | undefined;
+  #db: DrizzleDatabase | undefined;
 
   constructor(private readonly config: DatabaseConfig) {}
 
-  get db(): Database {
+  #open(): DrizzleDatabase {
     if (!this.#db) {
       configureDriver(this.config);
       const pool = new Pool({ connectionString: this.config.DATABASE_URL, max: 8 });
@@ -78,12 +84,23 @@ export class RequestDatabase {
 
   /** Runs `work` in one transaction as `ce_app` with `claims` (SET LOCAL semantics: reset at commit). */
   async asTenant<T>(claims: DatabaseClaims, work: (tx: TenantTx) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
+    return this.#open().transaction(async (tx) => {
       // set_config('role', …, true) is SET LOCAL ROLE (PostgREST uses the same form); doing both
       // settings in one statement saves a round trip per request.
       await tx.execute(
         sql`select set_config('role', ${APP_DB_ROLE}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`,
       );
+      return work(tx);
+    });
+  }
+
+  /**
+   * Runs `work` as `ce_app` without claims, for the SECURITY DEFINER functions that list which
+   * organizations have background work (db/queries/system.ts). RLS hides every row from it.
+   */
+  async asSystem<T>(work: (tx: SystemTx) => Promise<T>): Promise<T> {
+    return this.#open().transaction(async (tx) => {
+      await tx.execute(sql`select set_config('role', ${APP_DB_ROLE}, true)`);
       return work(tx);
     });
   }

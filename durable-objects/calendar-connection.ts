@@ -1,129 +1,403 @@
 /**
  * One Durable Object per calendar connection (SPEC §5). It is the lock: token refresh and sync for a
- * connection happen here and nowhere else, one at a time. It records sync requests and runs its
- * alarm; the sync engine arrives with its issue.
+ * connection happen here and nowhere else, one at a time.
  *
- * Public methods are exactly the RPC surface; helpers stay in modules or #private members.
+ * - Identity: `attach()` stores the connection id, organization, user and provider once (connect and
+ *   reconnect). No later RPC carries identity; the RLS claims come from what the object stored.
+ * - Schedule: one table of future work (schedule.ts) and one `#armNextAlarm()` after every change,
+ *   so the single alarm always points at the earliest due row; `alarm()` runs every due row through
+ *   its kind's handler and re-arms.
+ * - Machine state (stage, consecutive failures, last run, last error) lives here; Postgres keeps the
+ *   user-facing projection (`sync_status`, `last_sync_at`, `last_error_code`).
+ *
+ * Public methods are exactly the RPC surface, and each takes the caller's correlationId so one
+ * request's log lines join with the object's. Helpers stay in modules or #private members.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { Env } from '../worker/env.ts';
-import { log } from '../worker/log.ts';
-import type { Provider } from '../worker/providers/endpoints.ts';
-import { probeAccess } from '../worker/providers/probe.ts';
-import { type AccessTokenResult, type ConnectionRef, TokenRefresher } from './token-refresher.ts';
+import { recordSyncRun } from '../db/queries/connections.ts';
+import { DEFAULT_MODULE_SETTINGS, readModuleSettings } from '../db/queries/settings.ts';
+import { Database } from '../db/tenant.ts';
+import { describeError, log } from '../worker/log.ts';
+import type { ProviderErrorCode } from '../worker/providers/errors.ts';
+import { providerFor } from '../worker/providers/index.ts';
+import { type ConnectionIdentity, claimsOf, type ObjectEnv } from './identity.ts';
+import { Schedule, type ScheduleKind, type ScheduleRow } from './schedule.ts';
+import { nextPollAt, retryDelayMs, SYNC_DEBOUNCE_MS } from './timing.ts';
+import { type AccessTokenResult, TokenRefresher } from './token-refresher.ts';
 
-/** What the object needs to act for a connection without a request: whose it is and where it lives. */
-export type SyncTarget = ConnectionRef & { provider: Provider };
+export type { ConnectionIdentity } from './identity.ts';
+export type { AccessTokenResult } from './token-refresher.ts';
 
-export interface SyncRequestReceipt {
-  connectionId: string;
-  queued: boolean;
+/** Where the connection's sync stands (the object's machine state, not the user-facing badge). */
+export type SyncStage = 'waiting_first_run' | 'idle' | 'backoff' | 'reconnect_required';
+
+export interface MachineState {
+  syncEnabled: boolean;
+  stage: SyncStage;
+  consecutiveFailures: number;
+  lastRunAt: string | null;
+  lastErrorCode: string | null;
+  /** Times the provider said the sync cursor expired (filled by the sync engine). */
+  cursorResets: number;
+}
+
+/** `attached: false`: the object does not know its connection yet; the caller attaches it and retries. */
+export interface Attachment {
+  attached: boolean;
+}
+
+export interface SyncRequestReceipt extends Attachment {
+  /** When the next sync runs (a pending earlier poll is kept); null when not attached. */
+  dueAt: string | null;
   requestedAt: string;
-  pendingRequests: number;
 }
 
-export interface ConnectionObjectStatus {
+export interface ConnectionObjectStatus extends MachineState {
+  attached: boolean;
   connectionId: string | null;
-  syncRequests: number;
-  alarmRuns: number;
-  lastAlarmAt: string | null;
   nextAlarmAt: string | null;
+  schedule: Array<{ kind: ScheduleKind; dueAt: string }>;
 }
 
-/** Coalescing window: requests that arrive while one is pending share the same run. */
-const SYNC_DEBOUNCE_MS = 1_000;
+type RunOutcome = 'ok' | 'paused' | ProviderErrorCode | 'not_found' | 'not_attached';
 
-export class CalendarConnection extends DurableObject<Env> {
+const IDENTITY_KEY = 'identity';
+const STATE_KEY = 'state';
+/** Operational counters, read by tests through runInDurableObject; not part of the RPC surface. */
+export const COUNTERS_KEY = 'counters';
+export interface ObjectCounters {
+  alarmRuns: number;
+  syncRequests: number;
+  /** The last 20 handled rows, oldest first. */
+  handled: Array<{ kind: ScheduleKind; at: number; outcome: string }>;
+}
+
+const INITIAL_STATE: MachineState = {
+  syncEnabled: true,
+  stage: 'waiting_first_run',
+  consecutiveFailures: 0,
+  lastRunAt: null,
+  lastErrorCode: null,
+  cursorResets: 0,
+};
+
+/** Outcomes that back off and retry; everything else waits for the next poll or the user. */
+const RETRYABLE: ReadonlySet<RunOutcome> = new Set([
+  'temporary',
+  'rate_limited',
+  'quota_exceeded',
+  'unauthorized',
+  'unknown',
+]);
+
+export class CalendarConnection extends DurableObject<ObjectEnv> {
   readonly #tokens: TokenRefresher;
+  readonly #schedule: Schedule;
+  #identity: ConnectionIdentity | undefined;
+  #state: MachineState = INITIAL_STATE;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  /** One small handler per schedule kind; the sync, push and reminder issues fill in theirs. */
+  readonly #handlers: Record<ScheduleKind, (row: ScheduleRow) => Promise<string>> = {
+    poll: (row) => this.#poll(row),
+    retry: (row) => this.#sync(correlationOf(row)),
+    renew_channel: async () => 'no_handler_yet',
+    reminder: async () => 'no_handler_yet',
+  };
+
+  constructor(ctx: DurableObjectState, env: ObjectEnv) {
     super(ctx, env);
     this.#tokens = new TokenRefresher(env, ctx.storage);
+    this.#schedule = new Schedule(ctx.storage.sql);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#identity = await ctx.storage.get<ConnectionIdentity>(IDENTITY_KEY);
+      this.#state = { ...INITIAL_STATE, ...(await ctx.storage.get<MachineState>(STATE_KEY)) };
+      // A restart keeps the alarm, but re-arming from the table is cheap and self-healing.
+      await this.#armNextAlarm();
+    });
+  }
+
+  /**
+   * Binds this object to its connection (connect and reconnect). Reconnecting replaced the tokens,
+   * so cached ones are dropped; sync is enabled and the first sync is queued.
+   */
+  async attach(identity: ConnectionIdentity, correlationId: string): Promise<Attachment> {
+    const current = this.#identity;
+    if (current && current.connectionId !== identity.connectionId) {
+      // Objects are named by connection id, so this is a bug upstream; never take another identity.
+      log('error', 'connection object refused a foreign identity', {
+        correlationId,
+        connection_id: current.connectionId,
+      });
+      return { attached: false };
+    }
+    this.#identity = { ...identity };
+    this.#tokens.forget();
+    await this.ctx.storage.delete('pendingRefreshToken');
+    await this.ctx.storage.put(IDENTITY_KEY, this.#identity);
+    const reconnected = current !== undefined;
+    await this.#saveState({
+      ...this.#state,
+      syncEnabled: true,
+      stage: this.#state.lastRunAt ? 'idle' : 'waiting_first_run',
+      consecutiveFailures: 0,
+      lastErrorCode: null,
+    });
+    this.#schedule.removeKinds(['retry']);
+    this.#schedule.schedule('poll', Date.now() + SYNC_DEBOUNCE_MS, { correlationId }, 'earliest');
+    await this.#armNextAlarm();
+    log('info', 'connection object attached', {
+      correlationId,
+      connection_id: identity.connectionId,
+      provider: identity.provider,
+      reconnected,
+    });
+    return { attached: true };
   }
 
   /** A valid access token (refreshed single-flight when needed). */
-  async getAccessToken(ref: ConnectionRef): Promise<AccessTokenResult> {
-    return this.#tokens.get(ref);
+  async getAccessToken(correlationId: string): Promise<AccessTokenResult> {
+    const identity = this.#identity;
+    if (!identity) return { ok: false, code: 'not_attached', message: 'connection object not attached' };
+    return this.#tokens.get(identity, correlationId);
   }
 
-  /** Forget cached tokens (after a reconnect replaced them). */
-  async resetCredentials(): Promise<void> {
-    this.#tokens.forget();
-    await this.ctx.storage.delete('pendingRefreshToken');
+  /** "Sync now" (or a webhook): pulls the next poll forward to within the debounce window. */
+  async requestSync(reason: 'manual' | 'webhook', correlationId: string): Promise<SyncRequestReceipt> {
+    const now = Date.now();
+    if (!this.#identity) return { attached: false, dueAt: null, requestedAt: new Date(now).toISOString() };
+    const row = this.#schedule.schedule(
+      'poll',
+      now + SYNC_DEBOUNCE_MS,
+      { correlationId, reason },
+      'earliest',
+    );
+    await this.#count((c) => ({ ...c, syncRequests: c.syncRequests + 1 }));
+    await this.#armNextAlarm();
+    return {
+      attached: true,
+      dueAt: new Date(row.dueAt).toISOString(),
+      requestedAt: new Date(now).toISOString(),
+    };
+  }
+
+  /** Auto-sync toggle: disabling drops pending polls and retries; enabling queues a sync. */
+  async setSyncEnabled(enabled: boolean, correlationId: string): Promise<Attachment> {
+    if (!this.#identity) return { attached: false };
+    await this.#saveState({ ...this.#state, syncEnabled: enabled });
+    if (enabled)
+      this.#schedule.schedule('poll', Date.now() + SYNC_DEBOUNCE_MS, { correlationId }, 'earliest');
+    else this.#schedule.removeKinds(['poll', 'retry']);
+    await this.#armNextAlarm();
+    return { attached: true };
   }
 
   /** Disconnect: stop alarms and drop everything this object holds. */
-  async disconnect(): Promise<void> {
+  async disconnect(correlationId: string): Promise<void> {
     this.#tokens.forget();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-  }
-
-  /** Auto-sync toggle: disabling stops the alarm; enabling resumes (the cursor lives in Postgres). */
-  async setSyncEnabled(connectionId: string, enabled: boolean): Promise<void> {
-    await this.ctx.storage.put({ connectionId, syncEnabled: enabled });
-    if (!enabled) await this.ctx.storage.deleteAlarm();
-    else if ((await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(Date.now() + SYNC_DEBOUNCE_MS);
-  }
-
-  /** Records a "sync now" (or webhook) request; coalesced into a single pending alarm. */
-  async requestSync(
-    connectionId: string,
-    reason: 'manual' | 'webhook' | 'schedule',
-    target?: SyncTarget,
-  ): Promise<SyncRequestReceipt> {
-    const storage = this.ctx.storage;
-    await storage.put('connectionId', connectionId);
-    if (target) await storage.put('target', target);
-    const pending = ((await storage.get<number>('pendingRequests')) ?? 0) + 1;
-    const total = ((await storage.get<number>('syncRequests')) ?? 0) + 1;
-    const requestedAt = new Date().toISOString();
-    await storage.put({ pendingRequests: pending, syncRequests: total, lastRequestReason: reason });
-    const existing = await storage.getAlarm();
-    if (existing === null) await storage.setAlarm(Date.now() + SYNC_DEBOUNCE_MS);
-    return { connectionId, queued: existing === null, requestedAt, pendingRequests: pending };
+    this.#schedule.init();
+    log('info', 'connection object cleared', {
+      correlationId,
+      connection_id: this.#identity?.connectionId ?? null,
+    });
+    this.#identity = undefined;
+    this.#state = INITIAL_STATE;
   }
 
   async status(): Promise<ConnectionObjectStatus> {
-    const storage = this.ctx.storage;
-    const alarm = await storage.getAlarm();
+    const alarm = await this.ctx.storage.getAlarm();
     return {
-      connectionId: (await storage.get<string>('connectionId')) ?? null,
-      syncRequests: (await storage.get<number>('syncRequests')) ?? 0,
-      alarmRuns: (await storage.get<number>('alarmRuns')) ?? 0,
-      lastAlarmAt: (await storage.get<string>('lastAlarmAt')) ?? null,
+      ...this.#state,
+      attached: this.#identity !== undefined,
+      connectionId: this.#identity?.connectionId ?? null,
       nextAlarmAt: alarm === null ? null : new Date(alarm).toISOString(),
+      schedule: this.#schedule
+        .pending()
+        .map((row) => ({ kind: row.kind, dueAt: new Date(row.dueAt).toISOString() })),
     };
   }
 
   override async alarm(): Promise<void> {
-    const storage = this.ctx.storage;
-    const runs = ((await storage.get<number>('alarmRuns')) ?? 0) + 1;
-    await storage.put({ alarmRuns: runs, lastAlarmAt: new Date().toISOString(), pendingRequests: 0 });
-    const target = await storage.get<SyncTarget>('target');
-    if (target && (await storage.get<boolean>('syncEnabled')) !== false) await this.#checkAccess(target);
+    await this.#count((c) => ({ ...c, alarmRuns: c.alarmRuns + 1 }));
+    // Rows due within the debounce window join this run instead of arming another alarm a moment later.
+    for (const row of this.#schedule.due(Date.now() + SYNC_DEBOUNCE_MS)) {
+      this.#schedule.remove(row.id);
+      let outcome: string;
+      try {
+        outcome = await this.#handlers[row.kind](row);
+      } catch (error) {
+        // Logged, not rethrown: a rethrow would make the runtime retry the whole alarm.
+        outcome = 'failed';
+        log('error', 'scheduled work failed', {
+          correlationId: correlationOf(row),
+          connection_id: this.#identity?.connectionId ?? null,
+          kind: row.kind,
+          ...describeError(error),
+        });
+      }
+      await this.#count((c) => ({
+        ...c,
+        handled: [...c.handled, { kind: row.kind, at: Date.now(), outcome }].slice(-20),
+      }));
+    }
+    await this.#armNextAlarm();
+  }
+
+  /** The single alarm points at the earliest schedule row (or nowhere). */
+  async #armNextAlarm(): Promise<void> {
+    const next = this.#schedule.earliestDueAt();
+    const current = await this.ctx.storage.getAlarm();
+    if (next === null) {
+      if (current !== null) await this.ctx.storage.deleteAlarm();
+    } else if (current !== next) {
+      await this.ctx.storage.setAlarm(next);
+    }
   }
 
   /**
-   * The first step of every sync: a valid token the provider accepts. A 401 forces one refresh; an
-   * invalid_grant there marks the connection reconnect_required (in the refresher). The event sync
-   * itself arrives with its issue.
+   * The periodic poll: one sync, then the next poll at the organization's interval (read now, so a
+   * settings change takes effect at the next run) plus jitter. Not re-armed when the user must act.
    */
-  async #checkAccess(target: SyncTarget): Promise<void> {
-    const correlationId = crypto.randomUUID();
-    let token = await this.#tokens.get(target);
-    let outcome = token.ok ? await probeAccess(this.env, target.provider, token.accessToken) : 'token_failed';
-    if (outcome === 'unauthorized') {
-      token = await this.#tokens.get(target, true);
-      outcome = token.ok ? await probeAccess(this.env, target.provider, token.accessToken) : 'token_failed';
+  async #poll(row: ScheduleRow): Promise<string> {
+    const correlationId = correlationOf(row);
+    const outcome = await this.#sync(correlationId);
+    const identity = this.#identity;
+    if (identity && this.#state.syncEnabled && this.#state.stage !== 'reconnect_required') {
+      const interval = await this.#pollIntervalMinutes(identity, correlationId);
+      this.#schedule.schedule('poll', nextPollAt(Date.now(), interval, Math.random()));
     }
-    log('info', 'connection access check', {
+    return outcome;
+  }
+
+  /**
+   * One sync run. So far its only step is the first step of every sync: a valid token the provider
+   * accepts. An API 401 (`unauthorized`) forces one refresh and a second try; only the token endpoint's
+   * `invalid_grant` marks the connection reconnect_required (in the refresher). The event sync itself
+   * arrives with its issue, here.
+   */
+  async #sync(correlationId: string): Promise<RunOutcome> {
+    const identity = this.#identity;
+    if (!identity) return 'not_attached';
+    if (!this.#state.syncEnabled) return 'paused';
+    const provider = providerFor(this.env, identity.provider);
+    let outcome: RunOutcome;
+    let retryAfter: number | undefined;
+    let token = await this.#tokens.get(identity, correlationId);
+    if (!token.ok) outcome = token.code;
+    else {
+      let probe = await provider.probeAccess(token.accessToken);
+      if (!probe.ok && probe.error.code === 'unauthorized') {
+        token = await this.#tokens.get(identity, correlationId, true);
+        probe = token.ok ? await provider.probeAccess(token.accessToken) : probe;
+      }
+      if (!token.ok) outcome = token.code;
+      else if (probe.ok) outcome = 'ok';
+      else {
+        outcome = probe.error.code;
+        retryAfter = probe.error.retryAfterSeconds;
+      }
+    }
+    await this.#recordOutcome(identity, outcome, correlationId, retryAfter);
+    log(outcome === 'ok' ? 'info' : 'warn', 'connection access check', {
       correlationId,
-      connection_id: target.connectionId,
-      provider: target.provider,
+      connection_id: identity.connectionId,
+      provider: identity.provider,
       outcome,
-      ...(token.ok ? {} : { error_code: token.code }),
+      ...(outcome === 'ok' ? {} : { error_code: outcome }),
+    });
+    return outcome;
+  }
+
+  async #recordOutcome(
+    identity: ConnectionIdentity,
+    outcome: RunOutcome,
+    correlationId: string,
+    retryAfterSeconds?: number,
+  ): Promise<void> {
+    const lastRunAt = new Date().toISOString();
+    if (outcome === 'ok') {
+      this.#schedule.removeKinds(['retry']);
+      await this.#saveState({
+        ...this.#state,
+        stage: 'idle',
+        consecutiveFailures: 0,
+        lastRunAt,
+        lastErrorCode: null,
+      });
+      await this.#withDatabase(
+        (db) => db.asTenant(claimsOf(identity), (tx) => recordSyncRun(tx, identity.connectionId)),
+        correlationId,
+      );
+      return;
+    }
+    const failures = this.#state.consecutiveFailures + 1;
+    if (outcome === 'invalid_grant') {
+      this.#schedule.removeKinds(['poll', 'retry']);
+      await this.#saveState({
+        ...this.#state,
+        stage: 'reconnect_required',
+        lastRunAt,
+        lastErrorCode: outcome,
+      });
+      return;
+    }
+    const retry = RETRYABLE.has(outcome);
+    if (retry) {
+      const delay = retryDelayMs(failures, Math.random(), retryAfterSeconds, outcome === 'quota_exceeded');
+      this.#schedule.schedule('retry', Date.now() + delay, { correlationId });
+    }
+    await this.#saveState({
+      ...this.#state,
+      stage: retry ? 'backoff' : this.#state.stage,
+      consecutiveFailures: failures,
+      lastRunAt,
+      lastErrorCode: outcome,
     });
   }
+
+  async #pollIntervalMinutes(identity: ConnectionIdentity, correlationId: string): Promise<number> {
+    const settings = await this.#withDatabase(
+      (db) => db.asTenant(claimsOf(identity), (tx) => readModuleSettings(tx)),
+      correlationId,
+    );
+    return (settings ?? DEFAULT_MODULE_SETTINGS).calendar_sync_poll_interval_minutes;
+  }
+
+  /** A short-lived pool for one step; a database failure is logged and yields undefined. */
+  async #withDatabase<T>(work: (db: Database) => Promise<T>, correlationId: string): Promise<T | undefined> {
+    const database = new Database(this.env);
+    try {
+      return await work(database);
+    } catch (error) {
+      log('warn', 'connection object database step failed', {
+        correlationId,
+        connection_id: this.#identity?.connectionId ?? null,
+        ...describeError(error),
+      });
+      return undefined;
+    } finally {
+      await database.close();
+    }
+  }
+
+  async #saveState(state: MachineState): Promise<void> {
+    this.#state = state;
+    await this.ctx.storage.put(STATE_KEY, state);
+  }
+
+  async #count(update: (counters: ObjectCounters) => ObjectCounters): Promise<void> {
+    const current = (await this.ctx.storage.get<ObjectCounters>(COUNTERS_KEY)) ?? {
+      alarmRuns: 0,
+      syncRequests: 0,
+      handled: [],
+    };
+    await this.ctx.storage.put(COUNTERS_KEY, update(current));
+  }
+}
+
+/** The correlationId a row was scheduled with (a request's), or a fresh one for periodic work. */
+function correlationOf(row: ScheduleRow): string {
+  const id = row.payload.correlationId;
+  return typeof id === 'string' ? id : crypto.randomUUID();
 }

@@ -7,28 +7,22 @@
  * commit cannot lose it — the next refresh uses that pending token first.
  */
 import { markReconnectRequired } from '../db/queries/connections.ts';
-import { persistRefreshedTokens, readConnectionTokens } from '../db/queries/tokens.ts';
-import { type DatabaseClaims, RequestDatabase } from '../db/tenant.ts';
-import type { Env } from '../worker/env.ts';
+import { Database } from '../db/tenant.ts';
 import { describeError, log } from '../worker/log.ts';
-import { endpointsFor } from '../worker/providers/endpoints.ts';
 import { ProviderError, type ProviderErrorCode } from '../worker/providers/errors.ts';
+import { providerFor } from '../worker/providers/index.ts';
 import { refreshTokens } from '../worker/providers/oauth.ts';
-import { clientForConnection } from '../worker/services/oauth-clients.ts';
 import { open, type SealedCredential, seal } from '../worker/vault/cipher.ts';
 import { loadKeyring } from '../worker/vault/keys.ts';
+import { clientForConnection } from '../worker/vault/oauth-clients.ts';
+import { persistRefreshedTokens, readConnectionTokens } from './connection-tokens.ts';
+import { type ConnectionIdentity, claimsOf, type ObjectEnv } from './identity.ts';
 
 export const REFRESH_AHEAD_MS = 5 * 60 * 1000;
 
-export interface ConnectionRef {
-  connectionId: string;
-  organizationId: string;
-  userId: string;
-}
-
 export type AccessTokenResult =
   | { ok: true; accessToken: string; expiresAt: string }
-  | { ok: false; code: ProviderErrorCode | 'not_found'; message: string };
+  | { ok: false; code: ProviderErrorCode | 'not_found' | 'not_attached'; message: string };
 
 const PENDING_KEY = 'pendingRefreshToken';
 
@@ -37,7 +31,7 @@ export class TokenRefresher {
   #inflight: Promise<AccessTokenResult> | undefined;
 
   constructor(
-    private readonly env: Env,
+    private readonly env: ObjectEnv,
     private readonly storage: DurableObjectStorage,
   ) {}
 
@@ -46,7 +40,7 @@ export class TokenRefresher {
   }
 
   /** `force`: the provider rejected the current token, so refresh even if it looks fresh. */
-  async get(ref: ConnectionRef, force = false): Promise<AccessTokenResult> {
+  async get(ref: ConnectionIdentity, correlationId: string, force = false): Promise<AccessTokenResult> {
     if (force) this.#cached = undefined;
     const cached = this.#cached;
     if (cached && cached.expiresAt - Date.now() > REFRESH_AHEAD_MS) {
@@ -56,10 +50,10 @@ export class TokenRefresher {
         expiresAt: new Date(cached.expiresAt).toISOString(),
       };
     }
-    this.#inflight ??= this.#load(ref, force)
+    this.#inflight ??= this.#load(ref, correlationId, force)
       .catch((error: unknown): AccessTokenResult => {
         log('error', 'token lookup failed', {
-          correlationId: crypto.randomUUID(),
+          correlationId,
           connection_id: ref.connectionId,
           error_code: 'internal',
           ...describeError(error),
@@ -72,16 +66,11 @@ export class TokenRefresher {
     return this.#inflight;
   }
 
-  async #load(ref: ConnectionRef, force: boolean): Promise<AccessTokenResult> {
-    const correlationId = crypto.randomUUID();
+  async #load(ref: ConnectionIdentity, correlationId: string, force: boolean): Promise<AccessTokenResult> {
     const keyring = loadKeyring(this.env.CREDENTIAL_VAULT_KEYS);
-    const claims: DatabaseClaims = {
-      sub: ref.userId,
-      org_id: ref.organizationId,
-      roles: [],
-      permissions: [],
-    };
-    const database = new RequestDatabase(this.env);
+    // RLS claims from the object's own stored identity, never from a caller.
+    const claims = claimsOf(ref);
+    const database = new Database(this.env);
     const binding = {
       organizationId: ref.organizationId,
       id: ref.connectionId,
@@ -112,13 +101,14 @@ export class TokenRefresher {
         return { ok: false, code: 'invalid_grant', message: 'no refresh token; the user must reconnect' };
       }
       const provider = stored.connection.provider;
+      const adapter = providerFor(this.env, provider);
       const client = await database.asTenant(claims, (tx) =>
-        clientForConnection(tx, this.env, keyring, provider, stored.connection.gwsConnectionId),
+        clientForConnection(tx, keyring, adapter, stored.connection.gwsConnectionId),
       );
       const started = Date.now();
       let tokens: Awaited<ReturnType<typeof refreshTokens>>;
       try {
-        tokens = await refreshTokens(endpointsFor(this.env, provider), client.credentials, refreshToken);
+        tokens = await refreshTokens(adapter, client.credentials, refreshToken);
       } catch (error) {
         const code = error instanceof ProviderError ? error.code : 'unknown';
         if (code === 'invalid_grant') {

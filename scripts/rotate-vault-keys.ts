@@ -3,7 +3,7 @@
  * Needs DATABASE_URL (the worker's role) and CREDENTIAL_VAULT_KEYS; DB_WS_PROXY for a local Postgres.
  * Uses the same driver and tenant transactions as the worker. Resumable and safe to re-run.
  */
-import { RequestDatabase } from '../db/tenant.ts';
+import { Database } from '../db/tenant.ts';
 import { loadKeyring } from '../worker/vault/keys.ts';
 import { rotateAllCredentials } from '../worker/vault/rotate.ts';
 
@@ -13,7 +13,7 @@ if (!url) {
   process.exit(2);
 }
 const keyring = loadKeyring(process.env.CREDENTIAL_VAULT_KEYS);
-const database = new RequestDatabase({
+const database = new Database({
   DATABASE_URL: url,
   ...(process.env.DB_WS_PROXY ? { DB_WS_PROXY: process.env.DB_WS_PROXY } : {}),
 });

@@ -3,7 +3,7 @@
  * remain or the time budget is spent; the next run continues. Each batch runs under RLS with one
  * organization's backfill claims.
  */
-import { RequestDatabase } from '../db/tenant.ts';
+import { Database } from '../db/tenant.ts';
 import type { Env } from './env.ts';
 import { describeError, log } from './log.ts';
 import { runBackfillCron } from './services/backfill.ts';
@@ -19,7 +19,7 @@ export async function handleScheduled(
 ): Promise<void> {
   const correlationId = crypto.randomUUID();
   const started = Date.now();
-  const database = new RequestDatabase(env);
+  const database = new Database(env);
   try {
     const totals = await runBackfillCron(database, loadKeyring(env.CREDENTIAL_VAULT_KEYS), budgetMs);
     log('info', 'cron tick', {

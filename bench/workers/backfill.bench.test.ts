@@ -7,8 +7,8 @@ import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { LEGACY_SEED_SQL, legacySeedParams } from '../../db/seed/legacy.ts';
-import { RequestDatabase } from '../../db/tenant.ts';
-import { call, ownerQuery, ownerRaw, tokenFor } from '../../test/workers/helpers.ts';
+import { Database } from '../../db/tenant.ts';
+import { call, ownerDrizzle, ownerQuery, ownerRaw, tokenFor } from '../../test/workers/helpers.ts';
 import { runBackfillCron } from '../../worker/services/backfill.ts';
 import { seal } from '../../worker/vault/cipher.ts';
 import { loadKeyring } from '../../worker/vault/keys.ts';
@@ -40,7 +40,7 @@ it('backfill throughput: endpoint, cron, raw SQL loop', async () => {
 
   // Cron path (all organizations; only this one has pending rows once the endpoint run is done).
   const cronOrg = await seeded('benchCron');
-  const database = new RequestDatabase(env);
+  const database = new Database(env);
   t = performance.now();
   const cron = await runBackfillCron(database, keyring, 600_000);
   const cronMs = performance.now() - t;
@@ -52,10 +52,7 @@ it('backfill throughput: endpoint, cron, raw SQL loop', async () => {
 
   // Raw loop: owner role, one transaction per row, encrypt + insert two credentials + update.
   const rawOrg = await seeded('benchRaw');
-  const owner = new RequestDatabase({
-    DATABASE_URL: env.TEST_OWNER_DATABASE_URL,
-    DB_WS_PROXY: env.DB_WS_PROXY,
-  });
+  const owner = ownerDrizzle();
   const rows = (
     await owner.db.execute(
       sql`select id, access_token_encrypted, refresh_token_encrypted from ce_calendar_connections where organization_id = ${rawOrg}`,

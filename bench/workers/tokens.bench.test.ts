@@ -6,8 +6,7 @@ import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
-import { readCredential } from '../../db/queries/credentials.ts';
-import { RequestDatabase } from '../../db/tenant.ts';
+import { Database } from '../../db/tenant.ts';
 import {
   connectThroughWorker,
   counters,
@@ -17,6 +16,7 @@ import {
 import { ALICE, ORG_A, ownerQuery, tokenFor } from '../../test/workers/helpers.ts';
 import { getFreshCalendarAccessToken } from '../../worker/services/tokens.ts';
 import { loadKeyring } from '../../worker/vault/keys.ts';
+import { readCredential } from '../../worker/vault/store.ts';
 import { report, summarize } from './stats.ts';
 
 const SAMPLES = 300;
@@ -49,7 +49,7 @@ it('token fetch: Durable Object (warm) vs direct vault read; refresh single-flig
   for (let i = 0; i < SAMPLES; i++) {
     const t = performance.now();
     // What a route would do without the object: open a pool, tenant transaction, read + decrypt.
-    const database = new RequestDatabase(env);
+    const database = new Database(env);
     await database.asTenant(claims, (tx) => readCredential(tx, keyring, row.access_token_credential_id));
     await database.close();
     direct.push(performance.now() - t);

@@ -118,3 +118,55 @@ export async function markReconnectRequired(tx: TenantTx, id: string, errorCode:
     .set({ syncStatus: 'reconnect_required', lastErrorCode: errorCode, updatedAt: sql`now()` })
     .where(eq(ceCalendarConnections.id, id));
 }
+
+/** The connection row locked for this transaction (token refresh writes), or undefined. */
+export async function lockConnection(tx: TenantTx, id: string): Promise<ConnectionRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(ceCalendarConnections)
+    .where(eq(ceCalendarConnections.id, id))
+    .limit(1)
+    .for('update');
+  return row;
+}
+
+/**
+ * Links refreshed token credentials. `clearLegacy`: the row was a legacy plaintext row, migrated as a
+ * side effect of its first refresh.
+ */
+export async function setConnectionTokens(
+  tx: TenantTx,
+  id: string,
+  tokens: {
+    accessTokenCredentialId: string;
+    refreshTokenCredentialId: string | null;
+    tokenExpiresAt: Date;
+    clearLegacy: boolean;
+  },
+): Promise<void> {
+  await tx
+    .update(ceCalendarConnections)
+    .set({
+      accessTokenCredentialId: tokens.accessTokenCredentialId,
+      refreshTokenCredentialId: tokens.refreshTokenCredentialId,
+      tokenExpiresAt: tokens.tokenExpiresAt,
+      ...(tokens.clearLegacy
+        ? {
+            accessTokenEncrypted: null,
+            refreshTokenEncrypted: null,
+            migrationRequired: false,
+            migratedAt: sql`now()`,
+          }
+        : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(ceCalendarConnections.id, id));
+}
+
+/** A sync run ended well: the card's "last sync" time, and the end of "Waiting for first sync". */
+export async function recordSyncRun(tx: TenantTx, id: string): Promise<void> {
+  await tx
+    .update(ceCalendarConnections)
+    .set({ lastSyncAt: sql`now()` })
+    .where(eq(ceCalendarConnections.id, id));
+}

@@ -6,7 +6,7 @@ import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { LEGACY_SEED_SQL, legacySeedParams, legacyTokens } from '../../db/seed/legacy.ts';
-import { RequestDatabase } from '../../db/tenant.ts';
+import { Database } from '../../db/tenant.ts';
 import { runBackfillCron } from '../../worker/services/backfill.ts';
 import { getFreshCalendarAccessToken } from '../../worker/services/tokens.ts';
 import { open } from '../../worker/vault/cipher.ts';
@@ -125,7 +125,7 @@ describe('vault backfill', () => {
           if (result.pending === 0) return;
         }
       };
-      const database = new RequestDatabase(env);
+      const database = new Database(env);
       const [cron] = await Promise.all([
         runBackfillCron(database, keyring, 30_000),
         ...Array.from({ length: runners }, runner),

@@ -1,20 +1,80 @@
 import {
   createExecutionContext,
   createScheduledController,
+  evictDurableObject,
   runDurableObjectAlarm,
   runInDurableObject,
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CalendarConnection } from '../../durable-objects/calendar-connection.ts';
+import { COUNTERS_KEY, type ObjectCounters } from '../../durable-objects/calendar-connection.ts';
+import type { ScheduleKind } from '../../durable-objects/schedule.ts';
 import worker from '../../worker/index.ts';
-import { ALICE, BOB, call, insertConnection, ORG_A, ORG_B, tokenFor, userToken } from './helpers.ts';
+import { connectThroughWorker, createAccount, registerPlatformClients } from './connect-helpers.ts';
+import {
+  ALICE,
+  BOB,
+  call,
+  insertConnection,
+  ORG_A,
+  ORG_B,
+  ownerQuery,
+  tokenFor,
+  userToken,
+} from './helpers.ts';
 
 afterEach(() => vi.restoreAllMocks());
 
+const objectOf = (connectionId: string) =>
+  env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connectionId));
+type Stub = ReturnType<typeof objectOf>;
+
+/** Operational counters are not on the RPC surface: read them from inside the object. */
+const counters = (stub: Stub) =>
+  runInDurableObject(stub, async (_instance, state) => {
+    const stored = await state.storage.get<ObjectCounters>(COUNTERS_KEY);
+    return stored ?? { alarmRuns: 0, syncRequests: 0, handled: [] };
+  });
+
+/** Time travel for the schedule: every row becomes due `ms` earlier (what waiting `ms` would do). */
+const shiftSchedule = (stub: Stub, ms: number) =>
+  runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec('UPDATE schedule SET due_at = due_at - ?', ms);
+  });
+
+const putRow = (stub: Stub, kind: ScheduleKind, dueAt: number) =>
+  runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec('DELETE FROM schedule WHERE kind = ?', kind);
+    state.storage.sql.exec("INSERT INTO schedule (kind, due_at, payload) VALUES (?, ?, '{}')", kind, dueAt);
+  });
+
+const handledKinds = async (stub: Stub) => (await counters(stub)).handled.map((h) => h.kind);
+
+/** A connection made through the real OAuth flow (the emulator), so its sync runs succeed. */
+async function connectedObject(email: string, org = ORG_A): Promise<{ id: string; stub: Stub }> {
+  await registerPlatformClients();
+  await createAccount('google', email);
+  await connectThroughWorker(
+    await tokenFor({ sub: ALICE, org_id: org, permissions: ['ce.calendar.connect', 'ce.calendar.view'] }),
+    'google',
+    email,
+  );
+  const [row] = await ownerQuery<{ id: string }>(
+    sql`select id from ce_calendar_connections where account_email = ${email}`,
+  );
+  if (!row) throw new Error('not connected');
+  const stub = objectOf(row.id);
+  // The first sync was queued by attach (1 s debounce); make it due and run it now.
+  await shiftSchedule(stub, 2_000);
+  await runDurableObjectAlarm(stub);
+  await vi.waitUntil(async () => (await stub.status()).lastRunAt !== null, { timeout: 10_000 });
+  return { id: row.id, stub };
+}
+
 describe('CalendarConnection Durable Object', () => {
-  it('is reached from the sync-now route, coalesces requests, and runs its alarm', async () => {
+  it('is reached from the sync-now route, attaches itself from the row, coalesces requests, and runs its alarm', async () => {
     const connectionId = await insertConnection(ORG_A, ALICE);
     const token = await tokenFor({ sub: ALICE, org_id: ORG_A, permissions: ['ce.calendar.view'] });
     const first = await call(`/v1/calendar/connections/${connectionId}/sync`, { method: 'POST', token });
@@ -23,22 +83,25 @@ describe('CalendarConnection Durable Object', () => {
     const second = await call(`/v1/calendar/connections/${connectionId}/sync`, { method: 'POST', token });
     expect(second.status).toBe(202);
 
-    const stub = env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connectionId));
+    const stub = objectOf(connectionId);
     const before = await stub.status();
-    expect(before).toMatchObject({ connectionId, syncRequests: 2, alarmRuns: 0 });
-    expect(before.nextAlarmAt).not.toBeNull();
+    expect(before).toMatchObject({ attached: true, connectionId, stage: 'waiting_first_run' });
+    // Two requests, one pending poll.
+    expect(before.schedule.map((r) => r.kind)).toEqual(['poll']);
+    expect(before.nextAlarmAt).toBe(before.schedule[0]?.dueAt);
+    expect((await counters(stub)).syncRequests).toBeGreaterThanOrEqual(1);
 
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await shiftSchedule(stub, 2_000);
+    await runDurableObjectAlarm(stub); // false if the real alarm was quicker
+    await vi.waitUntil(async () => (await handledKinds(stub)).includes('poll'), { timeout: 5_000 });
+    const counted = await counters(stub);
+    expect(counted.alarmRuns).toBeGreaterThanOrEqual(1);
+    expect(counted.handled.map((h) => h.kind)).toContain('poll');
+    // The fixture row has no tokens: the run asks the user to reconnect and stops polling.
     const after = await stub.status();
-    expect(after.alarmRuns).toBe(1);
+    expect(after).toMatchObject({ stage: 'reconnect_required', lastErrorCode: 'invalid_grant' });
+    expect(after.schedule).toEqual([]);
     expect(after.nextAlarmAt).toBeNull();
-    expect(await runDurableObjectAlarm(stub)).toBe(false);
-
-    await runInDurableObject(stub, async (instance, state) => {
-      expect((instance as unknown as CalendarConnection).requestSync).toBeTypeOf('function');
-      expect(instance).toBeDefined();
-      expect(await state.storage.get('pendingRequests')).toBe(0);
-    });
   });
 
   it('answers 404 for another organization and for unknown ids, 403 for a colleague', async () => {
@@ -65,6 +128,105 @@ describe('CalendarConnection Durable Object', () => {
       token: colleague,
     });
     expect(badId.status).toBe(400);
+  });
+});
+
+describe('the schedule', () => {
+  it('after attach, a restart (same storage, new instance) still polls on schedule, at the org interval', async () => {
+    const org = crypto.randomUUID();
+    await ownerQuery(
+      sql`insert into ce_module_settings (organization_id, calendar_sync_poll_interval_minutes) values (${org}, 5)`,
+    );
+    const { stub } = await connectedObject('schedule.restart@acme.example', org);
+    const status = await stub.status();
+    expect(status).toMatchObject({ attached: true, stage: 'idle', consecutiveFailures: 0 });
+    const [poll] = status.schedule;
+    expect(poll?.kind).toBe('poll');
+    const dueIn = Date.parse(poll?.dueAt ?? '') - Date.parse(status.lastRunAt ?? '');
+    // 5 minutes plus at most 10 % jitter.
+    expect(dueIn).toBeGreaterThanOrEqual(5 * 60_000 - 1_000);
+    expect(dueIn).toBeLessThanOrEqual(5.5 * 60_000 + 1_000);
+
+    await evictDurableObject(stub);
+    const restarted = await stub.status();
+    expect(restarted.schedule).toEqual(status.schedule);
+    expect(restarted.nextAlarmAt).toBe(poll?.dueAt);
+    expect(restarted).toMatchObject({ attached: true, stage: 'idle' });
+
+    // The poll comes due: it runs with the identity the object stored, and arms the next one.
+    await ownerQuery(
+      sql`update ce_module_settings set calendar_sync_poll_interval_minutes = 20 where organization_id = ${org}`,
+    );
+    await shiftSchedule(stub, 6 * 60_000);
+    const runsBefore = (await handledKinds(stub)).length;
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await handledKinds(stub)).slice(runsBefore)).toEqual(['poll']);
+    const next = await stub.status();
+    expect(next.stage).toBe('idle');
+    // The settings change took effect at this run: 20 minutes (+ jitter) now.
+    const nextIn = Date.parse(next.schedule[0]?.dueAt ?? '') - Date.parse(next.lastRunAt ?? '');
+    expect(nextIn).toBeGreaterThanOrEqual(20 * 60_000 - 1_000);
+    expect(nextIn).toBeLessThanOrEqual(22 * 60_000 + 1_000);
+  });
+
+  it('"sync now" while the poll is 10 minutes away runs within the debounce', async () => {
+    const { id, stub } = await connectedObject('schedule.now@acme.example');
+    await putRow(stub, 'poll', Date.now() + 10 * 60_000);
+    const token = await tokenFor({ sub: ALICE, org_id: ORG_A, permissions: ['ce.calendar.view'] });
+    const requested = Date.now();
+    expect((await call(`/v1/calendar/connections/${id}/sync`, { method: 'POST', token })).status).toBe(202);
+    const status = await stub.status();
+    expect(status.schedule.map((r) => r.kind)).toEqual(['poll']);
+    const due = Date.parse(status.schedule[0]?.dueAt ?? '');
+    expect(due - requested).toBeLessThanOrEqual(1_500);
+    expect(status.nextAlarmAt).toBe(status.schedule[0]?.dueAt);
+    // A second request does not push it back.
+    await stub.requestSync('manual', crypto.randomUUID());
+    expect((await stub.status()).schedule[0]?.dueAt).toBe(status.schedule[0]?.dueAt);
+    // It runs within the debounce window on its own (the real alarm, no test trigger).
+    const before = (await handledKinds(stub)).length;
+    await vi.waitUntil(async () => (await handledKinds(stub)).length > before, { timeout: 5_000 });
+    expect((await handledKinds(stub)).slice(before)).toEqual(['poll']);
+  });
+
+  it('a retry due in 30 s and a poll due in 15 min both fire, in order; the later poll never hides the retry', async () => {
+    const { stub } = await connectedObject('schedule.order@acme.example');
+    const now = Date.now();
+    await putRow(stub, 'poll', now + 15 * 60_000);
+    await putRow(stub, 'retry', now + 30_000);
+    // Re-arm from the table (an alarm with nothing due only re-arms).
+    await runDurableObjectAlarm(stub);
+    const armed = await stub.status();
+    expect(armed.schedule.map((r) => r.kind)).toEqual(['retry', 'poll']);
+    expect(armed.nextAlarmAt).toBe(new Date(now + 30_000).toISOString());
+
+    const before = (await handledKinds(stub)).length;
+    await shiftSchedule(stub, 31_000);
+    await runDurableObjectAlarm(stub);
+    expect((await handledKinds(stub)).slice(before)).toEqual(['retry']);
+    const afterRetry = await stub.status();
+    expect(afterRetry.schedule.map((r) => r.kind)).toEqual(['poll']);
+    expect(afterRetry.nextAlarmAt).toBe(afterRetry.schedule[0]?.dueAt);
+
+    await shiftSchedule(stub, 15 * 60_000);
+    await runDurableObjectAlarm(stub);
+    expect((await handledKinds(stub)).slice(before)).toEqual(['retry', 'poll']);
+    // …and the poll armed its successor.
+    expect((await stub.status()).schedule.map((r) => r.kind)).toEqual(['poll']);
+  });
+
+  it('identity comes from attach only: another connection cannot take the object over', async () => {
+    const connectionId = await insertConnection(ORG_A, ALICE);
+    const stub = objectOf(connectionId);
+    const identity = { connectionId, organizationId: ORG_A, userId: ALICE, provider: 'google' as const };
+    expect(await stub.getAccessToken(crypto.randomUUID())).toMatchObject({ ok: false, code: 'not_attached' });
+    expect(await stub.attach(identity, crypto.randomUUID())).toEqual({ attached: true });
+    expect(
+      await stub.attach({ ...identity, connectionId: crypto.randomUUID() }, crypto.randomUUID()),
+    ).toEqual({ attached: false });
+    await runInDurableObject(stub, async (_instance, state) => {
+      expect(await state.storage.get('identity')).toEqual(identity);
+    });
   });
 });
 

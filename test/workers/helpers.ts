@@ -2,7 +2,8 @@
 import { env, exports } from 'cloudflare:workers';
 import { Pool } from '@neondatabase/serverless';
 import { type SQL, sql } from 'drizzle-orm';
-import { configureDriver, RequestDatabase } from '../../db/tenant.ts';
+import { drizzle } from 'drizzle-orm/neon-serverless';
+import { configureDriver } from '../../db/tenant.ts';
 import { mintToken, type TokenInput } from '../support/jwt.ts';
 
 export const ISSUER = 'https://auth.ce.test';
@@ -42,17 +43,25 @@ export async function call(path: string, init: RequestInit & { token?: string; j
   return exports.default.fetch(new Request(`https://ce-calendar.test${path}`, { ...init, headers, body }));
 }
 
+/**
+ * A raw drizzle handle as the table owner (fixtures and benchmarks only; the app has neither this
+ * role nor a raw handle). `close()` ends its pool.
+ */
+export function ownerDrizzle() {
+  configureDriver({ DATABASE_URL: env.TEST_OWNER_DATABASE_URL, DB_WS_PROXY: env.DB_WS_PROXY });
+  const pool = new Pool({ connectionString: env.TEST_OWNER_DATABASE_URL });
+  pool.on('error', () => undefined);
+  return { db: drizzle(pool), close: () => pool.end().catch(() => undefined) };
+}
+
 /** Runs SQL as the table owner (fixtures only; the app never has this role). */
 export async function ownerQuery<T = Record<string, unknown>>(query: SQL): Promise<T[]> {
-  const database = new RequestDatabase({
-    DATABASE_URL: env.TEST_OWNER_DATABASE_URL,
-    DB_WS_PROXY: env.DB_WS_PROXY,
-  });
+  const owner = ownerDrizzle();
   try {
-    const result = await database.db.execute(query);
+    const result = await owner.db.execute(query);
     return result.rows as T[];
   } finally {
-    await database.close();
+    await owner.close();
   }
 }
 

@@ -200,14 +200,7 @@ describe('invalid_grant', () => {
     await getFreshCalendarAccessToken(env, connection); // cached in the object
     await emulatorControl('/accounts/microsoft/probe.m@acme.example/revoke-grants', {});
     const before = (await counters('microsoft', 'probe.m@acme.example'))['token.refresh'] ?? 0;
-    await stub.requestSync(connection.id, 'manual', {
-      ...{
-        connectionId: connection.id,
-        organizationId: connection.organizationId,
-        userId: connection.userId,
-      },
-      provider: 'microsoft',
-    });
+    expect(await stub.requestSync('manual', crypto.randomUUID())).toMatchObject({ attached: true });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const [row] = await ownerQuery<{ sync_status: string; last_error_code: string }>(
       sql`select sync_status, last_error_code from ce_calendar_connections where id = ${connection.id}`,
@@ -226,14 +219,14 @@ describe('invalid_grant', () => {
     );
     const connection = await connectionFor('legacy.g@acme.example');
     const { loadKeyring } = await import('../../worker/vault/keys.ts');
-    const { readCredential } = await import('../../db/queries/credentials.ts');
-    const { RequestDatabase, systemClaims } = await import('../../db/tenant.ts');
+    const { readCredential } = await import('../../worker/vault/store.ts');
+    const { Database, systemClaims } = await import('../../db/tenant.ts');
     const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
     const [row] = await ownerQuery<{
       access_token_credential_id: string;
       refresh_token_credential_id: string;
     }>(sql`select * from ce_calendar_connections where id = ${connection.id}`);
-    const database = new RequestDatabase(env);
+    const database = new Database(env);
     const [access, refresh] = await database.asTenant(systemClaims(ORG_A), async (tx) => [
       await readCredential(tx, keyring, row?.access_token_credential_id ?? ''),
       await readCredential(tx, keyring, row?.refresh_token_credential_id ?? ''),

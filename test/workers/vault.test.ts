@@ -1,11 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { readCredential, storeCredential } from '../../db/queries/credentials.ts';
-import { RequestDatabase, systemClaims } from '../../db/tenant.ts';
+import { Database, systemClaims } from '../../db/tenant.ts';
 import { open, seal } from '../../worker/vault/cipher.ts';
 import { loadKeyring } from '../../worker/vault/keys.ts';
 import { rotateAllCredentials } from '../../worker/vault/rotate.ts';
+import { readCredential, storeCredential } from '../../worker/vault/store.ts';
 import { ORG_A, ORG_B, ownerQuery } from './helpers.ts';
 
 const key = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
@@ -49,7 +49,7 @@ describe('credential vault (AES-256-GCM, WebCrypto)', () => {
   });
 
   it('a row copied to another tenant in the database does not decrypt there', async () => {
-    const database = new RequestDatabase(env);
+    const database = new Database(env);
     try {
       const id = await database.asTenant(systemClaims(ORG_A), (tx) =>
         storeCredential(tx, v1, ORG_A, 'oauth_access_token', 'ya29.copied'),
@@ -70,7 +70,7 @@ describe('credential vault (AES-256-GCM, WebCrypto)', () => {
   });
 
   it('key rotation moves every credential to the newest version and keeps it readable; re-running is a no-op', async () => {
-    const database = new RequestDatabase(env);
+    const database = new Database(env);
     try {
       // Own organizations: other test files share this database.
       const orgs = [crypto.randomUUID(), crypto.randomUUID()];

@@ -9,7 +9,7 @@ export interface Card {
   provider: 'google' | 'microsoft';
   account_email: string;
   sync_enabled: boolean;
-  status: 'syncing' | 'paused' | 'error' | 'reconnect';
+  status: 'syncing' | 'waiting' | 'paused' | 'error' | 'reconnect';
   last_sync_at: string | null;
   last_error_code: string | null;
   oauth_client: 'organization' | 'platform';
@@ -18,6 +18,8 @@ export interface Card {
 
 const BADGE: Record<Card['status'], string> = {
   syncing: 'Syncing',
+  // Connected, but no sync run has ended yet: saying "Syncing" would claim work that has not happened.
+  waiting: 'Waiting for first sync',
   paused: 'Paused',
   error: 'Error',
   reconnect: 'Reconnect',

@@ -6,8 +6,7 @@
 import { createMiddleware } from 'hono/factory';
 import { createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import type { DatabaseClaims } from '../../db/tenant.ts';
-import type { AppEnv, Env } from '../env.ts';
+import type { AppEnv, Env, TenantClaims } from '../env.ts';
 import { AppError, forbidden } from '../errors.ts';
 
 export const PERMISSIONS = [
@@ -26,7 +25,7 @@ const claimsSchema = z.object({
   permissions: z.array(z.string()).default([]),
 });
 
-export type TenantClaims = DatabaseClaims & { email?: string };
+export type { TenantClaims } from '../env.ts';
 
 const jwksCache = new Map<string, JWTVerifyGetKey>();
 

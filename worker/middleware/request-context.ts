@@ -4,7 +4,7 @@
  * OAuth callbacks carry codes in it.
  */
 import { createMiddleware } from 'hono/factory';
-import { RequestDatabase } from '../../db/tenant.ts';
+import { Database } from '../../db/tenant.ts';
 import type { AppEnv } from '../env.ts';
 import { log } from '../log.ts';
 
@@ -14,7 +14,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const inbound = c.req.header('x-correlation-id');
   const correlationId = inbound && CORRELATION_ID.test(inbound) ? inbound : crypto.randomUUID();
   const started = Date.now();
-  const database = new RequestDatabase(c.env);
+  const database = new Database(c.env);
   c.set('correlationId', correlationId);
   c.set('db', database);
   try {

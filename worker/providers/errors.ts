@@ -1,16 +1,28 @@
 /**
- * The provider layer's one error type. Adapters turn HTTP answers into these codes once; callers
- * (the Durable Object, routes) switch on the code and never parse provider bodies themselves.
+ * The provider layer's one error type. Each adapter turns its provider's HTTP answers into these
+ * codes once (`toProviderError`); callers (the Durable Object, services) switch on the code and never
+ * parse provider bodies themselves.
+ *
+ * - `unauthorized`: an API rejected the access token (401). Refresh once and retry; not a reason to
+ *   ask the user to reconnect.
+ * - `invalid_grant`: only the token endpoint says this: the grant is revoked or expired → reconnect.
+ * - `rate_limited`: back off briefly (Retry-After when given).
+ * - `quota_exceeded`: a daily quota is spent; retry in hours, not seconds.
+ * - `insufficient_scope`: the grant lacks a permission (403 forbidden).
+ * - `not_configured`: our configuration is missing (e.g. the platform OAuth client) → 503.
  */
 export type ProviderErrorCode =
+  | 'unauthorized'
   | 'invalid_grant'
   | 'invalid_client'
   | 'insufficient_scope'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'temporary'
   | 'cursor_expired'
   | 'not_found'
   | 'conflict'
+  | 'not_configured'
   | 'unknown';
 
 export class ProviderError extends Error {
@@ -34,29 +46,30 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isFinite(date) ? Math.max(0, (date - Date.now()) / 1000) : undefined;
 }
 
-/** Classifies a non-2xx provider API response (Calendar v3 or Graph). */
-export async function errorFromResponse(response: Response): Promise<ProviderError> {
-  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+/** The response body as JSON, or undefined (error bodies are small; a non-JSON body is no reason). */
+export async function errorBody(response: Response): Promise<unknown> {
   const text = await response.text().catch(() => '');
-  const reason =
-    text.match(/"reason"\s*:\s*"([^"]+)"/)?.[1] ?? text.match(/"code"\s*:\s*"([^"]+)"/)?.[1] ?? '';
-  const status = response.status;
-  if (status === 410 || /fullSyncRequired|SyncStateNotFound|syncStateNotFound|resyncRequired/.test(reason)) {
-    return new ProviderError('cursor_expired', `sync cursor expired (${reason || status})`, status);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
-  if (
-    status === 429 ||
-    /rateLimitExceeded|userRateLimitExceeded|quotaExceeded|TooManyRequests|ApplicationThrottled/.test(reason)
-  ) {
-    return new ProviderError('rate_limited', `rate limited (${reason || status})`, status, retryAfter);
-  }
+}
+
+/**
+ * The statuses both providers use the same way; an adapter calls this after its own reasons.
+ * A 401 here is always `unauthorized` (an API call): `invalid_grant` comes only from the token endpoint.
+ */
+export function errorFromStatus(status: number, reason: string, retryAfter?: number): ProviderError {
+  const detail = reason || String(status);
+  if (status === 401) return new ProviderError('unauthorized', 'access token rejected', status);
+  if (status === 429)
+    return new ProviderError('rate_limited', `rate limited (${detail})`, status, retryAfter);
+  if (status === 410) return new ProviderError('cursor_expired', `sync cursor expired (${detail})`, status);
   if (status >= 500)
     return new ProviderError('temporary', `provider unavailable (${status})`, status, retryAfter);
-  if (status === 401) return new ProviderError('invalid_grant', 'access token rejected', status);
-  if (status === 403)
-    return new ProviderError('insufficient_scope', `forbidden (${reason || status})`, status);
+  if (status === 403) return new ProviderError('insufficient_scope', `forbidden (${detail})`, status);
   if (status === 404) return new ProviderError('not_found', 'not found', status);
-  if (status === 409 || status === 412)
-    return new ProviderError('conflict', `conflict (${reason || status})`, status);
+  if (status === 409 || status === 412) return new ProviderError('conflict', `conflict (${detail})`, status);
   return new ProviderError('unknown', `unexpected provider response ${status}`, status);
 }

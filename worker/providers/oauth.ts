@@ -1,17 +1,13 @@
 /**
- * OAuth 2.0 protocol work through oauth4webapi: authorization URL with PKCE S256, code exchange,
- * refresh, revocation, and the account email. Token endpoint errors become ProviderErrors.
+ * OAuth 2.0 protocol work through oauth4webapi, the same for every provider: authorization URL with
+ * PKCE S256, code exchange, refresh, revocation. What differs (endpoints, extra parameters, error
+ * bodies) comes from the adapter. Only the token endpoint produces `invalid_grant`.
  */
 import * as oauth from 'oauth4webapi';
-import type { OAuthClientCredentials, Provider, ProviderEndpoints } from './endpoints.ts';
-import { errorFromResponse, ProviderError } from './errors.ts';
+import { ProviderError } from './errors.ts';
+import type { CalendarProvider, OAuthClientCredentials, TokenSet } from './types.ts';
 
-export interface TokenSet {
-  accessToken: string;
-  /** Present on code exchange (offline access) and on Microsoft refreshes (rotation). */
-  refreshToken?: string;
-  expiresAt: Date;
-}
+export type { TokenSet } from './types.ts';
 
 /** Plain http is allowed only for loopback hosts (the local emulator), never for real endpoints. */
 function requestOptions(endpoint: string | undefined) {
@@ -20,13 +16,13 @@ function requestOptions(endpoint: string | undefined) {
 }
 
 export async function buildAuthorizationUrl(
-  provider: Provider,
-  endpoints: ProviderEndpoints,
+  provider: CalendarProvider,
   client: OAuthClientCredentials,
   redirectUri: string,
   state: string,
   codeVerifier: string,
 ): Promise<string> {
+  const { endpoints } = provider;
   const url = new URL(endpoints.authorizationServer.authorization_endpoint ?? '');
   url.searchParams.set('client_id', client.clientId);
   url.searchParams.set('redirect_uri', redirectUri);
@@ -35,15 +31,8 @@ export async function buildAuthorizationUrl(
   url.searchParams.set('state', state);
   url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
   url.searchParams.set('code_challenge_method', 'S256');
-  if (provider === 'google') {
-    // Offline access + consent: Google only returns a refresh token at consent.
-    url.searchParams.set('access_type', 'offline');
-    url.searchParams.set('prompt', 'consent');
-    url.searchParams.set('include_granted_scopes', 'true');
-  } else {
-    url.searchParams.set('response_mode', 'query');
-    url.searchParams.set('prompt', 'select_account');
-  }
+  for (const [name, value] of Object.entries(provider.authorizationParameters()))
+    url.searchParams.set(name, value);
   return url.toString();
 }
 
@@ -77,21 +66,21 @@ function classify(error: unknown): ProviderError {
   );
 }
 
-async function checkHttp(response: Response): Promise<Response> {
+async function checkHttp(provider: CalendarProvider, response: Response): Promise<Response> {
   // 429/5xx carry no OAuth body; classify them before oauth4webapi does.
-  if (response.status === 429 || response.status >= 500) throw await errorFromResponse(response);
+  if (response.status === 429 || response.status >= 500) throw await provider.toProviderError(response);
   return response;
 }
 
 export async function exchangeCode(
-  endpoints: ProviderEndpoints,
+  provider: CalendarProvider,
   client: OAuthClientCredentials,
   callbackQuery: URLSearchParams,
   expectedState: string,
   redirectUri: string,
   codeVerifier: string,
 ): Promise<TokenSet> {
-  const as = endpoints.authorizationServer;
+  const as = provider.endpoints.authorizationServer;
   const oauthClient: oauth.Client = { client_id: client.clientId };
   try {
     const callbackParams = oauth.validateAuthResponse(as, oauthClient, callbackQuery, expectedState);
@@ -104,7 +93,11 @@ export async function exchangeCode(
       codeVerifier,
       requestOptions(as.token_endpoint),
     );
-    const result = await oauth.processAuthorizationCodeResponse(as, oauthClient, await checkHttp(response));
+    const result = await oauth.processAuthorizationCodeResponse(
+      as,
+      oauthClient,
+      await checkHttp(provider, response),
+    );
     return toTokenSet(result);
   } catch (error) {
     throw classify(error);
@@ -112,11 +105,11 @@ export async function exchangeCode(
 }
 
 export async function refreshTokens(
-  endpoints: ProviderEndpoints,
+  provider: CalendarProvider,
   client: OAuthClientCredentials,
   refreshToken: string,
 ): Promise<TokenSet> {
-  const as = endpoints.authorizationServer;
+  const as = provider.endpoints.authorizationServer;
   const oauthClient: oauth.Client = { client_id: client.clientId };
   try {
     const response = await oauth.refreshTokenGrantRequest(
@@ -126,17 +119,20 @@ export async function refreshTokens(
       refreshToken,
       requestOptions(as.token_endpoint),
     );
-    return toTokenSet(await oauth.processRefreshTokenResponse(as, oauthClient, await checkHttp(response)));
+    return toTokenSet(
+      await oauth.processRefreshTokenResponse(as, oauthClient, await checkHttp(provider, response)),
+    );
   } catch (error) {
     throw classify(error);
   }
 }
 
 /** Best-effort revocation (Google only: Microsoft has no revocation endpoint for these tokens). */
-export async function revokeToken(endpoints: ProviderEndpoints, token: string): Promise<boolean> {
-  if (!endpoints.revocationUrl) return false;
+export async function revokeToken(provider: CalendarProvider, token: string): Promise<boolean> {
+  const { revocationUrl } = provider.endpoints;
+  if (!revocationUrl) return false;
   try {
-    const response = await fetch(`${endpoints.revocationUrl}?token=${encodeURIComponent(token)}`, {
+    const response = await fetch(`${revocationUrl}?token=${encodeURIComponent(token)}`, {
       method: 'POST',
     });
     await response.body?.cancel();
@@ -144,24 +140,4 @@ export async function revokeToken(endpoints: ProviderEndpoints, token: string): 
   } catch {
     return false;
   }
-}
-
-/** The connected account's email: Google userinfo `email`, Graph `/me` `mail ?? userPrincipalName`. */
-export async function accountEmail(
-  provider: Provider,
-  endpoints: ProviderEndpoints,
-  accessToken: string,
-): Promise<string> {
-  const response = await fetch(endpoints.userinfoUrl, {
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
-  if (!response.ok) throw await errorFromResponse(response);
-  const body = (await response.json()) as {
-    email?: string;
-    mail?: string | null;
-    userPrincipalName?: string;
-  };
-  const email = provider === 'google' ? body.email : (body.mail ?? body.userPrincipalName);
-  if (!email) throw new ProviderError('unknown', 'provider returned no account email');
-  return email.toLowerCase();
 }

@@ -1,32 +1,13 @@
 /** Calendar connections: list (cards), auto-sync toggle, sync now, disconnect. */
 import { createRoute, z } from '@hono/zod-openapi';
-import {
-  type ConnectionRow,
-  deleteConnection,
-  findVisibleConnection,
-  listVisibleConnections,
-  setSyncEnabled,
-} from '../../db/queries/connections.ts';
-import { deleteCredentials, readCredential } from '../../db/queries/credentials.ts';
-import { forbidden, notFound } from '../errors.ts';
-import { describeError, log } from '../log.ts';
-import { requirePermission, type TenantClaims } from '../middleware/auth.ts';
+import { type ConnectionRow, listVisibleConnections } from '../../db/queries/connections.ts';
+import { scopeOf, type TenantClaims } from '../env.ts';
+import { requirePermission } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
-import { endpointsFor } from '../providers/endpoints.ts';
-import { revokeToken } from '../providers/oauth.ts';
-import { connectionObject, syncTargetOf } from '../services/connection-object.ts';
-import { loadKeyring } from '../vault/keys.ts';
+import { connectionBadge } from '../services/connection-badge.ts';
+import { disconnect, requestSync, setSyncEnabled } from '../services/connections.ts';
 
 const ConnectionId = z.object({ id: z.uuid({ error: 'must be a connection id (uuid)' }) });
-
-const badgeOf = (row: ConnectionRow) =>
-  row.syncStatus === 'reconnect_required'
-    ? 'reconnect'
-    : row.syncStatus === 'error'
-      ? 'error'
-      : row.syncEnabled
-        ? 'syncing'
-        : 'paused';
 
 export const ConnectionCard = z
   .object({
@@ -35,7 +16,9 @@ export const ConnectionCard = z
     provider: z.enum(['google', 'microsoft']),
     account_email: z.string(),
     sync_enabled: z.boolean(),
-    status: z.enum(['syncing', 'paused', 'error', 'reconnect']),
+    status: z.enum(['syncing', 'waiting', 'paused', 'error', 'reconnect']).openapi({
+      description: '`waiting`: connected, no sync run has ended yet ("Waiting for first sync")',
+    }),
     sync_status: z.enum(['syncing', 'paused', 'error', 'reconnect_required']),
     last_sync_at: z.string().nullable(),
     last_error_code: z.string().nullable(),
@@ -52,7 +35,7 @@ function toCard(row: ConnectionRow): z.infer<typeof ConnectionCard> {
     provider: row.provider,
     account_email: row.accountEmail,
     sync_enabled: row.syncEnabled,
-    status: badgeOf(row),
+    status: connectionBadge(row),
     sync_status: row.syncStatus,
     last_sync_at: row.lastSyncAt?.toISOString() ?? null,
     last_error_code: row.lastErrorCode,
@@ -125,17 +108,6 @@ const remove = createRoute({
   responses: { 204: { description: 'Disconnected' }, ...errorResponses(400, 401, 403, 404) },
 });
 
-/** Owner-only actions: a visible colleague's connection is 403, anything else 404. */
-async function ownConnection(
-  c: { var: { db: import('../../db/tenant.ts').RequestDatabase; claims: TenantClaims } },
-  id: string,
-): Promise<ConnectionRow> {
-  const connection = await c.var.db.asTenant(c.var.claims, (tx) => findVisibleConnection(tx, id));
-  if (!connection) throw notFound('Connection');
-  if (connection.userId !== c.var.claims.sub) throw forbidden('Only the owner of a connection can change it');
-  return connection;
-}
-
 export const connectionRoutes = createRouter()
   .openapi(list, async (c) => {
     requireReader(c.var.claims);
@@ -145,51 +117,16 @@ export const connectionRoutes = createRouter()
   .openapi(patch, async (c) => {
     const { id } = c.req.valid('param');
     const { sync_enabled } = c.req.valid('json');
-    await ownConnection(c, id);
-    const row = await c.var.db.asTenant(c.var.claims, (tx) => setSyncEnabled(tx, id, sync_enabled));
-    if (!row) throw notFound('Connection');
-    await connectionObject(c.env, id).setSyncEnabled(id, sync_enabled);
-    return c.json(toCard(row), 200);
+    return c.json(toCard(await setSyncEnabled(scopeOf(c), id, sync_enabled)), 200);
   })
   .openapi(syncNow, async (c) => {
     const { id } = c.req.valid('param');
-    const connection = await ownConnection(c, id);
-    const receipt = await connectionObject(c.env, id).requestSync(id, 'manual', syncTargetOf(connection));
-    return c.json({ connection_id: id, status: 'queued' as const, requested_at: receipt.requestedAt }, 202);
+    const { requestedAt } = await requestSync(scopeOf(c), id);
+    return c.json({ connection_id: id, status: 'queued' as const, requested_at: requestedAt }, 202);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid('param');
     requirePermission(c.var.claims, 'ce.calendar.connect');
-    const connection = await ownConnection(c, id);
-    const keyring = loadKeyring(c.env.CREDENTIAL_VAULT_KEYS);
-    // Best effort: a failed revocation must not keep the user connected here.
-    const credentialId = connection.refreshTokenCredentialId;
-    const refreshToken = credentialId
-      ? await c.var.db
-          .asTenant(c.var.claims, (tx) => readCredential(tx, keyring, credentialId))
-          .catch(() => undefined)
-      : undefined;
-    if (refreshToken) {
-      const revoked = await revokeToken(endpointsFor(c.env, connection.provider), refreshToken);
-      log('info', 'provider revocation', {
-        correlationId: c.var.correlationId,
-        connection_id: id,
-        provider: connection.provider,
-        revoked,
-      });
-    }
-    await c.var.db.asTenant(c.var.claims, async (tx) => {
-      await deleteConnection(tx, id); // events cascade
-      await deleteCredentials(tx, [connection.accessTokenCredentialId, connection.refreshTokenCredentialId]);
-    });
-    await connectionObject(c.env, id)
-      .disconnect()
-      .catch((error: unknown) =>
-        log('warn', 'durable object cleanup failed', {
-          correlationId: c.var.correlationId,
-          connection_id: id,
-          ...describeError(error),
-        }),
-      );
+    await disconnect(scopeOf(c), id);
     return c.body(null, 204);
   });

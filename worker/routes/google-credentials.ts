@@ -1,14 +1,10 @@
 /** GET|PUT|DELETE /v1/calendar/google-credentials — the organization's own Google OAuth client (PF-104). */
 import { createRoute, z } from '@hono/zod-openapi';
-import { storeCredential } from '../../db/queries/credentials.ts';
-import {
-  activeGwsConnection,
-  deactivateGwsConnection,
-  replaceActiveGwsConnection,
-} from '../../db/queries/gws-connections.ts';
+import { activeGwsConnection, deactivateGwsConnection } from '../../db/queries/gws-connections.ts';
+import { scopeOf } from '../env.ts';
 import { adminOnly } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
-import { loadKeyring } from '../vault/keys.ts';
+import { saveGoogleClient } from '../services/organization-client.ts';
 
 const Status = z
   .object({
@@ -74,18 +70,7 @@ export const googleCredentialRoutes = createRouter()
   })
   .openapi(put, async (c) => {
     const body = c.req.valid('json');
-    const claims = c.var.claims;
-    const keyring = loadKeyring(c.env.CREDENTIAL_VAULT_KEYS);
-    const row = await c.var.db.asTenant(claims, async (tx) => {
-      const secretId = await storeCredential(
-        tx,
-        keyring,
-        claims.org_id,
-        'oauth_client_secret',
-        body.oauth_client_secret,
-      );
-      return replaceActiveGwsConnection(tx, claims.org_id, body.oauth_client_id, secretId);
-    });
+    const row = await saveGoogleClient(scopeOf(c), body.oauth_client_id, body.oauth_client_secret);
     return c.json(
       { configured: true, oauth_client_id: row.oauthClientId, updated_at: row.updatedAt.toISOString() },
       200,

@@ -1,5 +1,6 @@
 /** OAuth: POST /v1/calendar/oauth/start and the provider redirect GET /functions/v1/calendar-oauth-callback. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { scopeOf } from '../env.ts';
 import { requirePermission } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { completeConnect, startConnect } from '../services/connect.ts';
@@ -48,7 +49,7 @@ export const oauthRoutes = createRouter()
   .openapi(start, async (c) => {
     requirePermission(c.var.claims, 'ce.calendar.connect');
     const body = c.req.valid('json');
-    const result = await startConnect(c.env, c.var.db, c.var.claims, appOrigin(c.env, c.req.url), body);
+    const result = await startConnect(scopeOf(c), appOrigin(c.env, c.req.url), body);
     return c.json(result, 200);
   })
   .openapi(callback, async (c) => {

@@ -2,17 +2,18 @@
  * The vault backfill as the endpoint and the Cron Trigger run it: batches of at most 25 connections,
  * each row in its own transaction under the organization's backfill claims, one log line per batch.
  */
-import { sql } from 'drizzle-orm';
 import {
   type BackfillFailureReason,
   backfillCounts,
-  LegacyTokenError,
-  migrateOneConnection,
+  claimLegacyConnection,
+  markConnectionMigrated,
   recordMigrationFailure,
 } from '../../db/queries/backfill.ts';
-import { type DatabaseClaims, type RequestDatabase, SYSTEM_USER_ID } from '../../db/tenant.ts';
+import { backfillPendingOrganizations } from '../../db/queries/system.ts';
+import { type Database, type DatabaseClaims, SYSTEM_USER_ID, type TenantTx } from '../../db/tenant.ts';
 import { describeError, log } from '../log.ts';
 import type { VaultKeyring } from '../vault/keys.ts';
+import { storeCredentials } from '../vault/store.ts';
 
 export const BACKFILL_BATCH_SIZE = 25;
 
@@ -33,16 +34,55 @@ export interface BatchResult {
   failures: Array<{ connection_id: string; reason: BackfillFailureReason }>;
 }
 
-export async function pendingOrganizations(database: RequestDatabase): Promise<string[]> {
-  const result = await database.db.execute(
-    sql`select ce_backfill_pending_organizations() as organization_id`,
-  );
-  return result.rows.map((r) => String(r.organization_id));
+export async function pendingOrganizations(database: Database): Promise<string[]> {
+  return database.asSystem((tx) => backfillPendingOrganizations(tx));
+}
+
+export class LegacyTokenError extends Error {
+  constructor(readonly reason: BackfillFailureReason) {
+    super(reason);
+  }
+}
+
+/** A legacy value we are willing to move: printable ASCII without spaces, bounded. */
+function checkLegacyValue(value: string | null): string | undefined {
+  if (value === null) return undefined;
+  if (value.trim() === '') throw new LegacyTokenError('empty_legacy_token');
+  if (value.length > 8192 || !/^[\x21-\x7e]+$/.test(value))
+    throw new LegacyTokenError('malformed_legacy_token');
+  return value;
+}
+
+/**
+ * Claims and migrates one row not in `skip`: every present plaintext token into the vault, linked,
+ * columns cleared, row marked migrated. A failure rolls the whole row back (no orphan credential) and
+ * the row stays `migration_required`; a bad value throws LegacyTokenError after `onClaim(id)`.
+ */
+export async function migrateOneConnection(
+  tx: TenantTx,
+  keyring: VaultKeyring,
+  skip: string[],
+  onClaim: (id: string) => void,
+): Promise<string | undefined> {
+  const row = await claimLegacyConnection(tx, skip);
+  if (!row) return undefined;
+  onClaim(row.id);
+  const access = checkLegacyValue(row.accessTokenEncrypted);
+  const refresh = checkLegacyValue(row.refreshTokenEncrypted);
+  const moving = [
+    ...(access ? [{ kind: 'oauth_access_token' as const, plaintext: access }] : []),
+    ...(refresh ? [{ kind: 'oauth_refresh_token' as const, plaintext: refresh }] : []),
+  ];
+  const ids = await storeCredentials(tx, keyring, row.organizationId, moving);
+  const accessId = access ? (ids[0] ?? null) : row.accessTokenCredentialId;
+  const refreshId = refresh ? (ids[access ? 1 : 0] ?? null) : row.refreshTokenCredentialId;
+  await markConnectionMigrated(tx, row.id, accessId, refreshId);
+  return row.id;
 }
 
 /** One batch over `organizations` (in order) of at most `limit` rows. */
 export async function runBackfillBatch(
-  database: RequestDatabase,
+  database: Database,
   keyring: VaultKeyring,
   organizations: string[],
   correlationId: string,
@@ -107,7 +147,7 @@ export async function runBackfillBatch(
 }
 
 export async function backfillStatus(
-  database: RequestDatabase,
+  database: Database,
   organizationId: string,
 ): Promise<{ pending: number; failed: number }> {
   return database.asTenant(backfillClaims(organizationId), (tx) => backfillCounts(tx));
@@ -118,7 +158,7 @@ export async function backfillStatus(
  * run continues. Rows that failed in this run are not retried by it (they would fail again).
  */
 export async function runBackfillCron(
-  database: RequestDatabase,
+  database: Database,
   keyring: VaultKeyring,
   budgetMs: number,
 ): Promise<{ batches: number; migrated: number; failed: number }> {

@@ -6,18 +6,19 @@
  */
 import * as oauth from 'oauth4webapi';
 import { upsertConnectedAccount } from '../../db/queries/connections.ts';
-import { deleteCredentials, storeCredentials } from '../../db/queries/credentials.ts';
 import { consumeOAuthState, createOAuthState } from '../../db/queries/oauth-states.ts';
-import type { DatabaseClaims, RequestDatabase } from '../../db/tenant.ts';
-import type { Env } from '../env.ts';
+import type { Database, DatabaseClaims } from '../../db/tenant.ts';
+import type { Env, RequestScope } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { describeError, log } from '../log.ts';
-import { endpointsFor, type Provider } from '../providers/endpoints.ts';
 import { ProviderError } from '../providers/errors.ts';
-import { accountEmail, buildAuthorizationUrl, exchangeCode } from '../providers/oauth.ts';
+import { providerFor } from '../providers/index.ts';
+import { buildAuthorizationUrl, exchangeCode } from '../providers/oauth.ts';
+import type { Provider } from '../providers/types.ts';
 import { loadKeyring } from '../vault/keys.ts';
-import { connectionObject, syncTargetOf } from './connection-object.ts';
-import { clientForConnection, clientForNewConnection } from './oauth-clients.ts';
+import { clientForConnection, clientForNewConnection } from '../vault/oauth-clients.ts';
+import { deleteCredentials, storeCredentials } from '../vault/store.ts';
+import { connectionObject, identityOf } from './connection-object.ts';
 import { CALLBACK_PATH } from './origin.ts';
 import { DEFAULT_RETURN_TO, normalizeReturnTo, returnUrl } from './return-to.ts';
 
@@ -29,9 +30,7 @@ async function sha256Hex(value: string): Promise<string> {
 }
 
 export async function startConnect(
-  env: Env,
-  database: RequestDatabase,
-  claims: DatabaseClaims,
+  { env, db: database, claims }: RequestScope,
   origin: string,
   input: { provider: Provider; return_to?: string | undefined },
 ): Promise<{ authorization_url: string }> {
@@ -45,9 +44,9 @@ export async function startConnect(
   const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
   const verifier = oauth.generateRandomCodeVerifier();
   const state = `${claims.org_id}.${claims.sub}.${oauth.generateRandomState()}`;
-  const endpoints = endpointsFor(env, input.provider);
+  const provider = providerFor(env, input.provider);
   const client = await database.asTenant(claims, async (tx) => {
-    const resolved = await clientForNewConnection(tx, env, keyring, input.provider);
+    const resolved = await clientForNewConnection(tx, keyring, provider);
     await createOAuthState(tx, {
       organizationId: claims.org_id,
       userId: claims.sub,
@@ -61,8 +60,7 @@ export async function startConnect(
   });
   return {
     authorization_url: await buildAuthorizationUrl(
-      input.provider,
-      endpoints,
+      provider,
       client.credentials,
       `${origin}${CALLBACK_PATH}`,
       state,
@@ -80,7 +78,7 @@ export interface CallbackOutcome {
 /** Handles the provider's redirect; always answers with where to send the browser. */
 export async function completeConnect(
   env: Env,
-  database: RequestDatabase,
+  database: Database,
   origin: string,
   query: URLSearchParams,
   correlationId: string,
@@ -105,21 +103,21 @@ export async function completeConnect(
   if (!query.get('code')) return fail('missing_code', returnTo);
 
   const provider = pending.provider;
-  const endpoints = endpointsFor(env, provider);
+  const adapter = providerFor(env, provider);
   const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
   try {
     const client = await database.asTenant(claims, (tx) =>
-      clientForConnection(tx, env, keyring, provider, pending.gwsConnectionId),
+      clientForConnection(tx, keyring, adapter, pending.gwsConnectionId),
     );
     const tokens = await exchangeCode(
-      endpoints,
+      adapter,
       client.credentials,
       query,
       state,
       `${origin}${CALLBACK_PATH}`,
       pending.codeVerifier,
     );
-    const email = await accountEmail(provider, endpoints, tokens.accessToken);
+    const email = await adapter.accountEmail(tokens.accessToken);
     const connection = await database.asTenant(claims, async (tx) => {
       const [accessId = '', refreshId = null] = await storeCredentials(tx, keyring, org, [
         { kind: 'oauth_access_token', plaintext: tokens.accessToken },
@@ -146,10 +144,16 @@ export async function completeConnect(
       provider,
       oauth_client: client.gwsConnectionId ? 'organization' : 'platform',
     });
-    // Drop any token the connection's object still holds from before a reconnect, then start the first sync.
-    const stub = connectionObject(env, connection.id);
-    await stub.resetCredentials().catch(() => undefined);
-    await stub.requestSync(connection.id, 'manual', syncTargetOf(connection)).catch(() => undefined);
+    // The object learns who it is (dropping tokens from before a reconnect) and queues the first sync.
+    await connectionObject(env, connection.id)
+      .attach(identityOf(connection), correlationId)
+      .catch((error: unknown) =>
+        log('warn', 'connection object attach failed', {
+          correlationId,
+          connection_id: connection.id,
+          ...describeError(error),
+        }),
+      );
     return {
       redirectTo: returnUrl(origin, returnTo, { calendar_connected: provider }),
       connectionId: connection.id,

@@ -1,14 +1,18 @@
 /**
- * The token read/write path of a connection. Vault first; the legacy plaintext columns are read only
- * while `migration_required` is true, and a refresh of such a row moves it into the vault on the spot.
+ * The token read/write path of a connection, used only by its Durable Object. Vault first; the
+ * legacy plaintext columns are read only while `migration_required` is true, and a refresh of such a
+ * row moves it into the vault on the spot.
  */
-import { eq, sql } from 'drizzle-orm';
-import type { TokenSet } from '../../worker/providers/oauth.ts';
-import type { VaultKeyring } from '../../worker/vault/keys.ts';
-import { ceCalendarConnections } from '../schema.ts';
-import type { TenantTx } from '../tenant.ts';
-import type { ConnectionRow } from './connections.ts';
-import { readCredential, replaceCredential, storeCredential } from './credentials.ts';
+import {
+  type ConnectionRow,
+  findVisibleConnection,
+  lockConnection,
+  setConnectionTokens,
+} from '../db/queries/connections.ts';
+import type { TenantTx } from '../db/tenant.ts';
+import type { TokenSet } from '../worker/providers/types.ts';
+import type { VaultKeyring } from '../worker/vault/keys.ts';
+import { readCredential, replaceCredential, storeCredential } from '../worker/vault/store.ts';
 
 export interface StoredTokens {
   connection: ConnectionRow;
@@ -23,11 +27,7 @@ export async function readConnectionTokens(
   connectionId: string,
   withRefresh = true,
 ): Promise<StoredTokens | undefined> {
-  const [connection] = await tx
-    .select()
-    .from(ceCalendarConnections)
-    .where(eq(ceCalendarConnections.id, connectionId))
-    .limit(1);
+  const connection = await findVisibleConnection(tx, connectionId);
   if (!connection) return undefined;
   const legacy = connection.migrationRequired;
   const accessToken = connection.accessTokenCredentialId
@@ -52,12 +52,7 @@ export async function persistRefreshedTokens(
   connectionId: string,
   tokens: TokenSet,
 ): Promise<boolean> {
-  const [connection] = await tx
-    .select()
-    .from(ceCalendarConnections)
-    .where(eq(ceCalendarConnections.id, connectionId))
-    .limit(1)
-    .for('update');
+  const connection = await lockConnection(tx, connectionId);
   if (!connection) return false;
   const org = connection.organizationId;
   let accessId = connection.accessTokenCredentialId;
@@ -71,23 +66,11 @@ export async function persistRefreshedTokens(
       await replaceCredential(tx, keyring, refreshId, org, 'oauth_refresh_token', refreshPlaintext);
     else refreshId = await storeCredential(tx, keyring, org, 'oauth_refresh_token', refreshPlaintext);
   }
-  await tx
-    .update(ceCalendarConnections)
-    .set({
-      accessTokenCredentialId: accessId,
-      refreshTokenCredentialId: refreshId,
-      tokenExpiresAt: tokens.expiresAt,
-      // A legacy row is migrated as a side effect of its first refresh.
-      ...(connection.migrationRequired
-        ? {
-            accessTokenEncrypted: null,
-            refreshTokenEncrypted: null,
-            migrationRequired: false,
-            migratedAt: sql`now()`,
-          }
-        : {}),
-      updatedAt: sql`now()`,
-    })
-    .where(eq(ceCalendarConnections.id, connectionId));
+  await setConnectionTokens(tx, connectionId, {
+    accessTokenCredentialId: accessId,
+    refreshTokenCredentialId: refreshId,
+    tokenExpiresAt: tokens.expiresAt,
+    clearLegacy: connection.migrationRequired,
+  });
   return true;
 }

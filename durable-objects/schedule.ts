@@ -1,0 +1,108 @@
+/**
+ * The connection object's one schedule: a table in its SQLite-backed storage. Every kind of future
+ * work (poll, retry, channel renewal, reminder, …) is a row with a due time; the object's single
+ * alarm always points at the earliest row (`earliestDueAt`), so a later poll never hides an earlier
+ * retry or reminder. Rows survive restarts with their due times (jitter included).
+ */
+export const SCHEDULE_KINDS = ['poll', 'retry', 'renew_channel', 'reminder'] as const;
+export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+
+/** Kinds with at most one pending row: re-scheduling moves it instead of adding another. */
+const SINGLETON: ReadonlySet<ScheduleKind> = new Set(['poll', 'retry', 'renew_channel']);
+
+export interface ScheduleRow {
+  id: number;
+  kind: ScheduleKind;
+  /** Epoch milliseconds. */
+  dueAt: number;
+  payload: Record<string, unknown>;
+}
+
+type RawRow = { id: number; kind: string; due_at: number; payload: string } & Record<string, SqlStorageValue>;
+
+const toRow = (raw: RawRow): ScheduleRow => ({
+  id: raw.id,
+  kind: raw.kind as ScheduleKind,
+  dueAt: raw.due_at,
+  payload: JSON.parse(raw.payload) as Record<string, unknown>,
+});
+
+export class Schedule {
+  constructor(private readonly sql: SqlStorage) {
+    this.init();
+  }
+
+  /** Idempotent; also after `deleteAll()` dropped the table. */
+  init(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS schedule (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      kind TEXT NOT NULL,
+      due_at INTEGER NOT NULL,
+      payload TEXT NOT NULL DEFAULT '{}'
+    )`);
+    this.sql.exec('CREATE INDEX IF NOT EXISTS schedule_due ON schedule (due_at, id)');
+  }
+
+  /**
+   * Adds a row; for a singleton kind, `when: 'earliest'` keeps whichever of the pending and the new
+   * due time comes first (a "sync now" pulls a poll forward, never pushes it back), `'replace'` moves it.
+   */
+  schedule(
+    kind: ScheduleKind,
+    dueAt: number,
+    payload: Record<string, unknown> = {},
+    when: 'earliest' | 'replace' = 'replace',
+  ): ScheduleRow {
+    if (SINGLETON.has(kind)) {
+      const [pending] = this.pending(kind);
+      if (pending) {
+        if (when === 'earliest' && pending.dueAt <= dueAt) return pending;
+        this.sql.exec(
+          'UPDATE schedule SET due_at = ?, payload = ? WHERE id = ?',
+          dueAt,
+          JSON.stringify(payload),
+          pending.id,
+        );
+        return { ...pending, dueAt, payload };
+      }
+    }
+    const [raw] = this.sql
+      .exec<RawRow>(
+        'INSERT INTO schedule (kind, due_at, payload) VALUES (?, ?, ?) RETURNING id, kind, due_at, payload',
+        kind,
+        dueAt,
+        JSON.stringify(payload),
+      )
+      .toArray();
+    if (!raw) throw new Error('schedule insert returned no row');
+    return toRow(raw);
+  }
+
+  pending(kind?: ScheduleKind): ScheduleRow[] {
+    const cursor = kind
+      ? this.sql.exec<RawRow>('SELECT * FROM schedule WHERE kind = ? ORDER BY due_at, id', kind)
+      : this.sql.exec<RawRow>('SELECT * FROM schedule ORDER BY due_at, id');
+    return cursor.toArray().map(toRow);
+  }
+
+  /** Rows due at `now`, earliest first (ties in insertion order). */
+  due(now: number): ScheduleRow[] {
+    return this.sql
+      .exec<RawRow>('SELECT * FROM schedule WHERE due_at <= ? ORDER BY due_at, id', now)
+      .toArray()
+      .map(toRow);
+  }
+
+  remove(id: number): void {
+    this.sql.exec('DELETE FROM schedule WHERE id = ?', id);
+  }
+
+  removeKinds(kinds: readonly ScheduleKind[]): void {
+    for (const kind of kinds) this.sql.exec('DELETE FROM schedule WHERE kind = ?', kind);
+  }
+
+  earliestDueAt(): number | null {
+    const [row] = this.sql.exec<{ due: number | null }>('SELECT min(due_at) AS due FROM schedule').toArray();
+    return row?.due ?? null;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Microsoft adapter: login.microsoftonline.com (authorize, token; no revocation endpoint for these
+ * tokens) and Microsoft Graph v1.0. Base URLs are configuration (SPEC §7).
+ */
+import { ProviderError } from '../errors.ts';
+import { bearerGet, probe, trimUrl } from '../http.ts';
+import type { CalendarProvider, ProviderConfig } from '../types.ts';
+import { microsoftError } from './errors.ts';
+
+export const MICROSOFT_SCOPES = ['offline_access', 'Calendars.ReadWrite', 'User.Read'];
+
+export function microsoftProvider(config: ProviderConfig): CalendarProvider {
+  const login = trimUrl(config.MICROSOFT_LOGIN_BASE_URL ?? 'https://login.microsoftonline.com');
+  const graph = `${trimUrl(config.MICROSOFT_GRAPH_BASE_URL ?? 'https://graph.microsoft.com')}/v1.0`;
+  return {
+    name: 'microsoft',
+    supportsOrganizationClient: false,
+    endpoints: {
+      authorizationServer: {
+        issuer: 'https://login.microsoftonline.com/common/v2.0',
+        authorization_endpoint: `${login}/common/oauth2/v2.0/authorize`,
+        token_endpoint: `${login}/common/oauth2/v2.0/token`,
+      },
+      scopes: MICROSOFT_SCOPES,
+    },
+    platformClient() {
+      const clientId = config.MICROSOFT_CALENDAR_CLIENT_ID;
+      const clientSecret = config.MICROSOFT_CALENDAR_CLIENT_SECRET;
+      return clientId && clientSecret ? { clientId, clientSecret } : undefined;
+    },
+    authorizationParameters: () => ({ response_mode: 'query', prompt: 'select_account' }),
+    async accountEmail(accessToken) {
+      const response = await bearerGet(`${graph}/me`, accessToken);
+      if (!response.ok) throw await microsoftError(response);
+      const body = (await response.json()) as { mail?: string | null; userPrincipalName?: string };
+      const email = body.mail ?? body.userPrincipalName;
+      if (!email) throw new ProviderError('unknown', 'provider returned no account email');
+      return email.toLowerCase();
+    },
+    probeAccess: (accessToken) => probe(`${graph}/me`, accessToken, microsoftError),
+    toProviderError: microsoftError,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * What every calendar provider adapter offers (one adapter per provider under `google/` and
+ * `microsoft/`; `index.ts` picks one). Callers hold a `CalendarProvider` and never branch on the
+ * provider's name: a difference between providers is a member here, not an `if` elsewhere.
+ *
+ * Later issues grow this interface: `listChanges(cursor)`, `getEvent`, `freeBusy`, `createEvent`,
+ * `watch`, … — each adapter then implements its own wire format.
+ */
+import type * as oauth from 'oauth4webapi';
+import type { ProviderError } from './errors.ts';
+
+export type Provider = 'google' | 'microsoft';
+
+/** The provider-related configuration the adapters read (a subset of the worker's Env). */
+export interface ProviderConfig {
+  GOOGLE_CALENDAR_CLIENT_ID?: string;
+  GOOGLE_CALENDAR_CLIENT_SECRET?: string;
+  MICROSOFT_CALENDAR_CLIENT_ID?: string;
+  MICROSOFT_CALENDAR_CLIENT_SECRET?: string;
+  GOOGLE_ACCOUNTS_BASE_URL?: string;
+  GOOGLE_OAUTH_BASE_URL?: string;
+  GOOGLE_API_BASE_URL?: string;
+  MICROSOFT_LOGIN_BASE_URL?: string;
+  MICROSOFT_GRAPH_BASE_URL?: string;
+}
+
+export interface OAuthClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Tokens from a code exchange or a refresh. */
+export interface TokenSet {
+  accessToken: string;
+  /** Present on code exchange (offline access) and on Microsoft refreshes (rotation). */
+  refreshToken?: string;
+  expiresAt: Date;
+}
+
+export interface ProviderEndpoints {
+  authorizationServer: oauth.AuthorizationServer;
+  revocationUrl?: string;
+  scopes: string[];
+}
+
+/** Outcome of the cheap authenticated call made before a sync. */
+export type AccessProbe = { ok: true } | { ok: false; error: ProviderError };
+
+export interface CalendarProvider {
+  readonly name: Provider;
+  readonly endpoints: ProviderEndpoints;
+  /** Whether an organization may bring its own OAuth client (PF-104: Google only). */
+  readonly supportsOrganizationClient: boolean;
+  /** The platform OAuth client from configuration, or undefined when it is not configured. */
+  platformClient(): OAuthClientCredentials | undefined;
+  /** Provider-specific authorization request parameters (offline access, consent prompt, …). */
+  authorizationParameters(): Record<string, string>;
+  /** The connected account's email address, lower-cased. */
+  accountEmail(accessToken: string): Promise<string>;
+  /** Whether the provider still accepts `accessToken` (one cheap authenticated call). */
+  probeAccess(accessToken: string): Promise<AccessProbe>;
+  /** Classifies a non-2xx API response (status + the provider's error body) once. */
+  toProviderError(response: Response): Promise<ProviderError>;
+}

@@ -1,0 +1,95 @@
+/**
+ * Connection use cases that touch more than one of {database, vault, provider, Durable Object}:
+ * the auto-sync toggle, "sync now" and disconnect. Routes call these and nothing below them.
+ */
+import {
+  type ConnectionRow,
+  deleteConnection,
+  findVisibleConnection,
+  setSyncEnabled as setSyncEnabledRow,
+} from '../../db/queries/connections.ts';
+import type { RequestScope } from '../env.ts';
+import { forbidden, notFound } from '../errors.ts';
+import { describeError, log } from '../log.ts';
+import { providerFor } from '../providers/index.ts';
+import { revokeToken } from '../providers/oauth.ts';
+import { loadKeyring } from '../vault/keys.ts';
+import { deleteCredentials, readCredential } from '../vault/store.ts';
+import { connectionObject, identityOf, withAttachedObject } from './connection-object.ts';
+
+/** Owner-only actions: a visible colleague's connection is 403, anything else 404. */
+export async function ownConnection({ db, claims }: RequestScope, id: string): Promise<ConnectionRow> {
+  const connection = await db.asTenant(claims, (tx) => findVisibleConnection(tx, id));
+  if (!connection) throw notFound('Connection');
+  if (connection.userId !== claims.sub) throw forbidden('Only the owner of a connection can change it');
+  return connection;
+}
+
+export async function setSyncEnabled(
+  scope: RequestScope,
+  id: string,
+  enabled: boolean,
+): Promise<ConnectionRow> {
+  const connection = await ownConnection(scope, id);
+  const row = await scope.db.asTenant(scope.claims, (tx) => setSyncEnabledRow(tx, id, enabled));
+  if (!row) throw notFound('Connection');
+  await withAttachedObject(
+    scope.env,
+    id,
+    scope.correlationId,
+    (stub) => stub.setSyncEnabled(enabled, scope.correlationId),
+    (r) => !r.attached,
+    () => identityOf(connection),
+  );
+  return row;
+}
+
+/** "Sync now": the connection's object pulls its next poll forward. */
+export async function requestSync(scope: RequestScope, id: string): Promise<{ requestedAt: string }> {
+  const connection = await ownConnection(scope, id);
+  const receipt = await withAttachedObject(
+    scope.env,
+    id,
+    scope.correlationId,
+    (stub) => stub.requestSync('manual', scope.correlationId),
+    (r) => !r.attached,
+    () => identityOf(connection),
+  );
+  return { requestedAt: receipt.requestedAt };
+}
+
+/**
+ * Disconnect: revoke at the provider (best effort: a failed revocation must not keep the user
+ * connected here), delete the row (events cascade) and its vault credentials, clear the object.
+ */
+export async function disconnect(scope: RequestScope, id: string): Promise<void> {
+  const { env, db, claims, correlationId } = scope;
+  const connection = await ownConnection(scope, id);
+  const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
+  const credentialId = connection.refreshTokenCredentialId;
+  const refreshToken = credentialId
+    ? await db.asTenant(claims, (tx) => readCredential(tx, keyring, credentialId)).catch(() => undefined)
+    : undefined;
+  if (refreshToken) {
+    const revoked = await revokeToken(providerFor(env, connection.provider), refreshToken);
+    log('info', 'provider revocation', {
+      correlationId,
+      connection_id: id,
+      provider: connection.provider,
+      revoked,
+    });
+  }
+  await db.asTenant(claims, async (tx) => {
+    await deleteConnection(tx, id);
+    await deleteCredentials(tx, [connection.accessTokenCredentialId, connection.refreshTokenCredentialId]);
+  });
+  await connectionObject(env, id)
+    .disconnect(correlationId)
+    .catch((error: unknown) =>
+      log('warn', 'durable object cleanup failed', {
+        correlationId,
+        connection_id: id,
+        ...describeError(error),
+      }),
+    );
+}
