@@ -178,7 +178,17 @@ describe('request checks', () => {
       ok: false,
       errors: [{ field: 'body', message: 'must be a JSON object' }],
     });
-    expect(checkFreeBusyRequest({ ...good, time_zone: undefined }).ok).toBe(true);
+    expect(checkFreeBusyRequest({ ...good, time_zone: undefined })).toEqual({
+      ok: true,
+      value: {
+        userIds: good.user_ids,
+        range: { start: Date.parse(good.time_min), end: Date.parse(good.time_max) },
+        timeZone: null,
+        live: false,
+      },
+    });
+    const liveNo = checkFreeBusyRequest({ ...good, live: 'yes' });
+    expect(liveNo.ok ? [] : liveNo.errors.map((e) => e.field)).toEqual(['live']);
   });
 
   it('never throws, and names a field without echoing the value, for 1,000 random bodies', () => {
@@ -209,6 +219,7 @@ describe('request checks', () => {
           buffer_minutes: anyValue,
           slot_step_minutes: anyValue,
           required: fc.oneof(anyValue, fc.constant('all')),
+          live: fc.oneof(anyValue, fc.boolean()),
           working_hours: fc.oneof(anyValue, fc.constant({ mon: [{ start: '09:00', end: '17:00' }] })),
         },
         { requiredKeys: [] },
@@ -227,7 +238,7 @@ describe('request checks', () => {
             expect(checked.errors.length).toBeGreaterThan(0);
             for (const error of checked.errors) {
               expect(error.field).toMatch(
-                /^(body|user_ids|time_min|time_max|time_zone|duration_minutes|buffer_minutes|slot_step_minutes|required|working_hours)/,
+                /^(body|live|user_ids|time_min|time_max|time_zone|duration_minutes|buffer_minutes|slot_step_minutes|required|working_hours)/,
               );
               expect(JSON.stringify(error)).not.toContain(marker);
             }

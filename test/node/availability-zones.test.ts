@@ -154,7 +154,7 @@ describe('allDayToInterval: the owner’s local day', () => {
           }
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 25 },
     );
   });
 });
@@ -225,7 +225,7 @@ describe('workingWindows', () => {
         expect(isNormalForm(windows)).toBe(true);
         expect(windows).toEqual(minuteSpans(range.start, range.end, (m) => isWorkingMinute(zone, hours, m)));
       }),
-      { numRuns: 40 },
+      { numRuns: 30 },
     );
   });
 });

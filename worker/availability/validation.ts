@@ -166,6 +166,8 @@ export interface FreeBusyRequest {
   readonly userIds: string[];
   readonly range: { start: number; end: number };
   readonly timeZone: string | null;
+  /** Ask the providers instead of the mirror. */
+  readonly live: boolean;
 }
 
 /** A checked `POST /v1/calendar/availability` body, defaults filled in. */
@@ -200,8 +202,12 @@ export function checkFreeBusyRequest(body: unknown): CheckedRequest<FreeBusyRequ
   const userIds = field(checkUserIds(record.user_ids), errors);
   const range = field(checkTimeRange(asTime(record.time_min), asTime(record.time_max)), errors);
   const timeZone = record.time_zone === undefined ? null : field(checkTimeZone(record.time_zone), errors);
-  if (errors.length > 0 || !userIds || !range || timeZone === undefined) return failAll(errors);
-  return { ok: true, value: { userIds, range, timeZone } };
+  const live = record.live ?? false;
+  if (typeof live !== 'boolean') errors.push({ field: 'live', message: 'must be true or false' });
+  if (errors.length > 0 || !userIds || !range || timeZone === undefined || typeof live !== 'boolean') {
+    return failAll(errors);
+  }
+  return { ok: true, value: { userIds, range, timeZone, live } };
 }
 
 /**
