@@ -1,12 +1,13 @@
 /**
- * The admin panel in a real browser (Debian chromium via playwright-core) against the full local
+ * The admin panel in a real browser (Chromium via playwright-core, see chromium.ts) against the full local
  * stack: worker (wrangler dev), Postgres (DATABASE_URL or embedded) and the provider emulator.
  * Screenshots of each state go to docs/screenshots/.
  */
 import { SignJWT } from 'jose';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ORG } from '../../scripts/token.ts';
+import { launchChromium } from './chromium.ts';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
 let stack: LocalStack;
@@ -32,19 +33,7 @@ async function connect(button: string, email: string): Promise<void> {
 
 beforeAll(async () => {
   stack = await startLocalStack();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ browser } = await launchChromium());
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
@@ -57,7 +46,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
+  // A crashed browser must not keep the stack (and its detached wrangler) running.
+  const closed = browser?.close().catch(() => undefined);
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   await stack?.stop();
 });
 
