@@ -65,6 +65,7 @@ export function defaultSlotStep(durationMinutes: number): number {
 
 /** Instants in `[from, to]` whose local clock in `timeZone` is a multiple of `stepMinutes` after midnight. */
 export function alignedStarts(timeZone: string, from: number, to: number, stepMinutes: number): number[] {
+  if (!Number.isInteger(stepMinutes) || stepMinutes < 1) throw new RangeError('step must be whole minutes');
   if (to < from) return [];
   const stepMs = stepMinutes * MINUTE_MS;
   const firstDay = wallDayStart(from - DAY_MS);
@@ -82,7 +83,7 @@ export function alignedStarts(timeZone: string, from: number, to: number, stepMi
   return starts.sort((a, b) => a - b);
 }
 
-/** Walks one user's sorted windows and busy blocks along increasing candidate starts. */
+/** Walks one user's sorted windows and busy blocks along non-decreasing candidate starts. */
 class FreeCursor {
   private workingIndex = 0;
   private busyIndex = 0;
@@ -107,7 +108,10 @@ class FreeCursor {
   }
 }
 
-/** Slots of `query` (see the module comment); pure and deterministic. */
+/**
+ * Slots of `query` (see the module comment); pure and deterministic. Throws RangeError for an
+ * unknown zone or a step that is not whole minutes (requests are checked before this).
+ */
 export function findSlots(query: SlotQuery): SlotResult {
   const durationMs = query.durationMinutes * MINUTE_MS;
   const bufferMs = (query.bufferMinutes ?? 0) * MINUTE_MS;
@@ -131,10 +135,12 @@ export function findSlots(query: SlotQuery): SlotResult {
   for (const start of starts) {
     const end = start + durationMs;
     const free: string[] = [];
-    query.users.forEach((user, index) => {
-      // Every cursor sees every start, in order, so its pointers stay valid.
-      if (cursors[index]!.isFree(start, end)) free.push(user.id);
-    });
+    for (let index = 0; index < query.users.length; index++) {
+      // Stop as soon as the rest cannot make up the number needed; cursors only need starts that
+      // never decrease, so one skipping a start is fine.
+      if (free.length + (query.users.length - index) < needed) break;
+      if (cursors[index]!.isFree(start, end)) free.push(query.users[index]!.id);
+    }
     if (free.length < needed) continue;
     if (slots.length === maxSlots) return { slots, truncated: true };
     slots.push({ start, end, free_user_ids: free });
