@@ -4,11 +4,11 @@
  * clock, and read counters and deliveries. Documented in emulator/README.md.
  */
 import { Hono } from 'hono';
-import { exceptionFromOccurrence, occurrenceById } from './expand.ts';
+import { exceptionFromOccurrence, occurrenceById, occurrencesOfMaster } from './expand.ts';
 import { generateCalendar } from './generate.ts';
 import { applyGoogleBody, type GoogleEventBody, renderEvent, WireError } from './google/wire.ts';
 import { respondToInvitation } from './invitations.ts';
-import { fromGraphId } from './microsoft/ids.ts';
+import { fromGraphId, toGraphId } from './microsoft/ids.ts';
 import { applyGraphBody, type GraphEventBody, GraphWireError, renderGraphEvent } from './microsoft/wire.ts';
 import {
   type Account,
@@ -200,6 +200,35 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
     }
     recordChange(state, account, calendar, event, 'updated');
     return c.json(render(account, event));
+  });
+
+  // Invitation copies in the account's primary calendar (what the attendee received), rendered.
+  control.get('/accounts/:provider/:email/invitations', (c) => {
+    const account = withAccount(c);
+    if (!account) return c.json({ error: 'no such account' }, 404);
+    const copies = [...primaryCalendar(account).events.values()].filter(
+      (e) => e.inviteOf && !e.deleted && !e.recurringEventId,
+    );
+    return c.json(copies.map((e) => render(account, e)));
+  });
+
+  // The instances of a series as the provider names them (Google `<id>_<start>`, Graph opaque ids),
+  // so a test or demo can move or cancel the n-th one.
+  control.get('/accounts/:provider/:email/events/:id/instances', (c) => {
+    const target = storedEvent(c);
+    if (target instanceof Response) return target;
+    const { account, calendar, event } = target;
+    if (!event.recurrence?.length) return bad('not a series master');
+    const from = Date.parse(c.req.query('from') ?? '') || event.startMs;
+    const to = Date.parse(c.req.query('to') ?? '') || from + 366 * 86_400_000;
+    return c.json(
+      occurrencesOfMaster(calendar, event, from, to, false).map((o) => ({
+        id: account.provider === 'google' ? o.id : toGraphId(o.id),
+        kind: o.kind,
+        start: new Date(o.startMs).toISOString(),
+        original_start: new Date(o.originalStartMs ?? o.startMs).toISOString(),
+      })),
+    );
   });
 
   control.post('/accounts/:provider/:email/events/:id/respond', async (c) => {
