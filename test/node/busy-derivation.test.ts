@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { busyInterval, busyKindOf, deriveSeriesBusy } from '../../worker/sync/busy.ts';
+import { horizonAt } from '../../worker/sync/horizon.ts';
 import type { EventKind, MirrorEvent, ResponseStatus } from '../../worker/sync/types.ts';
 
 function event(fields: Partial<MirrorEvent> = {}): MirrorEvent {
@@ -248,5 +249,14 @@ describe('deriveSeriesBusy', () => {
       expect(b.timing.startMs).toBeGreaterThanOrEqual(window.startMs);
       expect(b.timing.endMs).toBeLessThanOrEqual(window.endMs);
     }
+  });
+});
+
+describe('horizonAt', () => {
+  it('covers 30 days back to 365 days ahead from the UTC day, the same all day', () => {
+    const morning = horizonAt(Date.parse('2026-11-25T00:10:00Z'));
+    expect(morning).toEqual(horizonAt(Date.parse('2026-11-25T23:50:00Z')));
+    expect(new Date(morning.startMs).toISOString()).toBe('2026-10-26T00:00:00.000Z');
+    expect(new Date(morning.endMs).toISOString()).toBe('2027-11-26T00:00:00.000Z');
   });
 });

@@ -14,7 +14,7 @@ import { GOOGLE_APP_TAG_PROPERTY } from '../../worker/sync/app-tag.ts';
 import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
 import { type GoogleEventJson, mapGoogleEvent } from '../../worker/sync/google-event.ts';
 import { planPage } from '../../worker/sync/page-plan.ts';
-import { busyRow, eventRow, inboundConflictSet } from '../../worker/sync/rows.ts';
+import { busyRow, eventRow, inboundConflictSet, mirrorFromRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent } from '../../worker/sync/types.ts';
 import { asTenant, type Claims, connect } from '../support/pg.ts';
 
@@ -449,5 +449,27 @@ describe('a Google page written with the planner: one upsert, outbound rows kept
     ]);
     expect(blocks.filter((b) => b.start_date !== null).map((b) => b.busy_kind)).toEqual(['out_of_office']);
     expect(JSON.stringify(blocks)).not.toMatch(/Team|Away|Renamed|Not going/);
+
+    // Recomputing a series from the stored rows gives the same occurrences as from the page.
+    for (const seriesKey of plan.recomputeSeries) {
+      const stored = await asTenant(app, ALICE_CLAIMS, () =>
+        db
+          .select()
+          .from(ceCalendarEvents)
+          .where(
+            and(
+              eq(ceCalendarEvents.connectionId, tenancy.connectionId),
+              eq(ceCalendarEvents.seriesKey, seriesKey),
+            ),
+          ),
+      );
+      const fromRows = deriveSeriesBusy('google', stored.map(mirrorFromRow), HORIZON);
+      const fromPage = deriveSeriesBusy(
+        'google',
+        plan.upserts.filter((e) => e.seriesKey === seriesKey),
+        HORIZON,
+      );
+      expect(fromRows, seriesKey).toEqual(fromPage);
+    }
   });
 });

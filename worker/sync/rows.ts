@@ -7,9 +7,10 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { type ceCalendarBusyOccurrences, ceCalendarEvents } from '../../db/schema.ts';
 import type { BusyOccurrence } from './busy.ts';
-import type { MirrorEvent } from './types.ts';
+import type { GraphRecurrence, MirrorEvent } from './types.ts';
 
 export type EventInsert = typeof ceCalendarEvents.$inferInsert;
+export type EventSelect = typeof ceCalendarEvents.$inferSelect;
 export type BusyInsert = typeof ceCalendarBusyOccurrences.$inferInsert;
 
 export interface Tenancy {
@@ -117,4 +118,42 @@ export function inboundConflictSet(): Record<string, SQL> {
 
 function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * A stored row back to its mirror shape, for recomputing a series from the database (the rows of one
+ * `series_key`). Inverse of `eventRow` for everything the busy derivation reads.
+ */
+export function mirrorFromRow(row: EventSelect): MirrorEvent {
+  const allDay = row.allDay && row.startDate !== null && row.endDate !== null;
+  return {
+    providerEventId: row.providerEventId,
+    seriesRole: row.seriesRole,
+    seriesKey: row.seriesKey ?? row.providerEventId,
+    icalUid: row.icalUid,
+    title: row.title,
+    description: row.description,
+    location: row.location,
+    timing: allDay
+      ? { allDay: true, startDate: row.startDate!, endDate: row.endDate! }
+      : { allDay: false, startMs: row.startAt.getTime(), endMs: row.endAt.getTime() },
+    timeZone: row.timeZone,
+    status: row.status,
+    transparency: row.transparency,
+    eventKind: row.eventKind,
+    responseStatus: row.responseStatus,
+    isOrganizer: row.isOrganizer,
+    attendees: Array.isArray(row.attendees) ? row.attendees : [],
+    organizer: row.organizer ?? null,
+    recurrence: (row.recurrence as string[] | GraphRecurrence | null) ?? null,
+    recurringEventId: row.recurringEventId,
+    originalStart: row.originalStartAt
+      ? allDay
+        ? { allDay: true, date: row.originalStartAt.toISOString().slice(0, 10) }
+        : { allDay: false, ms: row.originalStartAt.getTime() }
+      : null,
+    appTag: row.appTag,
+    providerEtag: row.providerEtag,
+    providerUpdatedMs: row.providerUpdatedAt ? row.providerUpdatedAt.getTime() : null,
+  };
 }
