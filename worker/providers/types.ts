@@ -3,10 +3,11 @@
  * `microsoft/`; `index.ts` picks one). Callers hold a `CalendarProvider` and never branch on the
  * provider's name: a difference between providers is a member here, not an `if` elsewhere.
  *
- * Later issues grow this interface: `listChanges(cursor)`, `getEvent`, `freeBusy`, `createEvent`,
+ * Later issues grow this interface: `getEvent`, `freeBusy`, `createEvent`,
  * `watch`, … — each adapter then implements its own wire format.
  */
 import type * as oauth from 'oauth4webapi';
+import type { MirrorEvent, NormalizedChange } from '../sync/types.ts';
 import type { ProviderError } from './errors.ts';
 
 export type Provider = 'google' | 'microsoft';
@@ -46,6 +47,29 @@ export interface ProviderEndpoints {
 /** Outcome of the cheap authenticated call made before a sync. */
 export type AccessProbe = { ok: true } | { ok: false; error: ProviderError };
 
+/** One page request of a sync round (issue 13). */
+export interface ChangeRequest {
+  /** The connection's provider_calendar_id ('primary' for Google). */
+  calendarId: string;
+  /** Stored incremental cursor (Google nextSyncToken / Graph deltaLink); absent = full round. */
+  cursor?: string;
+  /** Continuation inside a round (Google pageToken / Graph @odata.nextLink). */
+  pageToken?: string;
+  /** The sync horizon; Graph's delta window on a full round, Google ignores it. */
+  window: { startMs: number; endMs: number };
+}
+
+export interface ChangePage {
+  /** Never 'needsMaster': the adapter resolves masters itself. */
+  changes: NormalizedChange[];
+  nextPageToken?: string;
+  /** Only on the last page of the round. */
+  nextCursor?: string;
+}
+
+/** Known series masters from the mirror, so an adapter fetches only the ones it lacks. */
+export type MasterLookup = (seriesMasterId: string) => Promise<MirrorEvent | undefined>;
+
 export interface CalendarProvider {
   readonly name: Provider;
   readonly endpoints: ProviderEndpoints;
@@ -61,4 +85,9 @@ export interface CalendarProvider {
   probeAccess(accessToken: string): Promise<AccessProbe>;
   /** Classifies a non-2xx API response (status + the provider's error body) once. */
   toProviderError(response: Response): Promise<ProviderError>;
+  /**
+   * One page of changes. An expired cursor (410) throws `ProviderError('cursor_expired')`: the
+   * engine then runs a full round that removes what vanished.
+   */
+  listChanges(accessToken: string, request: ChangeRequest, masters: MasterLookup): Promise<ChangePage>;
 }

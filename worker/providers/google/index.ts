@@ -52,5 +52,6 @@ export function googleProvider(config: ProviderConfig): CalendarProvider {
     probeAccess: (accessToken) =>
       probe(`${calendarApi}/users/me/calendarList?maxResults=1`, accessToken, googleError),
     toProviderError: googleError,
+    listChanges: () => Promise.reject(new ProviderError('unknown', 'Google change listing not implemented')),
   };
 }

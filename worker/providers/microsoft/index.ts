@@ -39,5 +39,8 @@ export function microsoftProvider(config: ProviderConfig): CalendarProvider {
     },
     probeAccess: (accessToken) => probe(`${graph}/me`, accessToken, microsoftError),
     toProviderError: microsoftError,
+    // Stub until the Graph delta adapter lands (issue 13, Microsoft side).
+    listChanges: () =>
+      Promise.reject(new ProviderError('unknown', 'Microsoft change listing not implemented')),
   };
 }
