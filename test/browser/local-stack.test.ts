@@ -4,10 +4,15 @@
  * both get their 413 and the next normal request succeeds with no restart; and when the worker
  * process dies anyway, `npm start` says so and restarts it.
  */
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from './stack.ts';
 
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const run = promisify(execFile);
 let stack: LocalStack;
 let token: string;
 
@@ -84,6 +89,47 @@ describe('local stack (npm start)', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await settings()).toBe(200);
     expect(stack.output()).not.toContain('exited with');
+  });
+
+  it('still takes a valid body that arrives chunked (no Content-Length)', async () => {
+    const valid = JSON.stringify({
+      calendar_default_meeting_duration_minutes: 45,
+      calendar_sync_poll_interval_minutes: 15,
+      calendar_pre_meeting_notification_minutes: 10,
+    });
+    const reply = await rawPut({}, (out) => {
+      out.write(valid.slice(0, 20));
+      out.end(valid.slice(20));
+    });
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body).calendar_default_meeting_duration_minutes).toBe(45);
+  });
+
+  it('prints the database it really uses, and the cron trigger it prints runs the scheduled handler', async () => {
+    const database = process.env.DATABASE_URL
+      ? `database ${stack.databaseName}`
+      : `embedded PGlite (${stack.localDir}/pgdata)`;
+    const line = stack
+      .output()
+      .split('\n')
+      .find((text) => text.trim().startsWith('Database:'));
+    expect(line).toContain(database);
+    const cron = stack.output().match(/Cron:\s+curl (\S+)/)?.[1] ?? '';
+    expect(cron).toBe(`${stack.baseUrl}/cdn-cgi/local/scheduled`);
+    expect((await fetch(cron)).status).toBe(200);
+    await expect.poll(() => stack.output()).toContain('"message":"cron tick"');
+  });
+
+  it('vault:rotate runs against the stack with the settings from <CE_LOCAL_DIR>/dev.vars, as the README says', async () => {
+    const { stdout } = await run(
+      'bash',
+      ['-c', `set -a; . '${stack.localDir}/dev.vars'; set +a; npm run --silent vault:rotate`],
+      {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: '' },
+      },
+    );
+    expect(stdout).toContain('vault rotation finished');
   });
 
   it('restarts the worker with a message when its process dies, and serves requests again', async () => {

@@ -25,6 +25,9 @@ export interface LocalStack {
   emulatorUrl: string;
   signInUrl: string;
   jwtSecret: string;
+  /** CE_LOCAL_DIR of this stack (a temp dir) and CE_DB_NAME (used when DATABASE_URL is set). */
+  localDir: string;
+  databaseName: string;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startLocalStack(): Promise<LocalStack> {
   const localDir = mkdtempSync(`${tmpdir()}/ce-browser-`);
   const port = await freePort();
   const emulatorPort = await freePort();
+  const databaseName = `cecal_browser_${process.pid}_${Date.now().toString(36)}`;
   const child: ChildProcess = spawn(`${root}/node_modules/.bin/tsx`, ['scripts/start.ts'], {
     cwd: root,
     env: {
@@ -39,7 +43,7 @@ export async function startLocalStack(): Promise<LocalStack> {
       PORT: String(port),
       EMULATOR_PORT: String(emulatorPort),
       CE_LOCAL_DIR: localDir,
-      CE_DB_NAME: `cecal_browser_${process.pid}`,
+      CE_DB_NAME: databaseName,
       CE_DB_FRESH: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,6 +76,8 @@ export async function startLocalStack(): Promise<LocalStack> {
     emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
     signInUrl,
     jwtSecret: secrets.AUTH_JWT_SECRET,
+    localDir,
+    databaseName,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGINT');
