@@ -76,7 +76,7 @@ describe('busyIntervals', () => {
           expect(busy).toEqual(expected);
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 });
@@ -179,7 +179,7 @@ describe('events → busy → working windows → slots, end to end', () => {
           expect(result.truncated).toBe(expected.length > DEFAULT_MAX_SLOTS);
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 20 },
     );
   });
 });

@@ -74,6 +74,22 @@ function bisectChange(timeZone: string, low: number, high: number, offsetMs: num
 }
 
 /**
+ * The change inside the sample step ending at `next`, memoised like the samples: there is at most
+ * one per step, so the minute found once holds for every later probe of that step.
+ */
+function changeBefore(timeZone: string, probe: number, next: number, offsetMs: number): number {
+  const key = `${timeZone}|change|${next}`;
+  const cached = sampleCache.get(key);
+  if (cached !== undefined && cached > probe) return cached;
+  const change = bisectChange(timeZone, probe, next, offsetMs);
+  if (next % SAMPLE_STEP_MS === 0) {
+    if (sampleCache.size >= SAMPLE_CACHE_LIMIT) sampleCache.clear();
+    sampleCache.set(key, change);
+  }
+  return change;
+}
+
+/**
  * The offset segments covering `range`, in order. The first starts at `range.start` and the last
  * ends at `range.end`; changes are located to the minute (every tzdb change since 1970 is on a
  * minute boundary).
@@ -90,7 +106,7 @@ export function offsetSegments(timeZone: string, range: Interval): OffsetSegment
       probe = next;
       continue;
     }
-    const change = bisectChange(timeZone, probe, next, offsetMs);
+    const change = changeBefore(timeZone, probe, next, offsetMs);
     if (change >= range.end) break;
     segments.push({ start: segmentStart, end: change, offsetMs });
     segmentStart = change;
