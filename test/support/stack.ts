@@ -1,6 +1,7 @@
 /**
  * Host-side pieces the tests need, started once per test project: a fresh Postgres database
- * (DATABASE_URL's server, or embedded PGlite when unset) with migrations applied, the
+ * (DATABASE_URL's server, or embedded PGlite when unset) with migrations applied and its own worker
+ * login role (db/local/worker-role.ts: migrations create none), the
  * WebSocket→TCP proxy that lets the neon driver inside workerd reach it, and a provider emulator.
  */
 import { prepareLocalDatabase } from '../../db/local/database.ts';
