@@ -98,11 +98,29 @@ function oracleInstant(w: Wall, zone: string): number {
   return time.toUnixTime() * 1000;
 }
 
-/** Wall time of an instant in `zone`, by ical.js. */
+/**
+ * Wall time of an instant in `zone`, by ical.js: the candidate wall (instant + one of the zone's
+ * offsets) that ical.js maps back to the same instant. ical.js's own UTC→zone conversion reads the
+ * transition rules with UTC fields and is off for a few hours around a change, so it is not used.
+ */
+const ZONE_OFFSETS_MIN: Record<string, number[]> = {
+  'America/New_York': [-300, -240],
+  'Europe/Berlin': [60, 120],
+  'Asia/Kolkata': [330],
+};
 function oracleWall(ms: number, zone: string): Wall {
-  const utc = ICAL.Time.fromJSDate(new Date(ms), true);
-  const local = utc.convertToZone(ICAL.TimezoneService.get(zone) as ICAL.Timezone);
-  return { y: local.year, mo: local.month, d: local.day, h: local.hour, mi: local.minute };
+  for (const offset of ZONE_OFFSETS_MIN[zone] ?? []) {
+    const d = new Date(ms + offset * 60_000);
+    const wall = {
+      y: d.getUTCFullYear(),
+      mo: d.getUTCMonth() + 1,
+      d: d.getUTCDate(),
+      h: d.getUTCHours(),
+      mi: d.getUTCMinutes(),
+    };
+    if (oracleInstant(wall, zone) === ms) return wall;
+  }
+  throw new Error(`no wall time for ${new Date(ms).toISOString()} in ${zone}`);
 }
 
 interface SeriesSpec {
@@ -111,7 +129,7 @@ interface SeriesSpec {
   start: Wall;
   durationMin: number;
   rrule: string;
-  /** EXDATE lines, exactly as Google would send them. */
+  /** EXDATE and RDATE lines, exactly as Google would send them. */
   exdates: string[];
   moved: Array<{ originalMs: number; startMs: number; endMs: number }>;
   cancelled: number[];
@@ -311,6 +329,13 @@ const editsArb = fc.record({
     { maxLength: 4 },
   ),
   cancelled: fc.array(fc.nat(60), { maxLength: 4 }),
+  // Extra dates at :10 past, so they never coincide with a rule instance (starts are on quarter hours).
+  rdates: fc.array(
+    fc.record({ days: fc.integer({ min: -20, max: 200 }), h: fc.integer({ min: 4, max: 20 }) }),
+    {
+      maxLength: 2,
+    },
+  ),
 });
 
 type RuleShape = typeof ruleArb extends fc.Arbitrary<infer T> ? T : never;
@@ -367,6 +392,10 @@ function buildSpec(
   for (const index of edits.cancelled) {
     const ms = take(index);
     if (ms !== undefined) bare.cancelled.push(ms);
+  }
+  for (const extra of edits.rdates) {
+    const day = oracleWall(startMs + extra.days * 86_400_000, zone);
+    bare.exdates.push(`RDATE;TZID=${zone}:${icalWall({ ...day, h: extra.h, mi: 10 })}`);
   }
   return bare;
 }
@@ -445,7 +474,11 @@ describe('Google series expansion equals ical.js (independent zones) around DST'
           fc.pre(splitMs !== undefined && at % originals.length > 0);
           const splitWall = oracleWall(splitMs!, spec.zone);
           const rule = spec.rrule.replace(/;(COUNT|UNTIL)=[^;]*/g, '');
-          const old: SeriesSpec = { ...spec, rrule: `${rule};UNTIL=${icalUtc(splitMs! - 1000)}` };
+          const old: SeriesSpec = {
+            ...spec,
+            rrule: `${rule};UNTIL=${icalUtc(splitMs! - 1000)}`,
+            exdates: spec.exdates.filter((line) => !line.startsWith('RDATE')),
+          };
           const following: SeriesSpec = {
             id: `${spec.id}_R${icalWall(splitWall)}`,
             zone: spec.zone,
@@ -514,10 +547,11 @@ describe('all-day series equal ical.js date expansion', () => {
           for (let next = bareIterator.next(); next && originals.length < 31; next = bareIterator.next()) {
             originals.push(next.toString().slice(0, 10));
           }
-          const exdates = [...new Set(exIndexes.map((i) => originals[i % originals.length]!))];
-          const cancelled = [...new Set(cancelIndexes.map((i) => originals[i % originals.length]!))].filter(
-            (d) => !exdates.includes(d),
-          );
+          const pickDay = (i: number) => originals[i % Math.max(originals.length, 1)];
+          const exdates = [...new Set(exIndexes.map(pickDay))].filter((d): d is string => !!d);
+          const cancelled = [...new Set(cancelIndexes.map(pickDay))]
+            .filter((d): d is string => !!d)
+            .filter((d) => !exdates.includes(d));
           const exdateLines = exdates.map((d) => `EXDATE;VALUE=DATE:${compact(d)}`);
           const ics = [
             ...header,
