@@ -6,7 +6,9 @@
 import { ProviderError } from '../errors.ts';
 import { bearerGet, probe, trimUrl } from '../http.ts';
 import type { CalendarProvider, ProviderConfig } from '../types.ts';
+import { listGoogleChanges } from './changes.ts';
 import { googleError } from './errors.ts';
+import { googleFreeBusy } from './freebusy.ts';
 
 export const GOOGLE_SCOPES = [
   'https://www.googleapis.com/auth/calendar',
@@ -52,6 +54,7 @@ export function googleProvider(config: ProviderConfig): CalendarProvider {
     probeAccess: (accessToken) =>
       probe(`${calendarApi}/users/me/calendarList?maxResults=1`, accessToken, googleError),
     toProviderError: googleError,
-    listChanges: () => Promise.reject(new ProviderError('unknown', 'Google change listing not implemented')),
+    freeBusy: googleFreeBusy(calendarApi),
+    listChanges: (accessToken, request) => listGoogleChanges(calendarApi, accessToken, request),
   };
 }
