@@ -56,11 +56,6 @@ function sampledOffset(timeZone: string, instantMs: number): number {
   return offsetMs;
 }
 
-/** Local wall time (see the module comment) of an instant. */
-export function wallTime(timeZone: string, instantMs: number): number {
-  return instantMs + offsetAt(timeZone, instantMs);
-}
-
 /** First whole minute in `(low, high]` whose offset differs from `offsetMs` at `low`. */
 function bisectChange(timeZone: string, low: number, high: number, offsetMs: number): number {
   let lowMinute = Math.floor(low / MINUTE_MS);
