@@ -2,6 +2,7 @@
  * Provider JSON → mirror rows (issue 13): Google Calendar v3 and Microsoft Graph delta items, using
  * the wire shapes of providers.md §2 and §8 (captured examples where the reference has them).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   GOOGLE_APP_TAG_PROPERTY,
@@ -290,5 +291,61 @@ describe('Graph delta item → mirror', () => {
 
   it('cancelledOccurrences dates are read from the end of each value', () => {
     expect(cancelledOccurrenceDates(['OID.AAMk.Zz==.2026-03-16', 'bogus'])).toEqual(['2026-03-16']);
+  });
+});
+
+describe('Graph stubs never become untitled rows (property)', () => {
+  it('every occurrence row carries its master details; a stub without a known master is needsMaster', () => {
+    const masterIds = ['M1', 'M2', 'M3'];
+    const itemArb = fc.oneof(
+      fc.constantFrom(...masterIds).map(
+        (id): GraphEventJson => ({
+          id,
+          type: 'seriesMaster',
+          subject: `Series ${id}`,
+          showAs: 'busy',
+          start: { dateTime: '2026-03-02T15:00:00.0000000', timeZone: 'UTC' },
+          end: { dateTime: '2026-03-02T15:30:00.0000000', timeZone: 'UTC' },
+          recurrence: {
+            pattern: { type: 'daily', interval: 1 },
+            range: { type: 'noEnd', startDate: '2026-03-02' },
+          },
+        }),
+      ),
+      fc
+        .tuple(fc.constantFrom(...masterIds), fc.integer({ min: 0, max: 27 }), fc.nat(1000))
+        .map(([masterId, day, n]): GraphEventJson => {
+          const date = new Date(Date.UTC(2026, 2, 2 + day)).toISOString().slice(0, 10);
+          return {
+            id: `opaque-${n}`,
+            type: 'occurrence',
+            seriesMasterId: masterId,
+            start: { dateTime: `${date}T15:00:00.0000000`, timeZone: 'UTC' },
+            end: { dateTime: `${date}T15:30:00.0000000`, timeZone: 'UTC' },
+          };
+        }),
+    );
+    fc.assert(
+      fc.property(fc.array(itemArb, { maxLength: 25 }), fc.subarray(masterIds), (items, stored) => {
+        // Masters already in the mirror (stored earlier), mapped from their own full JSON.
+        const known = new Map(stored.map((id) => [id, upserted(mapGraphPage([masterJson(id)])[0]!)]));
+        const onPage = new Set(items.filter((i) => i.type === 'seriesMaster').map((i) => i.id));
+        const changes = mapGraphPage(items, known);
+        expect(changes).toHaveLength(items.length);
+        changes.forEach((change, index) => {
+          const item = items[index]!;
+          if (item.type !== 'occurrence') return;
+          const masterId = item.seriesMasterId!;
+          if (onPage.has(masterId) || known.has(masterId)) {
+            const event = upserted(change);
+            expect(event.title).toBe(`Series ${masterId}`);
+            expect(event.seriesRole).toBe('occurrence');
+            expect(event.seriesKey).toBe(masterId);
+          } else {
+            expect(change).toEqual({ kind: 'needsMaster', seriesMasterId: masterId, occurrenceId: item.id });
+          }
+        });
+      }),
+    );
   });
 });
