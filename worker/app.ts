@@ -12,8 +12,11 @@ import { ceWebCors } from './middleware/cors.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { rejectControlCharacters } from './middleware/text-input.ts';
 import { createRouter } from './openapi.ts';
+import { availabilityRoutes } from './routes/availability.ts';
 import { backfillRoutes } from './routes/backfill.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { eventRoutes } from './routes/events.ts';
+import { freeBusyRoutes } from './routes/freebusy.ts';
 import { googleCredentialRoutes } from './routes/google-credentials.ts';
 import { healthRoutes } from './routes/health.ts';
 import { oauthRoutes } from './routes/oauth.ts';
@@ -56,6 +59,9 @@ app.route('/', settingsRoutes);
 app.route('/', connectionRoutes);
 app.route('/', oauthRoutes);
 app.route('/', backfillRoutes);
+app.route('/', eventRoutes);
+app.route('/', freeBusyRoutes);
+app.route('/', availabilityRoutes);
 app.route('/', googleCredentialRoutes);
 app.route('/', webRoutes);
 
@@ -70,7 +76,10 @@ app.doc31('/v1/openapi.json', {
     title: 'CE Calendar API',
     version: '0.1.0',
     description: 'Calendar and scheduling integration of CE',
+    license: { name: 'Proprietary', url: 'https://ce.example/legal/api-terms' },
   },
+  // Relative: the API is served from the same origin as this document (PUBLIC_BASE_URL).
+  servers: [{ url: '/', description: 'This deployment' }],
 });
 
 app.notFound((c) =>

@@ -31,10 +31,11 @@ const BatchResult = z
 
 const Status = z.object({ pending: z.number().int(), failed: z.number().int() }).openapi('BackfillStatus');
 
-const batchRoute = (path: string) =>
+const batchRoute = (path: string, operationId: string) =>
   createRoute({
     method: 'post',
     path,
+    operationId,
     summary: 'Migrate at most 25 legacy connections of the organization into the credential vault',
     security: bearerSecurity,
     middleware: [adminOnly] as const,
@@ -47,6 +48,7 @@ const batchRoute = (path: string) =>
 
 const statusRoute = createRoute({
   method: 'get',
+  operationId: 'getBackfillStatus',
   path: '/v1/calendar/token-backfill/status',
   summary: 'Connections of the organization still needing migration, and how many of them failed',
   security: bearerSecurity,
@@ -62,8 +64,12 @@ export const backfillRoutes = createRouter();
 // The edge-function path sits outside /v1, so it gets the same bearer check explicitly.
 backfillRoutes.use('/functions/v1/calendar-token-backfill', requireAuth);
 
-for (const path of ['/functions/v1/calendar-token-backfill', '/v1/calendar/token-backfill']) {
-  backfillRoutes.openapi(batchRoute(path), async (c) => {
+// The SPEC names both paths (the source system's edge function and the API); one handler serves both.
+for (const [path, operationId] of [
+  ['/functions/v1/calendar-token-backfill', 'runTokenBackfillFunction'],
+  ['/v1/calendar/token-backfill', 'runTokenBackfill'],
+] as const) {
+  backfillRoutes.openapi(batchRoute(path, operationId), async (c) => {
     const claims = c.var.claims;
     const raw =
       c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : c.req.valid('json');

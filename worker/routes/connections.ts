@@ -52,6 +52,7 @@ function requireReader(claims: TenantClaims): void {
 
 const list = createRoute({
   method: 'get',
+  operationId: 'listConnections',
   path: '/v1/calendar/connections',
   summary: 'Connection cards: own connections, or the organization’s with ce.calendar.view-all',
   security: bearerSecurity,
@@ -66,6 +67,7 @@ const list = createRoute({
 
 const patch = createRoute({
   method: 'patch',
+  operationId: 'updateConnection',
   path: '/v1/calendar/connections/{id}',
   summary: 'Auto-sync toggle (owner only)',
   security: bearerSecurity,
@@ -88,6 +90,7 @@ const SyncAccepted = z
 
 const syncNow = createRoute({
   method: 'post',
+  operationId: 'syncConnectionNow',
   path: '/v1/calendar/connections/{id}/sync',
   summary: "Sync now: hands off to the connection's Durable Object (owner only)",
   security: bearerSecurity,
@@ -100,6 +103,7 @@ const syncNow = createRoute({
 
 const remove = createRoute({
   method: 'delete',
+  operationId: 'disconnectConnection',
   path: '/v1/calendar/connections/{id}',
   summary:
     'Disconnect: revoke at the provider (best effort), delete vault credentials, stop alarms, remove events',

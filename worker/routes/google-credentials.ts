@@ -25,6 +25,7 @@ const PutBody = z
 const PATH = '/v1/calendar/google-credentials';
 
 const get = createRoute({
+  operationId: 'getGoogleCredentials',
   path: PATH,
   security: bearerSecurity,
   middleware: [adminOnly] as const,
@@ -36,6 +37,7 @@ const get = createRoute({
   },
 });
 const put = createRoute({
+  operationId: 'putGoogleCredentials',
   path: PATH,
   security: bearerSecurity,
   middleware: [adminOnly] as const,
@@ -48,6 +50,7 @@ const put = createRoute({
   },
 });
 const del = createRoute({
+  operationId: 'deleteGoogleCredentials',
   path: PATH,
   security: bearerSecurity,
   middleware: [adminOnly] as const,

@@ -2,9 +2,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../openapi.ts';
 
+/** Left out of the API document: an infrastructure probe, not an operation of the calendar API. */
 const healthz = createRoute({
   method: 'get',
   path: '/healthz',
+  hide: true,
+  security: [],
   summary: 'Liveness probe',
   responses: {
     200: {

@@ -20,6 +20,7 @@ const StartBody = z
 
 const start = createRoute({
   method: 'post',
+  operationId: 'startOAuth',
   path: '/v1/calendar/oauth/start',
   summary: 'Start connecting a Google or Microsoft calendar (needs ce.calendar.connect)',
   security: bearerSecurity,
@@ -33,9 +34,15 @@ const start = createRoute({
   },
 });
 
+/**
+ * Left out of the API document: a browser redirect target registered with the providers, not an
+ * operation a client calls (a generated client method for it would be useless, and it has no 2xx).
+ */
 const callback = createRoute({
   method: 'get',
   path: CALLBACK_PATH,
+  hide: true,
+  security: [],
   summary: 'OAuth redirect URI registered with the providers; redirects back to return_to',
   request: {
     query: z

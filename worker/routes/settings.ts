@@ -27,6 +27,7 @@ export const ModuleSettings = z
 
 const getSettings = createRoute({
   method: 'get',
+  operationId: 'getSettings',
   path: '/v1/calendar/settings',
   summary: 'Read the calendar module settings (defaults when never saved)',
   security: bearerSecurity,
@@ -38,6 +39,7 @@ const getSettings = createRoute({
 
 const putSettings = createRoute({
   method: 'put',
+  operationId: 'putSettings',
   path: '/v1/calendar/settings',
   summary: 'Replace the calendar module settings (org_admin or platform_admin)',
   security: bearerSecurity,
