@@ -227,6 +227,10 @@ describe('the schedule', () => {
     await runInDurableObject(stub, async (_instance, state) => {
       expect(await state.storage.get('identity')).toEqual(identity);
     });
+    // Disconnect forgets everything: identity, schedule, alarm.
+    await stub.disconnect(crypto.randomUUID());
+    expect(await stub.status()).toMatchObject({ attached: false, schedule: [], nextAlarmAt: null });
+    expect(await stub.requestSync('manual', crypto.randomUUID())).toMatchObject({ attached: false });
   });
 });
 
