@@ -297,21 +297,20 @@ describe('Graph delta item → mirror', () => {
 describe('Graph stubs never become untitled rows (property)', () => {
   it('every occurrence row carries its master details; a stub without a known master is needsMaster', () => {
     const masterIds = ['M1', 'M2', 'M3'];
+    const masterJson = (id: string): GraphEventJson => ({
+      id,
+      type: 'seriesMaster',
+      subject: `Series ${id}`,
+      showAs: 'busy',
+      start: { dateTime: '2026-03-02T15:00:00.0000000', timeZone: 'UTC' },
+      end: { dateTime: '2026-03-02T15:30:00.0000000', timeZone: 'UTC' },
+      recurrence: {
+        pattern: { type: 'daily', interval: 1 },
+        range: { type: 'noEnd', startDate: '2026-03-02' },
+      },
+    });
     const itemArb = fc.oneof(
-      fc.constantFrom(...masterIds).map(
-        (id): GraphEventJson => ({
-          id,
-          type: 'seriesMaster',
-          subject: `Series ${id}`,
-          showAs: 'busy',
-          start: { dateTime: '2026-03-02T15:00:00.0000000', timeZone: 'UTC' },
-          end: { dateTime: '2026-03-02T15:30:00.0000000', timeZone: 'UTC' },
-          recurrence: {
-            pattern: { type: 'daily', interval: 1 },
-            range: { type: 'noEnd', startDate: '2026-03-02' },
-          },
-        }),
-      ),
+      fc.constantFrom(...masterIds).map(masterJson),
       fc
         .tuple(fc.constantFrom(...masterIds), fc.integer({ min: 0, max: 27 }), fc.nat(1000))
         .map(([masterId, day, n]): GraphEventJson => {
