@@ -48,7 +48,12 @@ export function fanOutInvitation(
   }
   if (!sameEmail(event.organizer.email, account.email)) return;
   const key = sourceKey(account, calendar, event.id);
-  const copies = registry(state).get(key) ?? new Map<string, string>();
+  const known = registry(state).get(key);
+  const hasAccount = (email: string) =>
+    state.accounts.has(accountKey('google', email)) || state.accounts.has(accountKey('microsoft', email));
+  // The common case (bulk generation, external guests only) costs one lookup per attendee.
+  if (!known && !event.attendees.some((a) => hasAccount(a.email))) return;
+  const copies = known ?? new Map<string, string>();
   const invited = new Set(event.attendees.map((a) => a.email.toLowerCase()));
   for (const other of state.accounts.values()) {
     if (other === account) continue;
