@@ -113,6 +113,8 @@ export const ceCalendarConnections = pgTable(
     tokenExpiresAt: timestamp('token_expires_at', { withTimezone: true }),
     /** Google `nextSyncToken` or Microsoft `@odata.deltaLink`. */
     syncCursor: text('sync_cursor'),
+    /** The calendar's own IANA zone as the provider reports it: the owner's day for all-day busy (issue 14). */
+    calendarTimeZone: text('calendar_time_zone'),
     gwsConnectionId: uuid('gws_connection_id').references(() => pfGwsConnections.id),
     accessTokenCredentialId: uuid('access_token_credential_id').references(() => pfCredentials.id),
     refreshTokenCredentialId: uuid('refresh_token_credential_id').references(() => pfCredentials.id),

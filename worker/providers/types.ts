@@ -70,6 +70,24 @@ export interface ChangePage {
 /** Known series masters from the mirror, so an adapter fetches only the ones it lacks. */
 export type MasterLookup = (seriesMasterId: string) => Promise<MirrorEvent | undefined>;
 
+/** A live free/busy question for one account's calendars (issue 14). */
+export interface FreeBusyQuery {
+  /** The connection's provider calendar ids ('primary' for Google). */
+  calendarIds: string[];
+  /** The account's mailbox: Graph getSchedule asks by address, per mailbox, not per calendar. */
+  accountEmail: string;
+  window: { startMs: number; endMs: number };
+  /** IANA zone the provider should answer in (busy instants do not depend on it). */
+  timeZone: string;
+}
+
+/** Per calendar: merged-or-not busy instants, or why this calendar could not answer. */
+export interface FreeBusyCalendar {
+  calendarId: string;
+  busy: Array<{ startMs: number; endMs: number }>;
+  error?: { code: string; message: string };
+}
+
 export interface CalendarProvider {
   readonly name: Provider;
   readonly endpoints: ProviderEndpoints;
@@ -85,6 +103,8 @@ export interface CalendarProvider {
   probeAccess(accessToken: string): Promise<AccessProbe>;
   /** Classifies a non-2xx API response (status + the provider's error body) once. */
   toProviderError(response: Response): Promise<ProviderError>;
+  /** Live busy time (Google freeBusy.query, Graph getSchedule); per-calendar errors in the answer. */
+  freeBusy(accessToken: string, query: FreeBusyQuery): Promise<FreeBusyCalendar[]>;
   /**
    * One page of changes. An expired cursor (410) throws `ProviderError('cursor_expired')`: the
    * engine then runs a full round that removes what vanished.

@@ -1,0 +1,1 @@
+ALTER TABLE "ce_calendar_connections" ADD COLUMN "calendar_time_zone" text;

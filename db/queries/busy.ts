@@ -1,0 +1,201 @@
+/**
+ * Reads behind free/busy, availability and the events list (issue 14), inside a tenant transaction.
+ *
+ * Colleagues' time goes only through the SECURITY DEFINER functions `ce_busy_blocks()` and
+ * `ce_calendar_freshness()`: they select user, interval, kind of busy and sync state, nothing else,
+ * so no title, attendee, location or account email can reach a free/busy answer whatever the caller
+ * does with the rows. Event rows are read under RLS (owner or view-all).
+ */
+import { and, asc, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import { ceCalendarConnections, ceCalendarEvents } from '../schema.ts';
+import type { TenantTx } from '../tenant.ts';
+
+export type BusyKindRow = 'busy' | 'tentative' | 'out_of_office' | 'focus_time';
+
+/** A busy block: instants for timed occurrences, dates (end exclusive) for all-day ones. */
+export type BusyBlockRow =
+  | { userId: string; allDay: false; startMs: number; endMs: number; busyKind: BusyKindRow }
+  | { userId: string; allDay: true; startDate: string; endDate: string; busyKind: BusyKindRow };
+
+/** A `uuid[]` parameter list (ids are validated UUIDs before they get here). */
+const uuidArray = (ids: readonly string[]) =>
+  ids.length === 0
+    ? sql`array[]::uuid[]`
+    : sql`array[${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )}]::uuid[]`;
+
+const toMs = (value: unknown): number =>
+  value instanceof Date ? value.getTime() : Date.parse(String(value).replace(' ', 'T'));
+
+/** `date` columns arrive as `YYYY-MM-DD` strings (or Dates with some drivers): keep the calendar date. */
+const toDate = (value: unknown): string =>
+  value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+
+/**
+ * Busy blocks of `userIds` overlapping `[startMs, endMs)` (all-day rows with a day of slack: the
+ * caller resolves them in the owner's zone and clips). Users the caller may not see give no rows.
+ */
+export async function readBusyBlocks(
+  tx: TenantTx,
+  userIds: readonly string[],
+  startMs: number,
+  endMs: number,
+): Promise<BusyBlockRow[]> {
+  const ids = uuidArray(userIds);
+  const result = await tx.execute(
+    sql`select user_id, start_at, end_at, start_date, end_date, busy_kind
+          from ce_busy_blocks(${ids}, ${new Date(startMs).toISOString()}::timestamptz, ${new Date(endMs).toISOString()}::timestamptz)`,
+  );
+  return (result.rows as Array<Record<string, unknown>>).map((row) =>
+    row.start_at === null
+      ? {
+          userId: String(row.user_id),
+          allDay: true,
+          startDate: toDate(row.start_date),
+          endDate: toDate(row.end_date),
+          busyKind: row.busy_kind as BusyKindRow,
+        }
+      : {
+          userId: String(row.user_id),
+          allDay: false,
+          startMs: toMs(row.start_at),
+          endMs: toMs(row.end_at),
+          busyKind: row.busy_kind as BusyKindRow,
+        },
+  );
+}
+
+/** One calendar of a user, as a free/busy answer shows it (no account email, no cursor). */
+export interface CalendarFreshnessRow {
+  userId: string;
+  connectionId: string;
+  provider: 'google' | 'microsoft';
+  syncEnabled: boolean;
+  syncStatus: 'syncing' | 'paused' | 'error' | 'reconnect_required';
+  lastSyncAt: Date | null;
+  calendarTimeZone: string | null;
+}
+
+/** The calendars of `userIds` the caller may ask about (own; others' with schedule or view-all). */
+export async function readCalendarFreshness(
+  tx: TenantTx,
+  userIds: readonly string[],
+): Promise<CalendarFreshnessRow[]> {
+  const ids = uuidArray(userIds);
+  const result = await tx.execute(
+    sql`select user_id, connection_id, provider, sync_enabled, sync_status, last_sync_at, calendar_time_zone
+          from ce_calendar_freshness(${ids})`,
+  );
+  return (result.rows as Array<Record<string, unknown>>).map((row) => ({
+    userId: String(row.user_id),
+    connectionId: String(row.connection_id),
+    provider: row.provider as CalendarFreshnessRow['provider'],
+    syncEnabled: Boolean(row.sync_enabled),
+    syncStatus: row.sync_status as CalendarFreshnessRow['syncStatus'],
+    lastSyncAt: row.last_sync_at === null ? null : new Date(toMs(row.last_sync_at)),
+    calendarTimeZone: (row.calendar_time_zone as string | null) ?? null,
+  }));
+}
+
+export type EventRow = typeof ceCalendarEvents.$inferSelect;
+export type VisibleConnection = Pick<
+  typeof ceCalendarConnections.$inferSelect,
+  'id' | 'userId' | 'provider' | 'calendarTimeZone'
+>;
+
+/** The connections of `userId` the caller can read (RLS: owner or view-all in the organization). */
+export async function listUserConnections(tx: TenantTx, userId: string): Promise<VisibleConnection[]> {
+  return tx
+    .select({
+      id: ceCalendarConnections.id,
+      userId: ceCalendarConnections.userId,
+      provider: ceCalendarConnections.provider,
+      calendarTimeZone: ceCalendarConnections.calendarTimeZone,
+    })
+    .from(ceCalendarConnections)
+    .where(eq(ceCalendarConnections.userId, userId))
+    .orderBy(asc(ceCalendarConnections.createdAt), asc(ceCalendarConnections.id));
+}
+
+/**
+ * Mirror rows of `connectionIds` that can show in `[startMs, endMs)`: non-master rows overlapping
+ * the window (all-day rows are stored with UTC-midnight instants, so a day of slack covers any
+ * owner zone), plus every series master that started before the window's end together with all
+ * rows of its series (the caller expands Google masters; Graph lists occurrences as rows).
+ * Cancelled rows are kept: a Google cancelled instance is a marker the expansion needs.
+ */
+export async function readEventRowsForWindow(
+  tx: TenantTx,
+  connectionIds: readonly string[],
+  startMs: number,
+  endMs: number,
+): Promise<EventRow[]> {
+  if (connectionIds.length === 0) return [];
+  const slack = 24 * 60 * 60 * 1000;
+  const inConnections = inArray(ceCalendarEvents.connectionId, [...connectionIds]);
+  const overlapping = await tx
+    .select()
+    .from(ceCalendarEvents)
+    .where(
+      and(
+        inConnections,
+        ne(ceCalendarEvents.seriesRole, 'master'),
+        lt(ceCalendarEvents.startAt, new Date(endMs + slack)),
+        or(
+          gt(ceCalendarEvents.endAt, new Date(startMs - slack)),
+          // A zero-length row still shows at its instant.
+          eq(ceCalendarEvents.startAt, ceCalendarEvents.endAt),
+        ),
+      ),
+    );
+  const masters = await tx
+    .select()
+    .from(ceCalendarEvents)
+    .where(
+      and(
+        inConnections,
+        eq(ceCalendarEvents.seriesRole, 'master'),
+        lt(ceCalendarEvents.startAt, new Date(endMs + slack)),
+      ),
+    );
+  if (masters.length === 0) return overlapping;
+  const seriesKeys = [...new Set(masters.map((m) => m.seriesKey ?? m.providerEventId))];
+  const seriesRows = await tx
+    .select()
+    .from(ceCalendarEvents)
+    .where(
+      and(
+        inConnections,
+        inArray(ceCalendarEvents.seriesKey, seriesKeys),
+        ne(ceCalendarEvents.seriesRole, 'master'),
+      ),
+    );
+  const byId = new Map<string, EventRow>();
+  for (const row of [...overlapping, ...masters, ...seriesRows]) byId.set(row.id, row);
+  return [...byId.values()];
+}
+
+/** What a live free/busy call needs per calendar (server-side only: the email never leaves). */
+export interface LiveTargetRow {
+  userId: string;
+  connectionId: string;
+  provider: 'google' | 'microsoft';
+  providerCalendarId: string;
+  accountEmail: string;
+}
+
+export async function readLiveTargets(tx: TenantTx, userIds: readonly string[]): Promise<LiveTargetRow[]> {
+  const ids = uuidArray(userIds);
+  const result = await tx.execute(
+    sql`select user_id, connection_id, provider, provider_calendar_id, account_email from ce_calendar_live_targets(${ids})`,
+  );
+  return (result.rows as Array<Record<string, unknown>>).map((row) => ({
+    userId: String(row.user_id),
+    connectionId: String(row.connection_id),
+    provider: row.provider as LiveTargetRow['provider'],
+    providerCalendarId: String(row.provider_calendar_id),
+    accountEmail: String(row.account_email),
+  }));
+}
