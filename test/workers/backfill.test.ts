@@ -22,8 +22,10 @@ type Batch = {
   correlation_id: string;
   migrated: number;
   failed: number;
+  nothing_to_migrate: number;
   pending: number;
   failures: Array<{ connection_id: string; reason: string }>;
+  skipped: Array<{ connection_id: string; reason: string }>;
 };
 
 async function batch(token: string, path = '/v1/calendar/token-backfill', json?: unknown): Promise<Batch> {
@@ -105,6 +107,7 @@ describe('vault backfill', () => {
       expect(await (await call('/v1/calendar/token-backfill/status', { token })).json()).toEqual({
         pending: 0,
         failed: 0,
+        nothing_to_migrate: 0,
       });
     }
     await expectFullyMigrated(orgs, tags, 1000);
@@ -172,6 +175,7 @@ describe('vault backfill', () => {
       expect(await (await call('/v1/calendar/token-backfill/status', { token })).json()).toEqual({
         pending: 1,
         failed: 1,
+        nothing_to_migrate: 0,
       });
       await ownerQuery(sql`delete from test_backfill_failures`);
       expect(await batch(token)).toMatchObject({ migrated: 1, failed: 0, pending: 0 });
@@ -205,6 +209,38 @@ describe('vault backfill', () => {
     expect(creds?.n).toBe(4);
   });
 
+  it('a legacy row with neither token is reported as nothing to migrate, counted, and asks for a reconnect', async () => {
+    const org = crypto.randomUUID();
+    await seed(org, 3, `none${org.slice(0, 4)}`);
+    const [empty] = await ownerQuery<{ id: string }>(
+      sql`select id from ce_calendar_connections where organization_id = ${org} order by id limit 1`,
+    );
+    await ownerQuery(
+      sql`update ce_calendar_connections set access_token_encrypted = null, refresh_token_encrypted = null where id = ${empty?.id}`,
+    );
+    const token = await admin(org);
+    const result = await batch(token);
+    expect(result).toMatchObject({ migrated: 2, failed: 0, nothing_to_migrate: 1, pending: 0 });
+    expect(result.skipped).toEqual([{ connection_id: empty?.id, reason: 'no_legacy_tokens' }]);
+    const [row] = await ownerQuery<{
+      migration_required: boolean;
+      migration_error_code: string;
+      sync_status: string;
+    }>(sql`select * from ce_calendar_connections where id = ${empty?.id}`);
+    expect(row).toMatchObject({
+      migration_required: false,
+      migration_error_code: 'no_legacy_tokens',
+      sync_status: 'reconnect_required',
+    });
+    expect(await (await call('/v1/calendar/token-backfill/status', { token })).json()).toEqual({
+      pending: 0,
+      failed: 0,
+      nothing_to_migrate: 1,
+    });
+    // Not silently retried: the next batch has nothing left to do.
+    expect(await batch(token)).toMatchObject({ migrated: 0, failed: 0, nothing_to_migrate: 0, pending: 0 });
+  });
+
   it('org_admin cannot migrate or see another organization; non-admins get 403; platform_admin may target any', async () => {
     const orgA = crypto.randomUUID();
     const orgB = crypto.randomUUID();
@@ -227,7 +263,7 @@ describe('vault backfill', () => {
     ).toBe(403);
     expect(
       await (await call('/v1/calendar/token-backfill/status', { token: await admin(orgA) })).json(),
-    ).toEqual({ pending: 3, failed: 0 });
+    ).toEqual({ pending: 3, failed: 0, nothing_to_migrate: 0 });
     const user = await tokenFor({
       sub: ALICE,
       org_id: orgA,

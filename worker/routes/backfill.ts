@@ -24,12 +24,26 @@ const BatchResult = z
     correlation_id: z.string(),
     migrated: z.number().int(),
     failed: z.number().int(),
+    nothing_to_migrate: z
+      .number()
+      .int()
+      .openapi({ description: 'Rows with neither legacy token: recorded as no_legacy_tokens, not migrated' }),
     pending: z.number().int(),
     failures: z.array(z.object({ connection_id: z.uuid(), reason: z.string() })),
+    skipped: z.array(z.object({ connection_id: z.uuid(), reason: z.literal('no_legacy_tokens') })),
   })
   .openapi('BackfillBatch');
 
-const Status = z.object({ pending: z.number().int(), failed: z.number().int() }).openapi('BackfillStatus');
+const Status = z
+  .object({
+    pending: z.number().int(),
+    failed: z.number().int(),
+    nothing_to_migrate: z
+      .number()
+      .int()
+      .openapi({ description: 'Connections that had no legacy token to move (they need a reconnect)' }),
+  })
+  .openapi('BackfillStatus');
 
 const batchRoute = (path: string, operationId: string) =>
   createRoute({

@@ -1,19 +1,29 @@
 /**
- * The vault backfill as the endpoint and the Cron Trigger run it: batches of at most 25 connections,
- * each row in its own transaction under the organization's backfill claims, one log line per batch.
+ * The vault backfill as the endpoint and the Cron Trigger run it: batches of at most 25 connections.
+ * One transaction per organization's share of a batch, under that organization's backfill claims:
+ * claim the rows (FOR UPDATE SKIP LOCKED), check every legacy value, seal, then write all good rows
+ * with one INSERT and one UPDATE inside a savepoint. If that write fails, the rows are written again
+ * one savepoint each, so a failing row rolls back only itself and never touches the others. A handful
+ * of round trips per batch instead of several per row; exactly-once still rests on the row locks.
  */
 import {
+  type BackfillCounts,
   type BackfillFailureReason,
   backfillCounts,
-  claimLegacyConnection,
-  markConnectionMigrated,
-  recordMigrationFailure,
+  claimLegacyConnections,
+  type MigratedLink,
+  markConnectionsMigrated,
+  markNothingToMigrate,
+  NOTHING_TO_MIGRATE,
+  recordMigrationFailures,
 } from '../../db/queries/backfill.ts';
+import type { ConnectionRow } from '../../db/queries/connections.ts';
+import type { NewCredentialRow } from '../../db/queries/credentials.ts';
 import { backfillPendingOrganizations } from '../../db/queries/system.ts';
 import { type Database, type DatabaseClaims, SYSTEM_USER_ID, type TenantTx } from '../../db/tenant.ts';
 import { describeError, log } from '../log.ts';
 import type { VaultKeyring } from '../vault/keys.ts';
-import { storeCredentials } from '../vault/store.ts';
+import { insertCredentials, sealCredentials } from '../vault/store.ts';
 
 export const BACKFILL_BATCH_SIZE = 25;
 
@@ -30,8 +40,11 @@ export interface BatchResult {
   correlation_id: string;
   migrated: number;
   failed: number;
+  /** Rows with neither legacy token: left the queue as `no_legacy_tokens` (see `skipped`). */
+  nothing_to_migrate: number;
   pending: number;
   failures: Array<{ connection_id: string; reason: BackfillFailureReason }>;
+  skipped: Array<{ connection_id: string; reason: typeof NOTHING_TO_MIGRATE }>;
 }
 
 export async function pendingOrganizations(database: Database): Promise<string[]> {
@@ -53,31 +66,105 @@ function checkLegacyValue(value: string | null): string | undefined {
   return value;
 }
 
-/**
- * Claims and migrates one row not in `skip`: every present plaintext token into the vault, linked,
- * columns cleared, row marked migrated. A failure rolls the whole row back (no orphan credential) and
- * the row stays `migration_required`; a bad value throws LegacyTokenError after `onClaim(id)`.
- */
-export async function migrateOneConnection(
-  tx: TenantTx,
-  keyring: VaultKeyring,
-  skip: string[],
-  onClaim: (id: string) => void,
-): Promise<string | undefined> {
-  const row = await claimLegacyConnection(tx, skip);
-  if (!row) return undefined;
-  onClaim(row.id);
-  const access = checkLegacyValue(row.accessTokenEncrypted);
-  const refresh = checkLegacyValue(row.refreshTokenEncrypted);
-  const moving = [
+/** What one claimed row needs: its sealed credentials and links, a failure, or nothing at all. */
+type RowPlan =
+  | { kind: 'move'; row: ConnectionRow; credentials: NewCredentialRow[]; link: MigratedLink }
+  | { kind: 'fail'; row: ConnectionRow; reason: BackfillFailureReason }
+  | { kind: 'nothing'; row: ConnectionRow };
+
+async function planRow(keyring: VaultKeyring, row: ConnectionRow): Promise<RowPlan> {
+  let access: string | undefined;
+  let refresh: string | undefined;
+  try {
+    access = checkLegacyValue(row.accessTokenEncrypted);
+    refresh = checkLegacyValue(row.refreshTokenEncrypted);
+  } catch (error) {
+    if (error instanceof LegacyTokenError) return { kind: 'fail', row, reason: error.reason };
+    throw error;
+  }
+  if (access === undefined && refresh === undefined) return { kind: 'nothing', row };
+  const credentials = await sealCredentials(keyring, row.organizationId, [
     ...(access ? [{ kind: 'oauth_access_token' as const, plaintext: access }] : []),
     ...(refresh ? [{ kind: 'oauth_refresh_token' as const, plaintext: refresh }] : []),
-  ];
-  const ids = await storeCredentials(tx, keyring, row.organizationId, moving);
-  const accessId = access ? (ids[0] ?? null) : row.accessTokenCredentialId;
-  const refreshId = refresh ? (ids[access ? 1 : 0] ?? null) : row.refreshTokenCredentialId;
-  await markConnectionMigrated(tx, row.id, accessId, refreshId);
-  return row.id;
+  ]);
+  const idOf = (kind: NewCredentialRow['kind']) => credentials.find((c) => c.kind === kind)?.id;
+  return {
+    kind: 'move',
+    row,
+    credentials,
+    link: {
+      id: row.id,
+      accessTokenCredentialId: access ? (idOf('oauth_access_token') ?? null) : row.accessTokenCredentialId,
+      refreshTokenCredentialId: refresh
+        ? (idOf('oauth_refresh_token') ?? null)
+        : row.refreshTokenCredentialId,
+    },
+  };
+}
+
+interface OrganizationOutcome {
+  migrated: string[];
+  failures: Array<{ id: string; reason: BackfillFailureReason; error?: unknown }>;
+  nothing: string[];
+}
+
+/** Writes the moving rows together; on any failure, again one savepoint per row. */
+async function writeMoves(
+  tx: TenantTx,
+  moves: Array<Extract<RowPlan, { kind: 'move' }>>,
+  outcome: OrganizationOutcome,
+): Promise<void> {
+  if (moves.length === 0) return;
+  try {
+    await tx.transaction(async (savepoint) => {
+      await insertCredentials(
+        savepoint,
+        moves.flatMap((m) => m.credentials),
+      );
+      await markConnectionsMigrated(
+        savepoint,
+        moves.map((m) => m.link),
+      );
+    });
+    outcome.migrated.push(...moves.map((m) => m.row.id));
+    return;
+  } catch {
+    // Some row's write failed; find which without letting it touch the others.
+  }
+  for (const move of moves) {
+    try {
+      await tx.transaction(async (savepoint) => {
+        await insertCredentials(savepoint, move.credentials);
+        await markConnectionsMigrated(savepoint, [move.link]);
+      });
+      outcome.migrated.push(move.row.id);
+    } catch (error) {
+      outcome.failures.push({ id: move.row.id, reason: 'vault_write_failed', error });
+    }
+  }
+}
+
+/** One organization's share of a batch, in one transaction. */
+async function migrateOrganization(
+  tx: TenantTx,
+  keyring: VaultKeyring,
+  limit: number,
+): Promise<OrganizationOutcome> {
+  const rows = await claimLegacyConnections(tx, limit);
+  const plans = await Promise.all(rows.map((row) => planRow(keyring, row)));
+  const outcome: OrganizationOutcome = { migrated: [], failures: [], nothing: [] };
+  for (const plan of plans) {
+    if (plan.kind === 'fail') outcome.failures.push({ id: plan.row.id, reason: plan.reason });
+    if (plan.kind === 'nothing') outcome.nothing.push(plan.row.id);
+  }
+  await writeMoves(
+    tx,
+    plans.filter((p): p is Extract<RowPlan, { kind: 'move' }> => p.kind === 'move'),
+    outcome,
+  );
+  await recordMigrationFailures(tx, outcome.failures);
+  await markNothingToMigrate(tx, outcome.nothing);
+  return outcome;
 }
 
 /** One batch over `organizations` (in order) of at most `limit` rows. */
@@ -93,42 +180,30 @@ export async function runBackfillBatch(
     correlation_id: correlationId,
     migrated: 0,
     failed: 0,
+    nothing_to_migrate: 0,
     pending: 0,
     failures: [],
+    skipped: [],
   };
   for (const organizationId of organizations) {
-    const claims = backfillClaims(organizationId);
-    const attempted: string[] = [];
-    while (result.migrated + result.failed < limit) {
-      let claimed: string | undefined;
-      try {
-        const migrated = await database.asTenant(claims, (tx) =>
-          migrateOneConnection(tx, keyring, attempted, (id) => {
-            claimed = id;
-          }),
-        );
-        if (!migrated) break;
-        attempted.push(migrated);
-        result.migrated += 1;
-      } catch (error) {
-        if (!claimed) throw error; // not a row problem (database down…): let the caller see it
-        const reason: BackfillFailureReason =
-          error instanceof LegacyTokenError ? error.reason : 'vault_write_failed';
-        attempted.push(claimed);
-        result.failed += 1;
-        result.failures.push({ connection_id: claimed, reason });
-        const failedId = claimed;
-        await database
-          .asTenant(claims, (tx) => recordMigrationFailure(tx, failedId, reason))
-          .catch(() => undefined);
-        log('warn', 'vault backfill row failed', {
-          correlationId,
-          connection_id: failedId,
-          reason,
-          ...(error instanceof LegacyTokenError ? {} : describeError(error)),
-        });
-      }
+    const remaining = limit - (result.migrated + result.failed + result.nothing_to_migrate);
+    if (remaining <= 0) break;
+    const outcome = await database.asTenant(backfillClaims(organizationId), (tx) =>
+      migrateOrganization(tx, keyring, remaining),
+    );
+    result.migrated += outcome.migrated.length;
+    result.failed += outcome.failures.length;
+    result.nothing_to_migrate += outcome.nothing.length;
+    for (const failure of outcome.failures) {
+      result.failures.push({ connection_id: failure.id, reason: failure.reason });
+      log('warn', 'vault backfill row failed', {
+        correlationId,
+        connection_id: failure.id,
+        reason: failure.reason,
+        ...(failure.error === undefined ? {} : describeError(failure.error)),
+      });
     }
+    for (const id of outcome.nothing) result.skipped.push({ connection_id: id, reason: NOTHING_TO_MIGRATE });
   }
   for (const organizationId of organizations) {
     result.pending += (
@@ -140,16 +215,14 @@ export async function runBackfillBatch(
     organizations: organizations.length,
     migrated: result.migrated,
     failed: result.failed,
+    nothing_to_migrate: result.nothing_to_migrate,
     pending: result.pending,
     duration_ms: Date.now() - started,
   });
   return result;
 }
 
-export async function backfillStatus(
-  database: Database,
-  organizationId: string,
-): Promise<{ pending: number; failed: number }> {
+export async function backfillStatus(database: Database, organizationId: string): Promise<BackfillCounts> {
   return database.asTenant(backfillClaims(organizationId), (tx) => backfillCounts(tx));
 }
 
@@ -171,7 +244,7 @@ export async function runBackfillCron(
     totals.batches += 1;
     totals.migrated += batch.migrated;
     totals.failed += batch.failed;
-    if (batch.migrated === 0) break; // only failing rows left
+    if (batch.migrated + batch.nothing_to_migrate === 0) break; // only failing rows left
   }
   return totals;
 }

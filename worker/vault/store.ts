@@ -7,13 +7,28 @@ import {
   deleteCredentials,
   findCredential,
   insertCredentials,
+  type NewCredentialRow,
   updateSealedCredential,
 } from '../../db/queries/credentials.ts';
 import type { TenantTx } from '../../db/tenant.ts';
 import { open, seal } from './cipher.ts';
 import type { VaultKeyring } from './keys.ts';
 
-export { deleteCredentials };
+export { deleteCredentials, insertCredentials };
+
+/** Seals credentials of one organization into new vault rows (not yet inserted); input order kept. */
+export async function sealCredentials(
+  keyring: VaultKeyring,
+  organizationId: string,
+  items: Array<{ kind: CredentialKind; plaintext: string }>,
+): Promise<NewCredentialRow[]> {
+  return Promise.all(
+    items.map(async ({ kind, plaintext }) => {
+      const id = crypto.randomUUID();
+      return { id, organizationId, kind, ...(await seal(keyring, { organizationId, id, kind }, plaintext)) };
+    }),
+  );
+}
 
 /** Several credentials of one organization in one INSERT (one round trip); ids in input order. */
 export async function storeCredentials(
@@ -22,12 +37,7 @@ export async function storeCredentials(
   organizationId: string,
   items: Array<{ kind: CredentialKind; plaintext: string }>,
 ): Promise<string[]> {
-  const rows = await Promise.all(
-    items.map(async ({ kind, plaintext }) => {
-      const id = crypto.randomUUID();
-      return { id, organizationId, kind, ...(await seal(keyring, { organizationId, id, kind }, plaintext)) };
-    }),
-  );
+  const rows = await sealCredentials(keyring, organizationId, items);
   await insertCredentials(tx, rows);
   return rows.map((r) => r.id);
 }
