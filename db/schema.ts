@@ -115,6 +115,10 @@ export const ceCalendarConnections = pgTable(
     syncCursor: text('sync_cursor'),
     /** The calendar's own IANA zone as the provider reports it: the owner's day for all-day busy (issue 14). */
     calendarTimeZone: text('calendar_time_zone'),
+    /** When the connection object plans its next sync (poll or retry); null when nothing is planned. */
+    nextSyncAt: timestamp('next_sync_at', { withTimezone: true }),
+    /** Milliseconds from the provider's change to the mirror, measured on the last incremental run that carried changes. */
+    syncLagMs: integer('sync_lag_ms'),
     gwsConnectionId: uuid('gws_connection_id').references(() => pfGwsConnections.id),
     accessTokenCredentialId: uuid('access_token_credential_id').references(() => pfCredentials.id),
     refreshTokenCredentialId: uuid('refresh_token_credential_id').references(() => pfCredentials.id),
@@ -217,6 +221,8 @@ export const ceCalendarEvents = pgTable(
     isOrganizer: boolean('is_organizer').notNull().default(true),
     /** The app's tag found on the provider copy (Google private property / Graph transactionId). */
     appTag: text('app_tag'),
+    /** The sync round that last wrote the row: a full round removes the rows it did not see. */
+    syncRound: text('sync_round'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -14,14 +14,16 @@
  * request's log lines join with the object's. Helpers stay in modules or #private members.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { recordSyncRun } from '../db/queries/connections.ts';
+import { recordSyncOutcome } from '../db/queries/connections.ts';
 import { DEFAULT_MODULE_SETTINGS, readModuleSettings } from '../db/queries/settings.ts';
 import { Database } from '../db/tenant.ts';
 import { describeError, log } from '../worker/log.ts';
-import type { ProviderErrorCode } from '../worker/providers/errors.ts';
 import { providerFor } from '../worker/providers/index.ts';
+import { HORIZON_DAYS_BACK, horizonAt } from '../worker/sync/horizon.ts';
 import { type ConnectionIdentity, claimsOf, type ObjectEnv } from './identity.ts';
 import { Schedule, type ScheduleKind, type ScheduleRow } from './schedule.ts';
+import { recomputeHorizon } from './sync/horizon-advance.ts';
+import { type RunResult, runSync } from './sync/round.ts';
 import { nextPollAt, retryDelayMs, SYNC_DEBOUNCE_MS } from './timing.ts';
 import { type AccessTokenResult, TokenRefresher } from './token-refresher.ts';
 
@@ -59,9 +61,14 @@ export interface ConnectionObjectStatus extends MachineState {
   schedule: Array<{ kind: ScheduleKind; dueAt: string }>;
 }
 
-type RunOutcome = 'ok' | 'paused' | ProviderErrorCode | 'not_found' | 'not_attached';
+type RunOutcome = RunResult['outcome'];
 
 const IDENTITY_KEY = 'identity';
+/** Start of the horizon the busy table was last derived for (epoch ms). */
+const HORIZON_KEY = 'busyHorizonStart';
+const DAY_MS = 86_400_000;
+/** Consecutive retryable failures after which the card says "error" (retries go on underneath). */
+const FAILING_AFTER = 3;
 const STATE_KEY = 'state';
 /** Operational counters, read by tests through runInDurableObject; not part of the RPC surface. */
 export const COUNTERS_KEY = 'counters';
@@ -95,6 +102,8 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
   readonly #schedule: Schedule;
   #identity: ConnectionIdentity | undefined;
   #state: MachineState = INITIAL_STATE;
+  /** A sync run is in flight (runs never overlap; see #sync). */
+  #running = false;
 
   /** One small handler per schedule kind; the sync, push and reminder issues fill in theirs. */
   readonly #handlers: Record<ScheduleKind, (row: ScheduleRow) => Promise<string>> = {
@@ -257,65 +266,88 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
 
   /**
    * The periodic poll: one sync, then the next poll at the organization's interval (read now, so a
-   * settings change takes effect at the next run) plus jitter. Not re-armed when the user must act.
+   * settings change takes effect at the next run) plus jitter. A "sync now" that arrived during the
+   * run already queued an earlier poll, which wins ('earliest'): exactly one more run follows.
+   * Not re-armed when the user must act.
    */
   async #poll(row: ScheduleRow): Promise<string> {
     const correlationId = correlationOf(row);
-    const outcome = await this.#sync(correlationId);
-    const identity = this.#identity;
-    if (identity && this.#state.syncEnabled && this.#state.stage !== 'reconnect_required') {
-      const interval = await this.#pollIntervalMinutes(identity, correlationId);
-      this.#schedule.schedule('poll', nextPollAt(Date.now(), interval, Math.random()));
-    }
-    return outcome;
+    return this.#sync(correlationId, async (identity) => {
+      if (this.#state.syncEnabled && this.#state.stage !== 'reconnect_required') {
+        const interval = await this.#pollIntervalMinutes(identity, correlationId);
+        this.#schedule.schedule('poll', nextPollAt(Date.now(), interval, Math.random()), {}, 'earliest');
+      }
+    });
   }
 
   /**
-   * One sync run. So far its only step is the first step of every sync: a valid token the provider
-   * accepts. An API 401 (`unauthorized`) forces one refresh and a second try; only the token endpoint's
-   * `invalid_grant` marks the connection reconnect_required (in the refresher). The event sync itself
-   * arrives with its issue, here.
+   * One sync run (durable-objects/sync/round.ts). Runs never overlap: a run requested while one is in
+   * flight becomes one queued poll after it. `afterRun` schedules follow-up work before the outcome,
+   * with the next planned time, is written for the card.
    */
-  async #sync(correlationId: string): Promise<RunOutcome> {
+  async #sync(
+    correlationId: string,
+    afterRun: (identity: ConnectionIdentity) => Promise<void> = async () => undefined,
+  ): Promise<string> {
     const identity = this.#identity;
     if (!identity) return 'not_attached';
     if (!this.#state.syncEnabled) return 'paused';
-    const provider = providerFor(this.env, identity.provider);
-    let outcome: RunOutcome;
-    let retryAfter: number | undefined;
-    let token = await this.#tokens.get(identity, correlationId);
-    if (!token.ok) outcome = token.code;
-    else {
-      let probe = await provider.probeAccess(token.accessToken);
-      if (!probe.ok && probe.error.code === 'unauthorized') {
-        token = await this.#tokens.get(identity, correlationId, true);
-        probe = token.ok ? await provider.probeAccess(token.accessToken) : probe;
-      }
-      if (!token.ok) outcome = token.code;
-      else if (probe.ok) outcome = 'ok';
-      else {
-        outcome = probe.error.code;
-        retryAfter = probe.error.retryAfterSeconds;
-      }
+    if (this.#running) {
+      this.#schedule.schedule('poll', Date.now() + SYNC_DEBOUNCE_MS, { correlationId }, 'earliest');
+      return 'coalesced';
     }
-    await this.#recordOutcome(identity, outcome, correlationId, retryAfter);
-    log(outcome === 'ok' ? 'info' : 'warn', 'connection access check', {
+    this.#running = true;
+    const started = Date.now();
+    const database = new Database(this.env);
+    let result: RunResult;
+    try {
+      result = await runSync({
+        identity,
+        provider: providerFor(this.env, identity.provider),
+        database,
+        accessToken: (force) => this.#tokens.get(identity, correlationId, force),
+        stillWanted: () => this.#identity?.connectionId === identity.connectionId && this.#state.syncEnabled,
+        now: () => Date.now(),
+      });
+    } catch (error) {
+      // A database or mapping failure: retried with backoff like a provider outage.
+      log('error', 'sync run failed', {
+        correlationId,
+        connection_id: identity.connectionId,
+        ...describeError(error),
+      });
+      result = { outcome: 'unknown', cursorResets: 0, message: 'sync run failed' };
+    } finally {
+      this.#running = false;
+      await database.close();
+    }
+    // Disconnected meanwhile: the object was cleared; write nothing back.
+    if (this.#identity?.connectionId !== identity.connectionId) return 'disconnected';
+    await this.#recordOutcome(identity, result, correlationId);
+    await afterRun(identity);
+    await this.#publishStatus(identity, result, correlationId);
+    log(result.outcome === 'ok' ? 'info' : 'warn', 'sync run', {
       correlationId,
       connection_id: identity.connectionId,
       provider: identity.provider,
-      outcome,
-      ...(outcome === 'ok' ? {} : { error_code: outcome }),
+      outcome: result.outcome,
+      duration_ms: Date.now() - started,
+      ...(result.outcome === 'ok'
+        ? { full: result.full, pages: result.pages, changes: result.changes }
+        : { error_code: result.outcome }),
+      ...(result.cursorResets ? { cursor_resets: result.cursorResets } : {}),
     });
-    return outcome;
+    return result.outcome;
   }
 
   async #recordOutcome(
     identity: ConnectionIdentity,
-    outcome: RunOutcome,
+    result: RunResult,
     correlationId: string,
-    retryAfterSeconds?: number,
   ): Promise<void> {
     const lastRunAt = new Date().toISOString();
+    const outcome = result.outcome;
+    const cursorResets = this.#state.cursorResets + result.cursorResets;
     if (outcome === 'ok') {
       this.#schedule.removeKinds(['retry']);
       await this.#saveState({
@@ -324,27 +356,32 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
         consecutiveFailures: 0,
         lastRunAt,
         lastErrorCode: null,
+        cursorResets,
       });
-      await this.#withDatabase(
-        (db) => db.asTenant(claimsOf(identity), (tx) => recordSyncRun(tx, identity.connectionId)),
-        correlationId,
-      );
+      await this.#advanceHorizon(identity, correlationId);
+      return;
+    }
+    if (outcome === 'paused' || outcome === 'gone') {
+      await this.#saveState({ ...this.#state, cursorResets });
       return;
     }
     const failures = this.#state.consecutiveFailures + 1;
     if (outcome === 'invalid_grant') {
+      // The refresher re-read the vault and retried with a rotated token before saying so.
       this.#schedule.removeKinds(['poll', 'retry']);
       await this.#saveState({
         ...this.#state,
         stage: 'reconnect_required',
         lastRunAt,
         lastErrorCode: outcome,
+        cursorResets,
       });
       return;
     }
     const retry = RETRYABLE.has(outcome);
     if (retry) {
-      const delay = retryDelayMs(failures, Math.random(), retryAfterSeconds, outcome === 'quota_exceeded');
+      const retryAfter = 'retryAfterSeconds' in result ? result.retryAfterSeconds : undefined;
+      const delay = retryDelayMs(failures, Math.random(), retryAfter, outcome === 'quota_exceeded');
       this.#schedule.schedule('retry', Date.now() + delay, { correlationId });
     }
     await this.#saveState({
@@ -353,7 +390,52 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
       consecutiveFailures: failures,
       lastRunAt,
       lastErrorCode: outcome,
+      cursorResets,
     });
+  }
+
+  /**
+   * The busy table covers horizonAt(now); when the day moves on, the series that reach into the new
+   * days (masters, and rows ending beyond the old horizon) are derived again.
+   */
+  async #advanceHorizon(identity: ConnectionIdentity, correlationId: string): Promise<void> {
+    const horizon = horizonAt(Date.now());
+    const stored = await this.ctx.storage.get<number>(HORIZON_KEY);
+    if (stored === horizon.startMs) return;
+    if (stored !== undefined) {
+      const previousEnd = horizonAt(stored + HORIZON_DAYS_BACK * DAY_MS).endMs;
+      await this.#withDatabase(
+        (db) => recomputeHorizon(db, identity, horizon, new Date(previousEnd)),
+        correlationId,
+      );
+    }
+    await this.ctx.storage.put(HORIZON_KEY, horizon.startMs);
+  }
+
+  /** The card's projection of this run: status, error, next planned run, lag. */
+  async #publishStatus(
+    identity: ConnectionIdentity,
+    result: RunResult,
+    correlationId: string,
+  ): Promise<void> {
+    if (result.outcome === 'paused' || result.outcome === 'gone' || result.outcome === 'invalid_grant')
+      return;
+    const next = this.#schedule.pending().find((row) => row.kind === 'poll' || row.kind === 'retry');
+    const ok = result.outcome === 'ok';
+    await this.#withDatabase(
+      (db) =>
+        db.asTenant(claimsOf(identity), (tx) =>
+          recordSyncOutcome(tx, identity.connectionId, {
+            ok,
+            errorCode: ok ? null : result.outcome,
+            failing:
+              !ok && (!RETRYABLE.has(result.outcome) || this.#state.consecutiveFailures >= FAILING_AFTER),
+            nextSyncAt: next ? new Date(next.dueAt) : null,
+            ...(ok ? { lagMs: result.lagMs } : {}),
+          }),
+        ),
+      correlationId,
+    );
   }
 
   async #pollIntervalMinutes(identity: ConnectionIdentity, correlationId: string): Promise<number> {

@@ -170,3 +170,37 @@ export async function recordSyncRun(tx: TenantTx, id: string): Promise<void> {
     .set({ lastSyncAt: sql`now()` })
     .where(eq(ceCalendarConnections.id, id));
 }
+
+/**
+ * What a sync run tells the card, in one statement. `ok`: last successful sync now, error cleared.
+ * A failure keeps `last_sync_at` and names the error; `status` is 'error' only when the user should
+ * look (retries continue underneath). Paused and reconnect-required rows keep their status: only the
+ * user (resume, reconnect) changes those.
+ */
+export async function recordSyncOutcome(
+  tx: TenantTx,
+  id: string,
+  outcome: {
+    ok: boolean;
+    errorCode: string | null;
+    failing: boolean;
+    nextSyncAt: Date | null;
+    lagMs?: number | null;
+  },
+): Promise<void> {
+  const keep = sql`${ceCalendarConnections.syncStatus} = 'reconnect_required' or not ${ceCalendarConnections.syncEnabled}`;
+  const next = outcome.failing ? 'error' : 'syncing';
+  await tx
+    .update(ceCalendarConnections)
+    .set({
+      ...(outcome.ok ? { lastSyncAt: sql`now()` } : {}),
+      lastErrorCode: outcome.errorCode,
+      syncStatus: outcome.ok
+        ? sql`case when not ${ceCalendarConnections.syncEnabled} then 'paused' else 'syncing' end`
+        : sql`case when ${keep} then ${ceCalendarConnections.syncStatus} else ${next} end`,
+      nextSyncAt: outcome.nextSyncAt,
+      ...(outcome.lagMs === undefined || outcome.lagMs === null ? {} : { syncLagMs: outcome.lagMs }),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(ceCalendarConnections.id, id));
+}

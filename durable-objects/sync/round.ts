@@ -1,0 +1,160 @@
+/**
+ * One sync run of a connection: pages until the provider gives the round's cursor, each page written
+ * by `writePage` in its own transaction (streaming: only the current page is in memory). A run starts
+ * from the stored cursor (incremental) or without one (full round). An expired cursor switches to a
+ * full round, which removes what vanished. A 401 refreshes the token once. Other provider errors end
+ * the run with their code; nothing after the last committed page is assumed, and the cursor only ever
+ * moves with the last page of a round.
+ */
+import { findEvent, lockSyncTarget } from '../../db/queries/events.ts';
+import type { Database } from '../../db/tenant.ts';
+import { ProviderError, type ProviderErrorCode } from '../../worker/providers/errors.ts';
+import type {
+  CalendarProvider,
+  ChangePage,
+  ChangeRequest,
+  MasterLookup,
+} from '../../worker/providers/types.ts';
+import { horizonAt } from '../../worker/sync/horizon.ts';
+import { planPage } from '../../worker/sync/page-plan.ts';
+import { mirrorFromRow } from '../../worker/sync/rows.ts';
+import { type ConnectionIdentity, claimsOf } from '../identity.ts';
+import type { AccessTokenResult } from '../token-refresher.ts';
+import { writePage } from './page-writer.ts';
+
+export interface RoundDeps {
+  identity: ConnectionIdentity;
+  provider: CalendarProvider;
+  database: Database;
+  /** `force`: the provider rejected the last token. */
+  accessToken(force: boolean): Promise<AccessTokenResult>;
+  /** False once the object was paused or disconnected: the run stops before its next page. */
+  stillWanted(): boolean;
+  now(): number;
+}
+
+export type RunResult =
+  | {
+      outcome: 'ok';
+      full: boolean;
+      pages: number;
+      changes: number;
+      /** Longest time from a provider change to its commit in this run (incremental runs only). */
+      lagMs: number | null;
+      cursorResets: number;
+    }
+  | { outcome: 'gone' | 'paused'; cursorResets: number }
+  | {
+      outcome: ProviderErrorCode | 'not_found' | 'not_attached';
+      retryAfterSeconds?: number;
+      cursorResets: number;
+      message: string;
+    };
+
+/** Upper bound of pages in one run, so a provider bug (endless nextPageToken) cannot pin the object. */
+export const MAX_PAGES_PER_RUN = 10_000;
+
+export async function runSync(deps: RoundDeps): Promise<RunResult> {
+  const { identity, provider, database } = deps;
+  const claims = claimsOf(identity);
+  const target = await database.asTenant(claims, (tx) => lockSyncTarget(tx, identity.connectionId));
+  let cursorResets = 0;
+  if (!target) return { outcome: 'gone', cursorResets };
+  if (!target.syncEnabled) return { outcome: 'paused', cursorResets };
+
+  let token = await deps.accessToken(false);
+  if (!token.ok) return { outcome: token.code, cursorResets, message: token.message };
+  let refreshed = false;
+
+  const masters: MasterLookup = async (seriesMasterId) => {
+    const row = await database.asTenant(claims, (tx) => findEvent(tx, identity.connectionId, seriesMasterId));
+    return row && row.seriesRole === 'master' ? mirrorFromRow(row) : undefined;
+  };
+
+  let cursor = target.syncCursor ?? undefined;
+  let full = cursor === undefined;
+  let round = crypto.randomUUID();
+  let roundStartedAt = new Date(deps.now());
+  let pageToken: string | undefined;
+  let pages = 0;
+  let changes = 0;
+  let lagMs: number | null = null;
+  const horizon = horizonAt(deps.now());
+
+  while (pages < MAX_PAGES_PER_RUN) {
+    if (!deps.stillWanted()) return { outcome: 'paused', cursorResets };
+    const request: ChangeRequest = {
+      calendarId: target.providerCalendarId,
+      window: horizon,
+      ...(full ? {} : { cursor }),
+      ...(pageToken ? { pageToken } : {}),
+    };
+    let page: ChangePage;
+    try {
+      page = await provider.listChanges(token.accessToken, request, masters);
+    } catch (error) {
+      const failure = asProviderError(error);
+      if (failure.code === 'unauthorized' && !refreshed) {
+        refreshed = true;
+        token = await deps.accessToken(true);
+        if (!token.ok) return { outcome: token.code, cursorResets, message: token.message };
+        continue;
+      }
+      if (failure.code === 'cursor_expired' && !full) {
+        // Restart as a full round; rows it does not see are removed at its end.
+        cursorResets += 1;
+        full = true;
+        cursor = undefined;
+        pageToken = undefined;
+        round = crypto.randomUUID();
+        roundStartedAt = new Date(deps.now());
+        continue;
+      }
+      return {
+        outcome: failure.code,
+        ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }),
+        cursorResets,
+        message: failure.message,
+      };
+    }
+    pages += 1;
+    const last = page.nextPageToken === undefined;
+    const plan = planPage(page.changes);
+    const written = await database.asTenant(claims, (tx) =>
+      writePage(tx, identity, {
+        plan,
+        provider: provider.name,
+        round,
+        horizon,
+        ...(last ? { last: { cursor: page.nextCursor ?? null, full, roundStartedAt } } : {}),
+      }),
+    );
+    if (written !== 'written') return { outcome: written, cursorResets };
+    changes += page.changes.length;
+    if (!full) lagMs = maxLag(lagMs, plan.upserts, deps.now());
+    if (last) return { outcome: 'ok', full, pages, changes, lagMs, cursorResets };
+    pageToken = page.nextPageToken;
+  }
+  return { outcome: 'unknown', cursorResets, message: 'too many pages in one run' };
+}
+
+/** The longest provider-change-to-commit time among the page's upserts, folded into `current`. */
+export function maxLag(
+  current: number | null,
+  upserts: ReadonlyArray<{ providerUpdatedMs: number | null }>,
+  committedMs: number,
+): number | null {
+  let lag = current;
+  for (const event of upserts) {
+    if (event.providerUpdatedMs === null) continue;
+    const value = Math.max(0, committedMs - event.providerUpdatedMs);
+    lag = lag === null ? value : Math.max(lag, value);
+  }
+  return lag;
+}
+
+function asProviderError(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const name = error instanceof Error ? error.name : 'unknown';
+  return new ProviderError('unknown', `change listing failed: ${name}`);
+}
