@@ -82,6 +82,8 @@ cleanups.push(emulator.close);
 const demoAccounts = await seedEmulator(emulator, secrets, `${base}/functions/v1/calendar-oauth-callback`);
 
 const vars: Record<string, string> = {
+  // CE web's origins allowed to call the API from a browser (CORS); none unless set.
+  ...(process.env.CE_WEB_ORIGINS ? { CE_WEB_ORIGINS: process.env.CE_WEB_ORIGINS } : {}),
   ...emulator.baseUrls,
   GOOGLE_CALENDAR_CLIENT_ID: secrets.GOOGLE_CALENDAR_CLIENT_ID,
   GOOGLE_CALENDAR_CLIENT_SECRET: secrets.GOOGLE_CALENDAR_CLIENT_SECRET,

@@ -31,7 +31,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export async function startLocalStack(): Promise<LocalStack> {
+/** `extraEnv` reaches `npm start` (for example CE_WEB_ORIGINS for the CORS test). */
+export async function startLocalStack(extraEnv: Record<string, string> = {}): Promise<LocalStack> {
   const localDir = mkdtempSync(`${tmpdir()}/ce-browser-`);
   const port = await freePort();
   const emulatorPort = await freePort();
@@ -45,6 +46,7 @@ export async function startLocalStack(): Promise<LocalStack> {
       CE_LOCAL_DIR: localDir,
       CE_DB_NAME: databaseName,
       CE_DB_FRESH: '1',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
