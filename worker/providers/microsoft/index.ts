@@ -5,6 +5,7 @@
 import { ProviderError } from '../errors.ts';
 import { bearerGet, probe, trimUrl } from '../http.ts';
 import type { CalendarProvider, ProviderConfig } from '../types.ts';
+import { graphChangeSource } from './changes.ts';
 import { microsoftError } from './errors.ts';
 import { microsoftFreeBusy } from './freebusy.ts';
 
@@ -41,8 +42,6 @@ export function microsoftProvider(config: ProviderConfig): CalendarProvider {
     probeAccess: (accessToken) => probe(`${graph}/me`, accessToken, microsoftError),
     toProviderError: microsoftError,
     freeBusy: microsoftFreeBusy(graph),
-    // Stub until the Graph delta adapter lands (issue 13, Microsoft side).
-    listChanges: () =>
-      Promise.reject(new ProviderError('unknown', 'Microsoft change listing not implemented')),
+    listChanges: graphChangeSource({ graphBase: graph }).listChanges,
   };
 }

@@ -1,0 +1,231 @@
+/**
+ * Microsoft Graph change source (issue 13): `calendarView/delta` rounds, one page per call
+ * (reference/providers.md §8).
+ *
+ * - A full round (no cursor) starts `…/calendarView/delta?startDateTime&endDateTime` with the sync
+ *   window; Graph fixes that window into every later link, so the engine re-baselines before it runs
+ *   out (`worker/sync/horizon.ts` `needsRebaseline`).
+ * - `@odata.nextLink` / `@odata.deltaLink` are followed as opaque URLs, only when they point at the
+ *   configured Graph base (a link elsewhere would carry the access token off-site).
+ * - Occurrences are stubs: their details come from the series master — from the same page, else
+ *   (incremental rounds only) the mirror, else one calendar-scoped GET per series per call. A master
+ *   that cannot be fetched fails the page with a retryable error: never an untitled row.
+ * - Times are asked in UTC (`Prefer: outlook.timezone="UTC"`): instants are unambiguous and no
+ *   Windows zone name has to be resolved; the event's own zone stays in `originalStartTimeZone`.
+ */
+
+import { GRAPH_APP_TAG_PROPERTY_ID } from '../../sync/app-tag.ts';
+import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from '../../sync/graph-event.ts';
+import type { MirrorEvent, NormalizedChange } from '../../sync/types.ts';
+import { ProviderError } from '../errors.ts';
+import type { ChangePage, ChangeRequest, MasterLookup } from '../types.ts';
+import { microsoftError } from './errors.ts';
+
+/** Items per delta page we ask for (Graph may send fewer, or an empty page with a nextLink). */
+export const GRAPH_DELTA_PAGE_SIZE = 100;
+/** One Graph call may take this long before it counts as a timeout (retryable). */
+export const GRAPH_CALL_TIMEOUT_MS = 30_000;
+
+export interface GraphChangeSourceOptions {
+  /** `…/v1.0` of the configured Graph host, without a trailing slash. */
+  graphBase: string;
+  pageSize?: number;
+  timeoutMs?: number;
+}
+
+interface DeltaBody {
+  value?: GraphEventJson[];
+  '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
+/** The calendar's path under `/me`: the default calendar has its own short path. */
+export function calendarPath(calendarId: string): string {
+  return calendarId === 'primary' ? '/me/calendar' : `/me/calendars/${encodeURIComponent(calendarId)}`;
+}
+
+/** Where a full round starts: the calendar's `calendarView/delta` over the window. */
+export function initialDeltaUrl(graphBase: string, calendarId: string, window: ChangeRequest['window']) {
+  // The default calendar's delta lives at /me/calendarView/delta (providers.md §8).
+  const path =
+    calendarId === 'primary' ? '/me/calendarView/delta' : `${calendarPath(calendarId)}/calendarView/delta`;
+  const query = new URLSearchParams({
+    startDateTime: new Date(window.startMs).toISOString(),
+    endDateTime: new Date(window.endMs).toISOString(),
+  });
+  return `${graphBase}${path}?${query}`;
+}
+
+/**
+ * A nextLink/deltaLink is used as given, but only on our Graph host and under its version path:
+ * anything else is refused (the link is never parsed beyond that check).
+ */
+export function trustedGraphLink(graphBase: string, link: string, field: string): string {
+  let url: URL;
+  let base: URL;
+  try {
+    url = new URL(link);
+    base = new URL(`${graphBase}/`);
+  } catch {
+    throw new ProviderError('unknown', `${field} is not a URL`);
+  }
+  if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname))
+    throw new ProviderError('unknown', `${field} is not on the configured Graph host`);
+  return link;
+}
+
+export function graphChangeSource(options: GraphChangeSourceOptions) {
+  const { graphBase } = options;
+  const pageSize = options.pageSize ?? GRAPH_DELTA_PAGE_SIZE;
+  const timeoutMs = options.timeoutMs ?? GRAPH_CALL_TIMEOUT_MS;
+
+  async function graphGet(url: string, accessToken: string, prefer: string): Promise<Response> {
+    try {
+      return await fetch(url, {
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', prefer },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'unknown';
+      throw new ProviderError('temporary', `Graph unreachable: ${name}`);
+    }
+  }
+
+  async function jsonOf<T>(response: Response, what: string): Promise<T> {
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new ProviderError('temporary', `Graph sent an unreadable ${what}`, response.status);
+    }
+  }
+
+  /**
+   * The series master by id from the calendar-scoped path (`/me/events/{id}` 404s for shared
+   * calendars). Undefined when Graph says it no longer exists.
+   */
+  async function fetchMaster(
+    accessToken: string,
+    calendarId: string,
+    masterId: string,
+  ): Promise<GraphEventJson | undefined> {
+    const expand = `singleValueExtendedProperties($filter=id eq '${GRAPH_APP_TAG_PROPERTY_ID}')`;
+    const url = `${graphBase}${calendarPath(calendarId)}/events/${encodeURIComponent(masterId)}?$expand=${encodeURIComponent(expand)}`;
+    const response = await graphGet(url, accessToken, 'outlook.timezone="UTC"');
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (!response.ok) throw retryable(await microsoftError(response));
+    return jsonOf<GraphEventJson>(response, 'series master');
+  }
+
+  return {
+    async listChanges(
+      accessToken: string,
+      request: ChangeRequest,
+      masters: MasterLookup,
+    ): Promise<ChangePage> {
+      const url = request.pageToken
+        ? trustedGraphLink(graphBase, request.pageToken, 'page token')
+        : request.cursor
+          ? trustedGraphLink(graphBase, request.cursor, 'delta cursor')
+          : initialDeltaUrl(graphBase, request.calendarId, request.window);
+      const response = await graphGet(
+        url,
+        accessToken,
+        `odata.maxpagesize=${pageSize}, outlook.timezone="UTC"`,
+      );
+      if (!response.ok) throw await microsoftError(response);
+      const body = await jsonOf<DeltaBody>(response, 'delta page');
+      if (!Array.isArray(body.value)) throw new ProviderError('temporary', 'Graph delta page without value');
+      const nextLink = body['@odata.nextLink'];
+      const deltaLink = body['@odata.deltaLink'];
+      if (!nextLink && !deltaLink) throw new ProviderError('temporary', 'Graph delta page without a link');
+
+      const changes = await resolvePage(body.value, {
+        // On a full round the mirror may be stale (the round exists because changes were missed).
+        mirror: request.cursor ? masters : async () => undefined,
+        fetch: (id) => fetchMaster(accessToken, request.calendarId, id),
+      });
+      return nextLink
+        ? { changes, nextPageToken: trustedGraphLink(graphBase, nextLink, '@odata.nextLink') }
+        : { changes, nextCursor: trustedGraphLink(graphBase, deltaLink ?? '', '@odata.deltaLink') };
+    },
+  };
+}
+
+interface MasterSources {
+  mirror: MasterLookup;
+  /** Undefined: the master no longer exists. */
+  fetch: (seriesMasterId: string) => Promise<GraphEventJson | undefined>;
+}
+
+const isStub = (item: GraphEventJson) =>
+  !item['@removed'] && item.type === 'occurrence' && item.subject === undefined;
+
+/**
+ * One delta page → changes with every occurrence stub completed. A master fetched here is written too
+ * (upsert + its cancelled occurrences), so later rounds find it in the mirror. A series whose master
+ * is gone (404) is deleted: its stubs are stale and the next round reports the deletion anyway.
+ */
+export async function resolvePage(
+  items: readonly GraphEventJson[],
+  sources: MasterSources,
+): Promise<NormalizedChange[]> {
+  const onPage = new Set(items.filter((i) => !i['@removed'] && i.type === 'seriesMaster').map((i) => i.id));
+  const missing = [
+    ...new Set(
+      items
+        .filter(isStub)
+        .map((i) => i.seriesMasterId ?? '')
+        .filter((id) => !onPage.has(id)),
+    ),
+  ];
+  const known = new Map<string, MirrorEvent>();
+  const fetched: GraphEventJson[] = [];
+  const vanished = new Set<string>();
+  for (const id of missing) {
+    if (id === '') continue; // mapGraphPage names the malformed stub
+    const mirrored = await sources.mirror(id);
+    if (mirrored?.seriesRole === 'master') {
+      known.set(id, mirrored);
+      continue;
+    }
+    const master = await sources.fetch(id);
+    if (!master) vanished.add(id);
+    else if (master.type !== 'seriesMaster' || master.id !== id)
+      throw new ProviderError('temporary', 'Graph answered a series master request with another item');
+    else fetched.push(master);
+  }
+  const kept = items.filter((i) => !(isStub(i) && vanished.has(i.seriesMasterId ?? '')));
+  let changes: NormalizedChange[];
+  try {
+    changes = mapGraphPage([...fetched, ...kept], known);
+  } catch (error) {
+    if (error instanceof GraphEventShapeError) throw new ProviderError('unknown', error.message);
+    throw error;
+  }
+  if (changes.some((c) => c.kind === 'needsMaster'))
+    throw new ProviderError('temporary', 'Graph occurrence without a readable series master');
+  // Last, so the page's own rows of a vanished series (its exceptions) go too (page-plan order).
+  for (const id of vanished) changes.push({ kind: 'delete', providerEventId: id });
+  return changes;
+}
+
+/** A failed master fetch fails the page; the engine retries it, so the error must be retryable. */
+const KEEP_CODE = new Set([
+  'rate_limited',
+  'temporary',
+  'unauthorized',
+  'quota_exceeded',
+  'insufficient_scope',
+]);
+function retryable(error: ProviderError): ProviderError {
+  if (KEEP_CODE.has(error.code)) return error;
+  return new ProviderError(
+    'temporary',
+    `series master unavailable (${error.message})`,
+    error.status,
+    error.retryAfterSeconds,
+  );
+}
