@@ -1,8 +1,10 @@
 /**
- * Cron Trigger entry: runs the vault backfill across all organizations, batch by batch, until none
- * remain or the time budget is spent; the next run continues. Each batch runs under RLS with one
- * organization's backfill claims.
+ * Cron Trigger entry: removes expired OAuth states, then runs the vault backfill across all
+ * organizations, batch by batch, until none remain or the time budget is spent; the next run
+ * continues. Each batch runs under RLS with one organization's backfill claims. The two jobs fail
+ * independently: one's error is logged and the other still runs.
  */
+import { purgeExpiredOAuthStates } from '../db/queries/system.ts';
 import { Database } from '../db/tenant.ts';
 import type { Env } from './env.ts';
 import { describeError, log } from './log.ts';
@@ -20,6 +22,23 @@ export async function handleScheduled(
   const correlationId = crypto.randomUUID();
   const started = Date.now();
   const database = new Database(env);
+  try {
+    const removed = await database.asSystem((tx) => purgeExpiredOAuthStates(tx));
+    log('info', 'cron tick', {
+      correlationId,
+      cron: controller.cron,
+      scheduled_time: controller.scheduledTime,
+      job: 'oauth_state_cleanup',
+      removed,
+    });
+  } catch (error) {
+    log('error', 'cron job failed', {
+      correlationId,
+      cron: controller.cron,
+      job: 'oauth_state_cleanup',
+      ...describeError(error),
+    });
+  }
   try {
     const totals = await runBackfillCron(database, loadKeyring(env.CREDENTIAL_VAULT_KEYS), budgetMs);
     log('info', 'cron tick', {

@@ -13,3 +13,9 @@ export async function vaultRotationOrganizations(tx: SystemTx, currentVersion: n
   );
   return result.rows.map((r) => String(r.organization_id));
 }
+
+/** Deletes OAuth states expired for longer than the grace period (migration 0010); returns the count. */
+export async function purgeExpiredOAuthStates(tx: SystemTx): Promise<number> {
+  const result = await tx.execute(sql`select ce_purge_expired_oauth_states() as removed`);
+  return Number(result.rows[0]?.removed ?? 0);
+}
