@@ -17,9 +17,10 @@ import {
 } from '../../worker/providers/microsoft/changes.ts';
 import type { ChangePage, ChangeRequest } from '../../worker/providers/types.ts';
 import { busyInterval, busyKindOf } from '../../worker/sync/busy.ts';
-import { startOfDateInZone } from '../../worker/sync/dates.ts';
+import { dateInZone, startOfDateInZone } from '../../worker/sync/dates.ts';
 import { occurrencesOnDates, planPage } from '../../worker/sync/page-plan.ts';
 import type { MirrorEvent, NormalizedChange } from '../../worker/sync/types.ts';
+import { isIanaZone } from '../../worker/sync/windows-zones.ts';
 import { connect, control, type Provisioned, provision } from '../support/emulator.ts';
 
 let emulator: RunningEmulator;
@@ -104,7 +105,10 @@ class Mirror {
     for (const id of plan.rowDeletions) this.rows.delete(id);
     for (const { seriesKey, dates } of plan.occurrenceCancellations) {
       const series = [...this.rows.values()].filter((r) => r.seriesKey === seriesKey);
-      for (const id of occurrencesOnDates(series, dates, () => '')) this.rows.delete(id);
+      // As the engine does: the date in the series' own zone (or UTC when Graph's zone is unknown).
+      const zone = series.find((r) => r.seriesRole === 'master')?.timeZone ?? 'UTC';
+      const inZone = (ms: number) => (isIanaZone(zone) ? dateInZone(ms, zone) : '');
+      for (const id of occurrencesOnDates(series, dates, inZone)) this.rows.delete(id);
     }
     for (const event of plan.upserts) this.rows.set(event.providerEventId, event);
   }
@@ -381,6 +385,41 @@ describe('initial and incremental rounds', () => {
     expect(next.changes.some((c) => c.kind === 'delete')).toBe(false);
     expect(mirror.rows.has(third?.providerEventId ?? '')).toBe(false);
     expect(mirror.instances().filter((r) => r.seriesKey === master.id)).toHaveLength(3);
+    await expectMirrorEqualsView(email, mirror);
+  });
+
+  it('a deleted occurrence whose local date differs from its UTC date is still found (Windows zone → IANA)', async () => {
+    const email = ACCOUNTS.nestor;
+    // 00:30 in Berlin is 23:30 (22:30 in summer) UTC on the day before.
+    const master = await graph(email, 'POST', '/me/events', {
+      subject: 'Night batch',
+      start: at('2027-06-08', '00:30:00', 'W. Europe Standard Time'),
+      end: at('2027-06-08', '01:00:00', 'W. Europe Standard Time'),
+      recurrence: {
+        pattern: { type: 'daily', interval: 1 },
+        range: { type: 'numbered', startDate: '2027-06-08', numberOfOccurrences: 3 },
+      },
+    });
+    const mirror = new Mirror();
+    await round(email, mirror);
+    expect(mirror.rows.get(master.id)?.timeZone).toBe('Europe/Berlin');
+    const second = mirror
+      .instances()
+      .find(
+        (r) =>
+          r.seriesKey === master.id &&
+          r.timing.allDay === false &&
+          r.timing.startMs === Date.parse('2027-06-08T22:30:00Z'),
+      );
+    expect(second).toBeDefined();
+    await graph(email, 'DELETE', `/me/events/${second?.providerEventId}`);
+    const next = await round(email, mirror);
+    expect(next.changes).toContainEqual({
+      kind: 'cancelOccurrences',
+      seriesKey: master.id,
+      dates: ['2027-06-09'],
+    });
+    expect(mirror.rows.has(second?.providerEventId ?? '')).toBe(false);
     await expectMirrorEqualsView(email, mirror);
   });
 

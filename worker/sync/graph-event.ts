@@ -19,6 +19,7 @@ import type {
   Timing,
   Transparency,
 } from './types.ts';
+import { ianaZoneOf, isIanaZone } from './windows-zones.ts';
 
 export interface GraphDateTime {
   dateTime?: string;
@@ -79,15 +80,6 @@ const RESPONSE: Record<string, ResponseStatus> = {
   accepted: 'accepted',
   declined: 'declined',
 };
-
-function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Graph `dateTime` (7 fractional digits, no offset) read as a wall time of `timeZone`. */
 function instantOf(time: GraphDateTime | undefined, id: string, field: string): number {
@@ -156,7 +148,11 @@ function fullEvent(item: GraphEventJson, role: SeriesRole): MirrorEvent {
     description: item.body?.content ?? null,
     location: item.location?.displayName || null,
     timing,
-    timeZone: item.originalStartTimeZone ?? item.start?.timeZone ?? null,
+    // The event's own zone (Graph names it in Windows terms): IANA when known, else as given.
+    timeZone:
+      ianaZoneOf(item.originalStartTimeZone) ??
+      item.originalStartTimeZone ??
+      ianaZoneOf(item.start?.timeZone),
     status,
     transparency: show.transparency,
     eventKind: show.eventKind,
