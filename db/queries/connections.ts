@@ -1,5 +1,5 @@
 /** Calendar connections: typed queries inside a tenant transaction (RLS decides visibility). */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, type SQL, sql } from 'drizzle-orm';
 import { ceCalendarConnections } from '../schema.ts';
 import type { TenantTx } from '../tenant.ts';
 
@@ -15,8 +15,55 @@ export async function findVisibleConnection(tx: TenantTx, id: string): Promise<C
   return row;
 }
 
-export async function listVisibleConnections(tx: TenantTx): Promise<ConnectionRow[]> {
-  return tx.select().from(ceCalendarConnections).orderBy(desc(ceCalendarConnections.createdAt));
+/** Card filters: one badge (see worker/services/connection-badge.ts), or `attention` = Error + Reconnect. */
+export type ConnectionFilter = 'attention' | 'reconnect' | 'error' | 'paused' | 'waiting' | 'syncing';
+
+const c = ceCalendarConnections;
+const NEEDS_USER = sql`${c.syncStatus} in ('reconnect_required', 'error')`;
+/** The same precedence as connectionBadge(): what needs the user first, then paused, then the rest. */
+const FILTERS: Record<ConnectionFilter, SQL> = {
+  attention: NEEDS_USER,
+  reconnect: sql`${c.syncStatus} = 'reconnect_required'`,
+  error: sql`${c.syncStatus} = 'error'`,
+  paused: sql`not ${NEEDS_USER} and not ${c.syncEnabled}`,
+  waiting: sql`not ${NEEDS_USER} and ${c.syncEnabled} and ${c.lastSyncAt} is null`,
+  syncing: sql`not ${NEEDS_USER} and ${c.syncEnabled} and ${c.lastSyncAt} is not null`,
+};
+
+export interface ConnectionPageQuery {
+  filter?: ConnectionFilter | undefined;
+  /** Case-insensitive substring of the account email. */
+  search?: string | undefined;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * One page of the cards the caller may see (RLS), Reconnect and Error first so an admin sees what
+ * needs action, then newest first; `total` counts every match.
+ */
+export async function pageVisibleConnections(
+  tx: TenantTx,
+  query: ConnectionPageQuery,
+): Promise<{ rows: ConnectionRow[]; total: number }> {
+  const escaped = query.search?.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+  const where = and(
+    query.filter ? FILTERS[query.filter] : undefined,
+    escaped ? ilike(c.accountEmail, `%${escaped}%`) : undefined,
+  );
+  const rows = await tx
+    .select()
+    .from(c)
+    .where(where)
+    .orderBy(
+      sql`case ${c.syncStatus} when 'reconnect_required' then 0 when 'error' then 1 else 2 end`,
+      desc(c.createdAt),
+      asc(c.id),
+    )
+    .offset(query.offset)
+    .limit(query.limit);
+  const [counted] = await tx.select({ total: count() }).from(c).where(where);
+  return { rows, total: counted?.total ?? 0 };
 }
 
 export interface ConnectedAccount {

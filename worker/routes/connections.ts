@@ -1,6 +1,6 @@
 /** Calendar connections: list (cards), auto-sync toggle, sync now, disconnect. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { type ConnectionRow, listVisibleConnections } from '../../db/queries/connections.ts';
+import { type ConnectionRow, pageVisibleConnections } from '../../db/queries/connections.ts';
 import { scopeOf, type TenantClaims } from '../env.ts';
 import { requirePermission } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
@@ -50,18 +50,60 @@ function requireReader(claims: TenantClaims): void {
   if (!readers.some((p) => claims.permissions.includes(p))) requirePermission(claims, 'ce.calendar.view');
 }
 
+const MAX_PAGE = 100;
+const DEFAULT_PAGE = 24;
+
+/** Opaque page cursor: the offset of the next page, base64url-encoded. */
+const encodeCursor = (offset: number) => btoa(`o:${offset}`).replace(/=+$/, '');
+function decodeCursor(cursor: string): number | undefined {
+  try {
+    const match = /^o:(\d{1,7})$/.exec(atob(cursor));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const ListQuery = z.object({
+  status: z
+    .enum(['attention', 'reconnect', 'error', 'paused', 'waiting', 'syncing'], {
+      error: 'must be attention, reconnect, error, paused, waiting or syncing',
+    })
+    .optional()
+    .openapi({ description: '`attention`: Reconnect and Error cards; otherwise one badge' }),
+  q: z.string().trim().max(200).optional().openapi({ description: 'Part of the account email' }),
+  limit: z.coerce
+    .number({ error: `must be a number from 1 to ${MAX_PAGE}` })
+    .int()
+    .min(1)
+    .max(MAX_PAGE)
+    .default(DEFAULT_PAGE),
+  cursor: z
+    .string()
+    .max(64)
+    .refine((value) => decodeCursor(value) !== undefined, 'is not a cursor this API returned')
+    .optional(),
+});
+
+const ConnectionPage = z
+  .object({
+    connections: z.array(ConnectionCard),
+    total: z.number().int().openapi({ description: 'Cards matching the filters' }),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi('ConnectionPage');
+
 const list = createRoute({
   method: 'get',
   operationId: 'listConnections',
   path: '/v1/calendar/connections',
-  summary: 'Connection cards: own connections, or the organization’s with ce.calendar.view-all',
+  summary:
+    'Connection cards (own, or the organization’s with ce.calendar.view-all), Reconnect and Error first, paged',
   security: bearerSecurity,
+  request: { query: ListQuery },
   responses: {
-    200: {
-      description: 'Cards',
-      content: { 'application/json': { schema: z.object({ connections: z.array(ConnectionCard) }) } },
-    },
-    ...errorResponses(401, 403),
+    200: { description: 'Cards', content: { 'application/json': { schema: ConnectionPage } } },
+    ...errorResponses(400, 401, 403),
   },
 });
 
@@ -115,8 +157,16 @@ const remove = createRoute({
 export const connectionRoutes = createRouter()
   .openapi(list, async (c) => {
     requireReader(c.var.claims);
-    const rows = await c.var.db.asTenant(c.var.claims, (tx) => listVisibleConnections(tx));
-    return c.json({ connections: rows.map(toCard) }, 200);
+    const query = c.req.valid('query');
+    const offset = query.cursor ? (decodeCursor(query.cursor) ?? 0) : 0;
+    const { rows, total } = await c.var.db.asTenant(c.var.claims, (tx) =>
+      pageVisibleConnections(tx, { filter: query.status, search: query.q, offset, limit: query.limit }),
+    );
+    const next = offset + rows.length;
+    return c.json(
+      { connections: rows.map(toCard), total, next_cursor: next < total ? encodeCursor(next) : null },
+      200,
+    );
   })
   .openapi(patch, async (c) => {
     const { id } = c.req.valid('param');
