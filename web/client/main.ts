@@ -1,7 +1,8 @@
 /** Admin panel entry: sign-in, then render sections from the API (permissions shape what is shown). */
 import { googleCredentials, migrationBanner, settingsForm } from './admin-sections.ts';
 import { ApiError, api, setToken } from './api.ts';
-import { type Card, connectButtons, connectionCard } from './connections.ts';
+import { connectionList } from './connection-list.ts';
+import { connectButtons } from './connections.ts';
 import { h } from './dom.ts';
 import { isAdmin, loadSession, type Session } from './session.ts';
 
@@ -32,8 +33,9 @@ function consumeQueryNotice(): void {
 
 async function render(session: Session): Promise<void> {
   const admin = isAdmin(session);
-  const [cards, migration, gws, settings] = await Promise.all([
-    api<{ connections: Card[] }>('GET', '/v1/calendar/connections').then((r) => r.connections),
+  const refresh = () => render(session).catch(showFailure);
+  const [list, migration, gws, settings] = await Promise.all([
+    connectionList(session, refresh, notify),
     admin
       ? api<{ pending: number; failed: number }>('GET', '/v1/calendar/token-backfill/status')
       : Promise.resolve(undefined),
@@ -42,7 +44,6 @@ async function render(session: Session): Promise<void> {
       : Promise.resolve(undefined),
     admin ? api<Record<string, number>>('GET', '/v1/calendar/settings') : Promise.resolve(undefined),
   ]);
-  const refresh = () => render(session).catch(showFailure);
   const sections: Array<Node | null> = [
     notices,
     migration ? migrationBanner(migration, refresh, notify) : null,
@@ -52,9 +53,7 @@ async function render(session: Session): Promise<void> {
       { class: 'panel', 'aria-labelledby': 'connections-title' },
       h('h2', { id: 'connections-title' }, 'Connected calendars'),
       connectButtons(session, notify),
-      cards.length
-        ? h('div', { class: 'cards' }, ...cards.map((card) => connectionCard(card, session, refresh, notify)))
-        : h('p', { class: 'muted' }, 'No calendars connected yet.'),
+      list,
     ),
     settings ? settingsForm(settings, notify) : null,
   ];

@@ -1,8 +1,9 @@
 /**
- * CE web is another origin (issue 12 item 11), in a real browser against the real local stack: a page
- * on a listed origin calls the API with a bearer token — a PUT with JSON and an Idempotency-Key, so
- * the browser sends a preflight — and reads the answer and the correlation id; a page on an unlisted
- * origin is refused by the browser.
+ * How people reach the API in a real browser against the real local stack (issue 12):
+ * - CE web is another origin: a page on a listed origin calls the API with a bearer token — a PUT
+ *   with JSON and an Idempotency-Key, so the browser sends a preflight — and reads the answer and the
+ *   correlation id; a page on an unlisted origin is refused by the browser.
+ * - The admin panel pages the demo's 60+ cards, filters them by status and searches by account.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -101,5 +102,38 @@ describe('CORS for CE web in a real browser', () => {
     const result = await callFrom(unlisted.origin);
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/Failed to fetch|TypeError/);
+  });
+});
+
+describe('admin panel connection list', () => {
+  it('shows a page of cards, more on request, and filters by status and account', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(stack.signInUrl);
+      const summary = page.locator('.connection-list > p.muted');
+      await expect.poll(() => summary.textContent()).toMatch(/^Showing 24 of \d+$/);
+      const total = Number((await summary.textContent())?.split(' of ')[1]);
+      expect(total).toBeGreaterThanOrEqual(60);
+      expect(await page.locator('article.card').count()).toBe(24);
+
+      await page.getByRole('button', { name: 'Show more' }).click();
+      await expect.poll(() => page.locator('article.card').count()).toBe(48);
+      await expect.poll(() => summary.textContent()).toBe(`Showing 48 of ${total}`);
+
+      await page.getByLabel('Search by account').fill('legacy-demo0-1');
+      // Every match fits on one page once the search has applied ("Showing 11 of 11").
+      await expect.poll(() => summary.textContent()).toMatch(/^Showing (\d+) of \1$/);
+      const accounts = await page.locator('article.card .account').allTextContents();
+      expect(accounts.length).toBeGreaterThan(0);
+      expect(accounts.length).toBeLessThan(24);
+      for (const account of accounts) expect(account).toContain('legacy-demo0-1');
+
+      await page.getByLabel('Search by account').fill('');
+      await page.getByLabel('Filter by status').selectOption('paused');
+      await expect.poll(() => summary.textContent()).toBe('No calendars match.');
+      expect(await page.locator('article.card').count()).toBe(0);
+    } finally {
+      await page.close();
+    }
   });
 });
