@@ -1,11 +1,18 @@
 /** Calendar connections: list (cards), auto-sync toggle, sync now, disconnect. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { type ConnectionRow, pageVisibleConnections } from '../../db/queries/connections.ts';
+import { countMirroredEvents } from '../../db/queries/events.ts';
 import { scopeOf, type TenantClaims } from '../env.ts';
 import { requirePermission } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { connectionBadge } from '../services/connection-badge.ts';
-import { disconnect, requestSync, setSyncEnabled } from '../services/connections.ts';
+import {
+  disconnect,
+  requestSync,
+  setSyncEnabled,
+  syncErrorMessage,
+  upcomingEvents,
+} from '../services/connections.ts';
 
 const ConnectionId = z.object({ id: z.uuid({ error: 'must be a connection id (uuid)' }) });
 
@@ -25,10 +32,26 @@ export const ConnectionCard = z
     oauth_client: z.enum(['organization', 'platform']),
     migration_required: z.boolean(),
     created_at: z.string(),
+    events_mirrored: z
+      .number()
+      .int()
+      .openapi({ description: 'Events in the mirror (cancellation markers not counted)' }),
+    next_sync_at: z
+      .string()
+      .nullable()
+      .openapi({ description: 'When the next sync (poll or retry) is planned' }),
+    last_error: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .openapi({ description: 'The last sync error with a message for people; null after a good run' }),
+    sync_lag_seconds: z.number().int().nullable().openapi({
+      description:
+        'Time from a provider change to the mirror, measured on the last incremental run with changes',
+    }),
   })
   .openapi('ConnectionCard');
 
-function toCard(row: ConnectionRow): z.infer<typeof ConnectionCard> {
+function toCard(row: ConnectionRow, mirrored: ReadonlyMap<string, number>): z.infer<typeof ConnectionCard> {
   return {
     id: row.id,
     user_id: row.userId,
@@ -42,6 +65,12 @@ function toCard(row: ConnectionRow): z.infer<typeof ConnectionCard> {
     oauth_client: row.gwsConnectionId ? 'organization' : 'platform',
     migration_required: row.migrationRequired,
     created_at: row.createdAt.toISOString(),
+    events_mirrored: mirrored.get(row.id) ?? 0,
+    next_sync_at: row.syncEnabled ? (row.nextSyncAt?.toISOString() ?? null) : null,
+    last_error: row.lastErrorCode
+      ? { code: row.lastErrorCode, message: syncErrorMessage(row.lastErrorCode) }
+      : null,
+    sync_lag_seconds: row.syncLagMs === null ? null : Math.round(row.syncLagMs / 1000),
   };
 }
 
@@ -154,29 +183,86 @@ const remove = createRoute({
   responses: { 204: { description: 'Disconnected' }, ...errorResponses(400, 401, 403, 404) },
 });
 
+const UpcomingEvent = z
+  .object({
+    title: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Only for the owner and view-all holders; else null' }),
+    all_day: z.boolean(),
+    start: z.string().openapi({ description: 'Instant (RFC 3339) or, for all-day events, a date' }),
+    end: z.string(),
+    busy_kind: z.enum(['busy', 'tentative', 'out_of_office', 'focus_time']),
+  })
+  .openapi('UpcomingEvent');
+
+const upcoming = createRoute({
+  method: 'get',
+  operationId: 'listConnectionUpcoming',
+  path: '/v1/calendar/connections/{id}/upcoming',
+  summary:
+    "The calendar's busy time in the next 7 days from the mirror (titles to the owner and view-all holders)",
+  security: bearerSecurity,
+  request: { params: ConnectionId },
+  responses: {
+    200: {
+      description: 'Next 7 days',
+      content: {
+        'application/json': {
+          schema: z.object({ from: z.string(), to: z.string(), events: z.array(UpcomingEvent) }),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
 export const connectionRoutes = createRouter()
   .openapi(list, async (c) => {
     requireReader(c.var.claims);
     const query = c.req.valid('query');
     const offset = query.cursor ? (decodeCursor(query.cursor) ?? 0) : 0;
-    const { rows, total } = await c.var.db.asTenant(c.var.claims, (tx) =>
-      pageVisibleConnections(tx, { filter: query.status, search: query.q, offset, limit: query.limit }),
-    );
+    const { rows, total, mirrored } = await c.var.db.asTenant(c.var.claims, async (tx) => {
+      const page = await pageVisibleConnections(tx, {
+        filter: query.status,
+        search: query.q,
+        offset,
+        limit: query.limit,
+      });
+      return {
+        ...page,
+        mirrored: await countMirroredEvents(
+          tx,
+          page.rows.map((row) => row.id),
+        ),
+      };
+    });
     const next = offset + rows.length;
     return c.json(
-      { connections: rows.map(toCard), total, next_cursor: next < total ? encodeCursor(next) : null },
+      {
+        connections: rows.map((row) => toCard(row, mirrored)),
+        total,
+        next_cursor: next < total ? encodeCursor(next) : null,
+      },
       200,
     );
   })
   .openapi(patch, async (c) => {
     const { id } = c.req.valid('param');
     const { sync_enabled } = c.req.valid('json');
-    return c.json(toCard(await setSyncEnabled(scopeOf(c), id, sync_enabled)), 200);
+    const row = await setSyncEnabled(scopeOf(c), id, sync_enabled);
+    const mirrored = await c.var.db.asTenant(c.var.claims, (tx) => countMirroredEvents(tx, [row.id]));
+    return c.json(toCard(row, mirrored), 200);
   })
   .openapi(syncNow, async (c) => {
     const { id } = c.req.valid('param');
     const { requestedAt } = await requestSync(scopeOf(c), id);
     return c.json({ connection_id: id, status: 'queued' as const, requested_at: requestedAt }, 202);
+  })
+  .openapi(upcoming, async (c) => {
+    requireReader(c.var.claims);
+    const { id } = c.req.valid('param');
+    return c.json(await upcomingEvents(scopeOf(c), id, Date.now()), 200);
   })
   .openapi(remove, async (c) => {
     const { id } = c.req.valid('param');

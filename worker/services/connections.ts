@@ -8,11 +8,13 @@ import {
   findVisibleConnection,
   setSyncEnabled as setSyncEnabledRow,
 } from '../../db/queries/connections.ts';
+import { busyInRange, eventTitles } from '../../db/queries/events.ts';
 import type { RequestScope } from '../env.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { describeError, log } from '../log.ts';
 import { providerFor } from '../providers/index.ts';
 import { revokeToken } from '../providers/oauth.ts';
+import type { BusyKind } from '../sync/types.ts';
 import { loadKeyring } from '../vault/keys.ts';
 import { deleteCredentials, readCredential } from '../vault/store.ts';
 import { connectionObject, identityOf, withAttachedObject } from './connection-object.ts';
@@ -92,4 +94,61 @@ export async function disconnect(scope: RequestScope, id: string): Promise<void>
         ...describeError(error),
       }),
     );
+}
+
+const SYNC_ERROR_MESSAGES: Record<string, string> = {
+  rate_limited: 'The calendar provider asked us to slow down; the sync retries automatically.',
+  quota_exceeded: "The provider's daily quota is spent; the sync resumes when the quota resets.",
+  temporary: 'The calendar provider is unavailable right now; the sync retries automatically.',
+  unauthorized: 'The provider refused the access token; the sync retries with a fresh one.',
+  invalid_grant: 'Access to the calendar was revoked or expired. Reconnect the calendar.',
+  missing_refresh_token: 'No refresh token is stored for this calendar. Reconnect the calendar.',
+  insufficient_scope: 'The calendar permission is missing. Reconnect and grant calendar access.',
+  not_found: 'The calendar was not found at the provider.',
+  cursor_expired: 'The provider asked for a full resync; it runs automatically.',
+  unknown: 'The last sync failed unexpectedly; it retries automatically.',
+};
+
+/** A sentence a person can act on for a stored sync error code (never provider text). */
+export function syncErrorMessage(code: string): string {
+  return SYNC_ERROR_MESSAGES[code] ?? 'The last sync failed; it retries automatically.';
+}
+
+const UPCOMING_DAYS = 7;
+
+/**
+ * The card's "next 7 days": busy occurrences of the connection from the mirror (recurring series
+ * already expanded by the sync), with titles where RLS shows the event (owner, view-all holders).
+ */
+export async function upcomingEvents(
+  { db, claims }: RequestScope,
+  id: string,
+  nowMs: number,
+): Promise<{
+  from: string;
+  to: string;
+  events: Array<{ title: string | null; all_day: boolean; start: string; end: string; busy_kind: BusyKind }>;
+}> {
+  const from = new Date(nowMs);
+  const to = new Date(nowMs + UPCOMING_DAYS * 86_400_000);
+  return db.asTenant(claims, async (tx) => {
+    const connection = await findVisibleConnection(tx, id);
+    if (!connection) throw notFound('Connection');
+    const busy = await busyInRange(tx, id, from, to);
+    const titles = await eventTitles(
+      tx,
+      busy.map((row) => row.eventId),
+    );
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      events: busy.map((row) => ({
+        title: titles.get(row.eventId) ?? null,
+        all_day: row.allDay,
+        start: row.allDay ? (row.startDate ?? '') : (row.startAt?.toISOString() ?? ''),
+        end: row.allDay ? (row.endDate ?? '') : (row.endAt?.toISOString() ?? ''),
+        busy_kind: row.busyKind,
+      })),
+    };
+  });
 }
