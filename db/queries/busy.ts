@@ -26,9 +26,6 @@ const uuidArray = (ids: readonly string[]) =>
         sql`, `,
       )}]::uuid[]`;
 
-const toMs = (value: unknown): number =>
-  value instanceof Date ? value.getTime() : Date.parse(String(value).replace(' ', 'T'));
-
 /** `date` columns arrive as `YYYY-MM-DD` strings (or Dates with some drivers): keep the calendar date. */
 const toDate = (value: unknown): string =>
   value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
@@ -45,11 +42,13 @@ export async function readBusyBlocks(
 ): Promise<BusyBlockRow[]> {
   const ids = uuidArray(userIds);
   const result = await tx.execute(
-    sql`select user_id, start_at, end_at, start_date, end_date, busy_kind
+    sql`select user_id, (extract(epoch from start_at) * 1000)::float8 as start_ms,
+               (extract(epoch from end_at) * 1000)::float8 as end_ms,
+               start_date::text as start_date, end_date::text as end_date, busy_kind
           from ce_busy_blocks(${ids}, ${new Date(startMs).toISOString()}::timestamptz, ${new Date(endMs).toISOString()}::timestamptz)`,
   );
   return (result.rows as Array<Record<string, unknown>>).map((row) =>
-    row.start_at === null
+    row.start_ms === null
       ? {
           userId: String(row.user_id),
           allDay: true,
@@ -60,8 +59,8 @@ export async function readBusyBlocks(
       : {
           userId: String(row.user_id),
           allDay: false,
-          startMs: toMs(row.start_at),
-          endMs: toMs(row.end_at),
+          startMs: Number(row.start_ms),
+          endMs: Number(row.end_ms),
           busyKind: row.busy_kind as BusyKindRow,
         },
   );
@@ -85,7 +84,8 @@ export async function readCalendarFreshness(
 ): Promise<CalendarFreshnessRow[]> {
   const ids = uuidArray(userIds);
   const result = await tx.execute(
-    sql`select user_id, connection_id, provider, sync_enabled, sync_status, last_sync_at, calendar_time_zone
+    sql`select user_id, connection_id, provider, sync_enabled, sync_status,
+               (extract(epoch from last_sync_at) * 1000)::float8 as last_sync_ms, calendar_time_zone
           from ce_calendar_freshness(${ids})`,
   );
   return (result.rows as Array<Record<string, unknown>>).map((row) => ({
@@ -94,7 +94,7 @@ export async function readCalendarFreshness(
     provider: row.provider as CalendarFreshnessRow['provider'],
     syncEnabled: Boolean(row.sync_enabled),
     syncStatus: row.sync_status as CalendarFreshnessRow['syncStatus'],
-    lastSyncAt: row.last_sync_at === null ? null : new Date(toMs(row.last_sync_at)),
+    lastSyncAt: row.last_sync_ms === null ? null : new Date(Number(row.last_sync_ms)),
     calendarTimeZone: (row.calendar_time_zone as string | null) ?? null,
   }));
 }
