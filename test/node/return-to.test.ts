@@ -40,7 +40,11 @@ const BYPASS_SHAPES = [
 function assertSameOrigin(returnTo: string): void {
   const normalized = normalizeReturnTo(returnTo, ORIGIN);
   if (normalized === undefined) return; // refused at start: fine
-  for (const params of [{ calendar_connected: 'google' }, { calendar_error: 'access_denied' }]) {
+  const outcomes: Array<Record<string, string>> = [
+    { calendar_connected: 'google' },
+    { calendar_error: 'access_denied' },
+  ];
+  for (const params of outcomes) {
     const location = new URL(returnUrl(ORIGIN, normalized, params));
     expect(location.origin, returnTo).toBe(ORIGIN);
     // What a browser would do with the Location header: resolve it against our origin.

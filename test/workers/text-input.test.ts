@@ -7,13 +7,15 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { toAppError } from '../../worker/error-mapping.ts';
 import { describeError, log } from '../../worker/log.ts';
-import { adminToken, call, ORG_A, ownerQuery } from './helpers.ts';
+import { adminToken, call, ownerQuery } from './helpers.ts';
 
 type ErrorBody = { error: { code: string; message: string; details?: { fields: { field: string }[] } } };
 
 describe('control characters in JSON bodies', () => {
   it('a NUL byte in the Google client id is a 400 naming the field and writes nothing', async () => {
-    const token = await adminToken();
+    // An organization of its own: other files may configure ORG_A's client in the shared database.
+    const org = crypto.randomUUID();
+    const token = await adminToken(org);
     const res = await call('/v1/calendar/google-credentials', {
       method: 'PUT',
       token,
@@ -25,7 +27,7 @@ describe('control characters in JSON bodies', () => {
     expect(body.error.details?.fields[0]?.field).toBe('oauth_client_id');
     const status = await call('/v1/calendar/google-credentials', { token });
     expect(((await status.json()) as { configured: boolean }).configured).toBe(false);
-    const rows = await ownerQuery(sql`select id from pf_gws_connections where organization_id = ${ORG_A}`);
+    const rows = await ownerQuery(sql`select id from pf_gws_connections where organization_id = ${org}`);
     expect(rows).toHaveLength(0);
   });
 
