@@ -19,7 +19,7 @@ import { DEFAULT_MODULE_SETTINGS, readModuleSettings } from '../db/queries/setti
 import { Database } from '../db/tenant.ts';
 import { describeError, log } from '../worker/log.ts';
 import { providerFor } from '../worker/providers/index.ts';
-import { HORIZON_DAYS_BACK, horizonAt } from '../worker/sync/horizon.ts';
+import { HORIZON_DAYS_BACK, horizonAt, needsRebaseline } from '../worker/sync/horizon.ts';
 import { type ConnectionIdentity, claimsOf, type ObjectEnv } from './identity.ts';
 import { Schedule, type ScheduleKind, type ScheduleRow } from './schedule.ts';
 import { recomputeHorizon } from './sync/horizon-advance.ts';
@@ -66,6 +66,8 @@ type RunOutcome = RunResult['outcome'];
 const IDENTITY_KEY = 'identity';
 /** Start of the horizon the busy table was last derived for (epoch ms). */
 const HORIZON_KEY = 'busyHorizonStart';
+/** Start and window end of the full round that founded the current cursor. */
+const BASELINE_KEY = 'cursorBaseline';
 const DAY_MS = 86_400_000;
 /** Consecutive retryable failures after which the card says "error" (retries go on underneath). */
 const FAILING_AFTER = 3;
@@ -308,7 +310,10 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
         accessToken: (force) => this.#tokens.get(identity, correlationId, force),
         stillWanted: () => this.#identity?.connectionId === identity.connectionId && this.#state.syncEnabled,
         now: () => Date.now(),
+        forceFull: await this.#needsRebaseline(),
       });
+      if (result.outcome === 'ok' && result.baseline)
+        await this.ctx.storage.put(BASELINE_KEY, result.baseline);
     } catch (error) {
       // A database or mapping failure: retried with backoff like a provider outage.
       log('error', 'sync run failed', {
@@ -410,6 +415,17 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
       );
     }
     await this.ctx.storage.put(HORIZON_KEY, horizon.startMs);
+  }
+
+  /**
+   * A windowed cursor (Graph's delta window, fixed at the round's first call; its token ages out) is
+   * re-baselined by a full round before it runs out (worker/sync/horizon.ts). Applied to every
+   * provider: for Google it is a weekly full listing that also removes anything a missed change left.
+   */
+  async #needsRebaseline(): Promise<boolean> {
+    const baseline = await this.ctx.storage.get<{ startedAtMs: number; windowEndMs: number }>(BASELINE_KEY);
+    if (!baseline) return false; // no full round recorded by this object yet: the stored cursor decides
+    return needsRebaseline(baseline.startedAtMs, baseline.windowEndMs, Date.now());
   }
 
   /** The card's projection of this run: status, error, next planned run, lag. */

@@ -107,8 +107,21 @@ export class TokenRefresher {
       );
       const started = Date.now();
       let tokens: Awaited<ReturnType<typeof refreshTokens>>;
+      let usedRefreshToken = refreshToken;
       try {
-        tokens = await refreshTokens(adapter, client.credentials, refreshToken);
+        try {
+          tokens = await refreshTokens(adapter, client.credentials, refreshToken);
+        } catch (error) {
+          if (!(error instanceof ProviderError) || error.code !== 'invalid_grant') throw error;
+          // Rotation race: another holder (a reconnect, an older isolate) may have stored a newer
+          // refresh token meanwhile. Re-read the vault; only the current token's refusal is final.
+          const current = await database.asTenant(claims, (tx) =>
+            readConnectionTokens(tx, keyring, ref.connectionId),
+          );
+          if (!current?.refreshToken || current.refreshToken === refreshToken) throw error;
+          usedRefreshToken = current.refreshToken;
+          tokens = await refreshTokens(adapter, client.credentials, current.refreshToken);
+        }
       } catch (error) {
         const code = error instanceof ProviderError ? error.code : 'unknown';
         if (code === 'invalid_grant') {
@@ -134,7 +147,7 @@ export class TokenRefresher {
         };
       }
       // Rotated refresh token: durable in this object first, then in the vault.
-      if (tokens.refreshToken && tokens.refreshToken !== refreshToken) {
+      if (tokens.refreshToken && tokens.refreshToken !== usedRefreshToken) {
         await this.storage.put(PENDING_KEY, await seal(keyring, binding, tokens.refreshToken));
       }
       await database.asTenant(claims, (tx) => persistRefreshedTokens(tx, keyring, ref.connectionId, tokens));

@@ -31,6 +31,8 @@ export interface RoundDeps {
   /** False once the object was paused or disconnected: the run stops before its next page. */
   stillWanted(): boolean;
   now(): number;
+  /** Drop the stored cursor and run a full round (a re-baseline of the window, see horizon.ts). */
+  forceFull?: boolean;
 }
 
 export type RunResult =
@@ -42,6 +44,8 @@ export type RunResult =
       /** Longest time from a provider change to its commit in this run (incremental runs only). */
       lagMs: number | null;
       cursorResets: number;
+      /** For a full round: when it started and the window it listed (the cursor's baseline). */
+      baseline?: { startedAtMs: number; windowEndMs: number };
     }
   | { outcome: 'gone' | 'paused'; cursorResets: number }
   | {
@@ -71,7 +75,7 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
     return row && row.seriesRole === 'master' ? mirrorFromRow(row) : undefined;
   };
 
-  let cursor = target.syncCursor ?? undefined;
+  let cursor = deps.forceFull ? undefined : (target.syncCursor ?? undefined);
   let full = cursor === undefined;
   let round = crypto.randomUUID();
   let roundStartedAt = new Date(deps.now());
@@ -132,7 +136,12 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
     if (written !== 'written') return { outcome: written, cursorResets };
     changes += page.changes.length;
     if (!full) lagMs = maxLag(lagMs, plan.upserts, deps.now());
-    if (last) return { outcome: 'ok', full, pages, changes, lagMs, cursorResets };
+    if (last) {
+      const baseline = full
+        ? { startedAtMs: roundStartedAt.getTime(), windowEndMs: horizon.endMs }
+        : undefined;
+      return { outcome: 'ok', full, pages, changes, lagMs, cursorResets, ...(baseline ? { baseline } : {}) };
+    }
     pageToken = page.nextPageToken;
   }
   return { outcome: 'unknown', cursorResets, message: 'too many pages in one run' };

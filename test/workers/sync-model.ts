@@ -52,13 +52,14 @@ const handled = (stub: Stub) =>
     return stored?.handled ?? [];
   });
 
-/** Makes every pending poll and retry due now (what waiting for them would do). */
+/** Makes every pending poll and retry due now (what waiting for them would do), alarm armed. */
 export const makeDue = (stub: Stub) =>
-  runInDurableObject(stub, (_instance, state) => {
+  runInDurableObject(stub, async (_instance, state) => {
     state.storage.sql.exec(
       "UPDATE schedule SET due_at = min(due_at, ?) WHERE kind IN ('poll', 'retry')",
       Date.now() - 1,
     );
+    if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now() + 60_000);
   });
 
 /** Queues a run now (a poll row due now), as "sync now" does after its debounce. */
@@ -77,18 +78,28 @@ export const queueRun = (stub: Stub) =>
 
 /**
  * Runs the object until a run that started after this call ends 'ok' (retries made due at once, so
- * Retry-After is honoured by the schedule, not by waiting). Returns the outcomes seen.
+ * Retry-After is honoured by the schedule, not by waiting). A run already in flight (the object's own
+ * alarm) makes ours coalesce; then we go again. Returns the outcomes seen.
  */
-export async function settle(stub: Stub, maxRuns = 12): Promise<string[]> {
+export async function settle(stub: Stub, maxRuns = 12, deadlineMs = 120_000): Promise<string[]> {
   const outcomes: string[] = [];
+  const deadline = Date.now() + deadlineMs;
   await queueRun(stub);
-  for (let i = 0; i < maxRuns; i += 1) {
+  let runs = 0;
+  while (runs < maxRuns && Date.now() < deadline) {
     const startedAt = Date.now();
     await makeDue(stub);
-    await runDurableObjectAlarm(stub);
+    const ran = await runDurableObjectAlarm(stub);
+    if (!ran) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
     const fresh = (await handled(stub)).filter((h) => h.at >= startedAt);
     outcomes.push(...fresh.map((h) => h.outcome));
     if (fresh.some((h) => (h.kind === 'poll' || h.kind === 'retry') && h.outcome === 'ok')) return outcomes;
+    if (!fresh.some((h) => h.outcome === 'coalesced')) runs += 1;
+    else await new Promise((resolve) => setTimeout(resolve, 100));
+    await queueRun(stub);
   }
   throw new Error(`sync did not settle: ${outcomes.join(', ')}`);
 }

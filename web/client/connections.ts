@@ -14,6 +14,62 @@ export interface Card {
   last_error_code: string | null;
   oauth_client: 'organization' | 'platform';
   migration_required: boolean;
+  events_mirrored?: number;
+  next_sync_at?: string | null;
+  last_error?: { code: string; message: string } | null;
+  sync_lag_seconds?: number | null;
+}
+
+interface Upcoming {
+  events: Array<{ title: string | null; all_day: boolean; start: string; end: string; busy_kind: string }>;
+}
+
+/** "in 5 min" / "in 2 h" for a planned time. */
+function untilTime(iso: string): string {
+  const minutes = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 60_000));
+  if (minutes < 1) return 'within a minute';
+  if (minutes < 60) return `in ${minutes} min`;
+  return `in ${Math.round(minutes / 60)} h`;
+}
+
+function lagText(seconds: number): string {
+  return seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
+/** The calendar's next 7 days (busy time from the mirror); titles only where the API returns them. */
+function upcomingPanel(card: Card): HTMLElement {
+  const list = h('ul', { class: 'upcoming-list' });
+  const details = h('details', { class: 'upcoming' }, h('summary', {}, 'Next 7 days'), list);
+  details.addEventListener('toggle', () => {
+    if (!details.open || list.childElementCount > 0) return;
+    list.append(h('li', { class: 'muted' }, 'Loading…'));
+    void api<Upcoming>('GET', `/v1/calendar/connections/${card.id}/upcoming`)
+      .then(({ events }) => {
+        list.replaceChildren(
+          ...(events.length === 0
+            ? [h('li', { class: 'muted' }, 'Nothing in the next 7 days')]
+            : events.map((event) =>
+                h(
+                  'li',
+                  {},
+                  h(
+                    'time',
+                    { datetime: event.start },
+                    event.all_day ? event.start : new Date(event.start).toLocaleString(),
+                  ),
+                  ' ',
+                  event.title ?? (event.busy_kind === 'out_of_office' ? 'Out of office' : 'Busy'),
+                ),
+              )),
+        );
+      })
+      .catch((error: unknown) => {
+        list.replaceChildren(
+          h('li', { class: 'error' }, error instanceof ApiError ? error.message : 'Could not load events'),
+        );
+      });
+  });
+  return details;
 }
 
 const BADGE: Record<Card['status'], string> = {
@@ -103,8 +159,12 @@ export function connectionCard(
   });
   const errorText =
     card.status === 'reconnect' || card.status === 'error'
-      ? (ERRORS[card.last_error_code ?? ''] ?? `Sync error: ${card.last_error_code ?? 'unknown'}`)
-      : null;
+      ? (ERRORS[card.last_error_code ?? ''] ??
+        card.last_error?.message ??
+        `Sync error: ${card.last_error_code ?? 'unknown'}`)
+      : card.last_error
+        ? card.last_error.message
+        : null;
   return h(
     'article',
     {
@@ -132,7 +192,7 @@ export function connectionCard(
     h(
       'p',
       { class: 'muted' },
-      'Last sync: ',
+      'Last successful sync: ',
       h(
         'time',
         {
@@ -142,7 +202,22 @@ export function connectionCard(
         relativeTime(card.last_sync_at),
       ),
     ),
+    card.events_mirrored === undefined
+      ? null
+      : h('p', { class: 'muted mirror-stats' }, `Events mirrored: ${card.events_mirrored}`),
+    card.sync_enabled && card.next_sync_at
+      ? h(
+          'p',
+          { class: 'muted' },
+          'Next sync: ',
+          h('time', { datetime: card.next_sync_at }, untilTime(card.next_sync_at)),
+        )
+      : null,
+    card.sync_lag_seconds === null || card.sync_lag_seconds === undefined
+      ? null
+      : h('p', { class: 'muted' }, `Sync lag: ${lagText(card.sync_lag_seconds)}`),
     errorText ? h('p', { class: 'error', role: 'alert' }, errorText) : null,
+    upcomingPanel(card),
     card.migration_required
       ? h('p', { class: 'warn' }, 'Tokens not yet in the vault (migration pending)')
       : null,
