@@ -13,10 +13,16 @@ const SECRET_KEY =
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 const QUERY_TEXT = /failed query|params:|\b(select|insert|update|delete)\b.+\b(from|into|set)\b/is;
 const MAX_MESSAGE_LENGTH = 300;
+/** Shapes of provider tokens and JWTs (Google ya29./1//, Microsoft and session JWTs), masked anywhere. */
+const TOKEN_SHAPES =
+  /\b(ya29\.[A-Za-z0-9_-]+|1\/\/[A-Za-z0-9_-]{10,}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)/g;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
 
 function scrub(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return value.replace(EMAIL, '[email]').replace(BEARER, '$1[redacted]');
+  // Query text carries bound parameters (drizzle: "Failed query: … params: …"): never written.
+  if (typeof value === 'string' && QUERY_TEXT.test(value)) return '[query text removed]';
+  if (typeof value === 'string')
+    return value.replace(EMAIL, '[email]').replace(BEARER, '$1[redacted]').replace(TOKEN_SHAPES, '[token]');
   if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
   const out: Record<string, unknown> = {};

@@ -1,7 +1,7 @@
 /**
  * CORS for CE web: exactly the configured origins (CE_WEB_ORIGINS = https://web.ce.test,
  * https://staging-web.ce.test in this suite), never `*`; preflights answered for the methods and
- * headers the API uses. The real-browser check is test/browser/cors.test.ts.
+ * headers the API uses. The real-browser check is test/browser/web-access.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { parseAllowedOrigins } from '../../worker/middleware/cors.ts';

@@ -18,6 +18,7 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['authorization code', /4\/0Aemu|M\.C5emu_/],
   ['session JWT', /eyJhbGciOiJIUzI1NiIs/],
   ['legacy plaintext token', /legacy-(access|refresh)-/],
+  ['query text or parameters', /Failed query|params:/i],
 ];
 
 beforeAll(() => {

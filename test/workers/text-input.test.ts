@@ -52,6 +52,14 @@ describe('control characters in JSON bodies', () => {
   });
 });
 
+describe('control characters in query parameters', () => {
+  it('a NUL in a search parameter is a 400 naming it, not a database error', async () => {
+    const res = await call('/v1/calendar/connections?q=ab%00cd', { token: await adminToken() });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as ErrorBody).error.details?.fields[0]?.field).toBe('q');
+  });
+});
+
 describe('media types', () => {
   it('a body that is not JSON is a 415 with its own code', async () => {
     const res = await call('/v1/calendar/google-credentials', {
@@ -96,6 +104,30 @@ describe('the log sink and failing queries', () => {
     // Written once more through the real console so the file's log scan sees it too.
     log('error', 'request failed', { correlationId: 'corr-log-sink-test', ...describeError(failure) });
     expect(toAppError(failure, 'corr').status).toBe(400);
+  });
+
+  it('the sink itself drops query text and masks token shapes whatever field carries them', () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'warn').mockImplementation((line: unknown) => {
+      lines.push(String(line));
+    });
+    try {
+      log('warn', 'careless call site', {
+        correlationId: 'corr-careless',
+        detail: 'Failed query: select * from x where a = $1\nparams: someone@client.example',
+        note: 'refresh with ya29.a0AfH6SMBcarelessvalue0123 then 1//0gcarelessRefresh0123456',
+        nested: { text: 'session eyJhbGciOiJIUzI1NiIs.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' },
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    const line = lines[0] ?? '';
+    for (const leak of ['Failed query', 'params:', 'someone@', 'ya29.', '1//0g', 'eyJhbGci'])
+      expect(line).not.toContain(leak);
+    expect(JSON.parse(line)).toMatchObject({
+      detail: '[query text removed]',
+      correlationId: 'corr-careless',
+    });
   });
 
   it('a NUL reaching the database anyway maps to 400, not 500', async () => {

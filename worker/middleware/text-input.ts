@@ -1,6 +1,6 @@
 /**
- * Rejects control characters anywhere in a JSON request body with a 400 naming the field, before any
- * route sees it. Postgres refuses NUL in text (SQLSTATE 22021), and other C0 characters have no place
+ * Rejects control characters anywhere in a JSON request body or a query parameter with a 400 naming
+ * the field, before any route sees it. Postgres refuses NUL in text (SQLSTATE 22021), and other C0 characters have no place
  * in calendar titles, ids or emails; tab, line feed and carriage return stay allowed for multi-line
  * text such as descriptions. The parsed body is cached by Hono, so validators reuse it.
  */
@@ -34,6 +34,12 @@ export function findControlCharacter(value: unknown, path = '', depth = 0): stri
 }
 
 export const rejectControlCharacters = createMiddleware<AppEnv>(async (c, next) => {
+  // Query parameters first (e.g. `?q=%00` on a search): the same rule, named by the parameter.
+  const queryField = findControlCharacter(c.req.queries());
+  if (queryField)
+    throw validationFailed([
+      { field: queryField.replace(/\[\d+\]$/, ''), message: 'must not contain control characters' },
+    ]);
   const isJson = /^application\/(.+\+)?json\b/i.test(c.req.header('content-type') ?? '');
   if (!METHODS_WITH_BODY.has(c.req.method) || !isJson) return next();
   let body: unknown;
