@@ -6,6 +6,7 @@
  * invitations. A small in-memory mirror applies each page through the real page planner, and rounds
  * are checked against Graph's own `calendarView` expansion.
  */
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.ts';
 import { ProviderError } from '../../worker/providers/errors.ts';
@@ -13,11 +14,14 @@ import {
   calendarPath,
   graphChangeSource,
   initialDeltaUrl,
+  packLink,
   trustedGraphLink,
+  unpackLink,
 } from '../../worker/providers/microsoft/changes.ts';
 import type { ChangePage, ChangeRequest } from '../../worker/providers/types.ts';
 import { busyInterval, busyKindOf } from '../../worker/sync/busy.ts';
 import { dateInZone, startOfDateInZone } from '../../worker/sync/dates.ts';
+import { horizonAt } from '../../worker/sync/horizon.ts';
 import { occurrencesOnDates, planPage } from '../../worker/sync/page-plan.ts';
 import type { MirrorEvent, NormalizedChange } from '../../worker/sync/types.ts';
 import { isIanaZone } from '../../worker/sync/windows-zones.ts';
@@ -495,6 +499,100 @@ describe('errors', () => {
     } finally {
       await control(emulator, '/options', { graphDeltaTokenTtlSeconds: 0 });
     }
+  });
+
+  it('rolling horizon: a cursor past its age or window answers cursor_expired without a Graph call; the new round has a new window', async () => {
+    const email = ACCOUNTS.grady;
+    const t0 = Date.parse('2027-02-01T10:00:00Z');
+    let now = t0;
+    const source = graphChangeSource({ graphBase, now: () => now });
+    const mirror = new Mirror();
+    await round(email, mirror, source);
+    const stamp = unpackLink(mirror.cursor ?? '');
+    expect(stamp).toMatchObject({ startedAt: t0, windowEnd: WINDOW.endMs });
+    expect(stamp.link).toContain('$deltatoken=');
+    const request = (cursor: string, window = WINDOW): ChangeRequest => ({
+      calendarId: 'primary',
+      window,
+      cursor,
+    });
+    const deltaCalls = async () =>
+      (await control<Record<string, number>>(emulator, `/accounts/microsoft/${email}/counters`)).delta ?? 0;
+
+    now = t0 + 5 * 86_400_000; // young enough, but the test window ends 2028-01-01: ahead < 358 days
+    const before = await deltaCalls();
+    const early = await expectProviderError(
+      source.listChanges(tokens[email] ?? '', request(mirror.cursor ?? ''), mirror.masters),
+    );
+    expect(early.code).toBe('cursor_expired');
+    expect(await deltaCalls()).toBe(before);
+
+    // With the engine's horizon as the window: fine for six days, due after.
+    const horizon = horizonAt(t0);
+    const fresh = new Mirror();
+    now = t0;
+    const wide = graphChangeSource({ graphBase, now: () => now });
+    let page = await wide.listChanges(
+      tokens[email] ?? '',
+      { calendarId: 'primary', window: horizon },
+      fresh.masters,
+    );
+    while (page.nextPageToken)
+      page = await wide.listChanges(
+        tokens[email] ?? '',
+        { calendarId: 'primary', window: horizon, pageToken: page.nextPageToken },
+        fresh.masters,
+      );
+    const cursor = page.nextCursor ?? '';
+    now = t0 + 5 * 86_400_000;
+    expect(
+      (await wide.listChanges(tokens[email] ?? '', request(cursor, horizon), fresh.masters)).nextCursor,
+    ).toBeTruthy();
+    now = t0 + 6 * 86_400_000;
+    expect(
+      (
+        await expectProviderError(
+          wide.listChanges(tokens[email] ?? '', request(cursor, horizon), fresh.masters),
+        )
+      ).code,
+    ).toBe('cursor_expired');
+    // A bare deltaLink (no stamp: age unknown) is re-baselined too.
+    const bare = unpackLink(cursor).link;
+    expect(
+      (
+        await expectProviderError(
+          wide.listChanges(tokens[email] ?? '', request(bare, horizon), fresh.masters),
+        )
+      ).code,
+    ).toBe('cursor_expired');
+    // The full round that follows starts with the window of its own day.
+    const fetches = recordFetches();
+    await wide.listChanges(
+      tokens[email] ?? '',
+      { calendarId: 'primary', window: horizonAt(now) },
+      fresh.masters,
+    );
+    expect(new URL(fetches[0]?.url ?? '').searchParams.get('startDateTime')).toBe(
+      new Date(horizonAt(now).startMs).toISOString(),
+    );
+  });
+
+  it('property: a stamped link unpacks to the same link and round', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.nat(),
+        fc.webUrl({ withQueryParameters: true }),
+        (startedAt, windowEnd, link) => {
+          expect(unpackLink(packLink({ link, startedAt, windowEnd }))).toEqual({
+            link,
+            startedAt,
+            windowEnd,
+          });
+        },
+      ),
+      { numRuns: 50 },
+    );
   });
 
   it('429 and 503 with Retry-After → rate_limited / temporary with the delay; a timeout is temporary', async () => {

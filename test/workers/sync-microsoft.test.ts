@@ -5,8 +5,9 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { packLink, unpackLink } from '../../worker/providers/microsoft/changes.ts';
 import { emulatorControl } from './connect-helpers.ts';
-import { ownerQuery } from './helpers.ts';
+import { ORG_A, ownerQuery } from './helpers.ts';
 import { MicrosoftModel } from './sync-microsoft-model.ts';
 import {
   connect,
@@ -208,6 +209,34 @@ describe('Microsoft sync', () => {
     await expectConverged(id, model);
     expect(await cursorOf()).not.toBe(first);
     expect((await stub.status()).cursorResets).toBe(1);
+  });
+
+  it('rolling horizon: a week-old delta cursor is re-baselined by a full round with a new window that removes what vanished', async () => {
+    const { email, id, stub, model } = await setup('m-rebase');
+    await createEvent(email, {
+      subject: 'Still here',
+      start: { dateTime: `${day(2)}T10:00:00`, timeZone: 'UTC' },
+      end: { dateTime: `${day(2)}T11:00:00`, timeZone: 'UTC' },
+    });
+    await settle(stub);
+    const [row] = await ownerQuery<{ sync_cursor: string }>(
+      sql`select sync_cursor from ce_calendar_connections where id = ${id}`,
+    );
+    const stamp = unpackLink(row?.sync_cursor ?? '');
+    expect(stamp.startedAt).toBeGreaterThan(Date.now() - 60_000);
+    // As if the round had started a week ago: its token is about to expire.
+    const aged = packLink({ ...stamp, startedAt: Date.now() - 7 * DAY_MS });
+    await ownerQuery(sql`update ce_calendar_connections set sync_cursor = ${aged} where id = ${id}`);
+    await ownerQuery(sql`insert into ce_calendar_events (organization_id, connection_id, provider_event_id, title, start_at, end_at, series_key)
+      values (${ORG_A}, ${id}, 'left-the-window', 'Old', now(), now() + interval '1 hour', 'left-the-window')`);
+    await settle(stub);
+    expect((await stub.status()).cursorResets).toBe(1);
+    expect((await mirrorRows(id)).some((r) => r.provider_event_id === 'left-the-window')).toBe(false);
+    const [after] = await ownerQuery<{ sync_cursor: string }>(
+      sql`select sync_cursor from ce_calendar_connections where id = ${id}`,
+    );
+    expect(unpackLink(after?.sync_cursor ?? '').startedAt).toBeGreaterThan(Date.now() - 60_000);
+    await expectConverged(id, model);
   });
 
   it('429 with Retry-After and 503 on delta back off, then converge', async () => {

@@ -27,11 +27,12 @@ export const MIN_WINDOW_AHEAD_MS = (HORIZON_DAYS_AHEAD - 7) * DAY_MS;
 /**
  * Whether a windowed cursor (Graph `deltaLink`) must be dropped for a full round with a new window
  * (`horizonAt(now)`): when the cursor is `DELTA_TOKEN_MAX_AGE_MS` old, or its window no longer
- * reaches `MIN_WINDOW_AHEAD_MS` ahead. The engine stores the round's start instant and window end
- * with the cursor and asks this before each run of a connection whose provider windows its cursor
- * (Graph); Google's syncToken has no window and is not subject to it. The full round then removes
- * rows that are no longer listed (they left the window or vanished). Inputs are epoch milliseconds;
- * a non-finite input answers true (a full round is always safe).
+ * reaches `MIN_WINDOW_AHEAD_MS` ahead. The Microsoft adapter stamps every cursor it hands out with the
+ * start of the full round that fixed its window and that window's end, and asks this on each
+ * incremental call: when due it answers `cursor_expired`, so the engine needs no extra state and runs
+ * the full round (which removes rows no longer listed: they left the window or vanished). Google's
+ * syncToken has no window and is not subject to it. Inputs are epoch milliseconds; a non-finite input
+ * answers true (a full round is always safe).
  */
 export function needsRebaseline(cursorCreatedAt: number, windowEnd: number, now: number): boolean {
   if (!Number.isFinite(cursorCreatedAt) || !Number.isFinite(windowEnd) || !Number.isFinite(now)) return true;

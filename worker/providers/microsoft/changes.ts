@@ -3,19 +3,23 @@
  * (reference/providers.md §8).
  *
  * - A full round (no cursor) starts `…/calendarView/delta?startDateTime&endDateTime` with the sync
- *   window; Graph fixes that window into every later link, so the engine re-baselines before it runs
- *   out (`worker/sync/horizon.ts` `needsRebaseline`).
- * - `@odata.nextLink` / `@odata.deltaLink` are followed as opaque URLs, only when they point at the
- *   configured Graph base (a link elsewhere would carry the access token off-site).
+ *   window; Graph fixes that window into every later link. Every link handed to the engine is stamped
+ *   with its round's start and window end (`packLink`); a stored cursor that `needsRebaseline`
+ *   (`worker/sync/horizon.ts`) calls due answers `cursor_expired`, so the engine runs a full round
+ *   with a new window, which removes what vanished — before the window runs out or the token expires.
+ * - `@odata.nextLink` / `@odata.deltaLink` are followed as opaque URLs (never parsed), only when they
+ *   point at the configured Graph base (a link elsewhere would carry the access token off-site).
  * - Occurrences are stubs: their details come from the series master — from the same page, else
  *   (incremental rounds only) the mirror, else one calendar-scoped GET per series per call. A master
  *   that cannot be fetched fails the page with a retryable error: never an untitled row.
  * - Times are asked in UTC (`Prefer: outlook.timezone="UTC"`): instants are unambiguous and no
- *   Windows zone name has to be resolved; the event's own zone stays in `originalStartTimeZone`.
+ *   Windows zone name has to be resolved to read a time; the event's own zone comes from
+ *   `originalStartTimeZone` (`worker/sync/windows-zones.ts`).
  */
 
 import { GRAPH_APP_TAG_PROPERTY_ID } from '../../sync/app-tag.ts';
 import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from '../../sync/graph-event.ts';
+import { needsRebaseline } from '../../sync/horizon.ts';
 import type { MirrorEvent, NormalizedChange } from '../../sync/types.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest, MasterLookup } from '../types.ts';
@@ -31,6 +35,8 @@ export interface GraphChangeSourceOptions {
   graphBase: string;
   pageSize?: number;
   timeoutMs?: number;
+  /** The clock for the re-baseline decision (tests move it). */
+  now?: () => number;
 }
 
 interface DeltaBody {
@@ -74,10 +80,35 @@ export function trustedGraphLink(graphBase: string, link: string, field: string)
   return link;
 }
 
+/**
+ * A Graph link as stored by the engine (page token or cursor), stamped with its round: when the full
+ * round that fixed the delta window began and where that window ends, so `needsRebaseline` can be
+ * asked on every later call without the engine storing anything else. `ce1:<startedAt>:<windowEnd>:<link>`.
+ */
+export interface RoundStamp {
+  link: string;
+  startedAt: number;
+  windowEnd: number;
+}
+
+export function packLink(stamp: RoundStamp): string {
+  // An unknown age is written as 0: the next check then re-baselines.
+  const ms = (value: number) => (Number.isFinite(value) ? Math.max(0, Math.floor(value)) : 0);
+  return `ce1:${ms(stamp.startedAt)}:${ms(stamp.windowEnd)}:${stamp.link}`;
+}
+
+/** A bare link (stored before stamping existed) has no known age: the next check re-baselines it. */
+export function unpackLink(value: string): RoundStamp {
+  const m = value.match(/^ce1:(\d+):(\d+):(.+)$/s);
+  if (!m) return { link: value, startedAt: Number.NaN, windowEnd: Number.NaN };
+  return { startedAt: Number(m[1]), windowEnd: Number(m[2]), link: m[3] ?? '' };
+}
+
 export function graphChangeSource(options: GraphChangeSourceOptions) {
   const { graphBase } = options;
   const pageSize = options.pageSize ?? GRAPH_DELTA_PAGE_SIZE;
   const timeoutMs = options.timeoutMs ?? GRAPH_CALL_TIMEOUT_MS;
+  const clock = options.now ?? Date.now;
 
   async function graphGet(url: string, accessToken: string, prefer: string): Promise<Response> {
     try {
@@ -125,11 +156,21 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
       request: ChangeRequest,
       masters: MasterLookup,
     ): Promise<ChangePage> {
-      const url = request.pageToken
-        ? trustedGraphLink(graphBase, request.pageToken, 'page token')
-        : request.cursor
-          ? trustedGraphLink(graphBase, request.cursor, 'delta cursor')
-          : initialDeltaUrl(graphBase, request.calendarId, request.window);
+      const now = clock();
+      // The round this call belongs to: when it began (fixing Graph's window) and where the window ends.
+      const carried = request.pageToken ?? request.cursor;
+      const round: RoundStamp = carried
+        ? unpackLink(carried)
+        : {
+            link: initialDeltaUrl(graphBase, request.calendarId, request.window),
+            startedAt: now,
+            windowEnd: request.window.endMs,
+          };
+      if (!request.pageToken && request.cursor && needsRebaseline(round.startedAt, round.windowEnd, now))
+        throw new ProviderError('cursor_expired', 'delta window re-baseline due');
+      const url = carried
+        ? trustedGraphLink(graphBase, round.link, request.pageToken ? 'page token' : 'delta cursor')
+        : round.link;
       const response = await graphGet(
         url,
         accessToken,
@@ -147,9 +188,11 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
         mirror: request.cursor ? masters : async () => undefined,
         fetch: (id) => fetchMaster(accessToken, request.calendarId, id),
       });
+      const stamp = (link: string, field: string) =>
+        packLink({ ...round, link: trustedGraphLink(graphBase, link, field) });
       return nextLink
-        ? { changes, nextPageToken: trustedGraphLink(graphBase, nextLink, '@odata.nextLink') }
-        : { changes, nextCursor: trustedGraphLink(graphBase, deltaLink ?? '', '@odata.deltaLink') };
+        ? { changes, nextPageToken: stamp(nextLink, '@odata.nextLink') }
+        : { changes, nextCursor: stamp(deltaLink ?? '', '@odata.deltaLink') };
     },
   };
 }
