@@ -110,7 +110,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
   /** One small handler per schedule kind; the sync, push and reminder issues fill in theirs. */
   readonly #handlers: Record<ScheduleKind, (row: ScheduleRow) => Promise<string>> = {
     poll: (row) => this.#poll(row),
-    retry: (row) => this.#sync(correlationOf(row)),
+    retry: (row) => this.#poll(row),
     renew_channel: async () => 'no_handler_yet',
     reminder: async () => 'no_handler_yet',
   };
@@ -275,7 +275,9 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
   async #poll(row: ScheduleRow): Promise<string> {
     const correlationId = correlationOf(row);
     return this.#sync(correlationId, async (identity) => {
-      if (this.#state.syncEnabled && this.#state.stage !== 'reconnect_required') {
+      // While backing off, the retry is the next run (it schedules the poll when it succeeds).
+      const backingOff = this.#schedule.pending('retry').length > 0;
+      if (this.#state.syncEnabled && this.#state.stage !== 'reconnect_required' && !backingOff) {
         const interval = await this.#pollIntervalMinutes(identity, correlationId);
         this.#schedule.schedule('poll', nextPollAt(Date.now(), interval, Math.random()), {}, 'earliest');
       }
@@ -385,6 +387,8 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     }
     const retry = RETRYABLE.has(outcome);
     if (retry) {
+      // No poll before the retry: Retry-After and a spent daily quota hold every run back.
+      this.#schedule.removeKinds(['poll']);
       const retryAfter = 'retryAfterSeconds' in result ? result.retryAfterSeconds : undefined;
       const delay = retryDelayMs(failures, Math.random(), retryAfter, outcome === 'quota_exceeded');
       this.#schedule.schedule('retry', Date.now() + delay, { correlationId });
