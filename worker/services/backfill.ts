@@ -234,9 +234,9 @@ export async function runBackfillCron(
   database: Database,
   keyring: VaultKeyring,
   budgetMs: number,
-): Promise<{ batches: number; migrated: number; failed: number }> {
+): Promise<{ batches: number; migrated: number; failed: number; nothing_to_migrate: number }> {
   const deadline = Date.now() + budgetMs;
-  const totals = { batches: 0, migrated: 0, failed: 0 };
+  const totals = { batches: 0, migrated: 0, failed: 0, nothing_to_migrate: 0 };
   while (Date.now() < deadline) {
     const organizations = await pendingOrganizations(database);
     if (organizations.length === 0) break;
@@ -244,6 +244,7 @@ export async function runBackfillCron(
     totals.batches += 1;
     totals.migrated += batch.migrated;
     totals.failed += batch.failed;
+    totals.nothing_to_migrate += batch.nothing_to_migrate;
     if (batch.migrated + batch.nothing_to_migrate === 0) break; // only failing rows left
   }
   return totals;
