@@ -8,8 +8,7 @@ import {
   type BusyBlockRow,
   type CalendarFreshnessRow,
   type LiveTargetRow,
-  readBusyBlocks,
-  readCalendarFreshness,
+  readCalendarsAndBusy,
   readLiveTargets,
 } from '../../db/queries/busy.ts';
 import type { TenantTx } from '../../db/tenant.ts';
@@ -105,9 +104,7 @@ export async function readMirror(
   userIds: readonly string[],
   range: Interval,
 ): Promise<{ calendars: CalendarFreshnessRow[]; blocks: BusyBlockRow[] }> {
-  const calendars = await readCalendarFreshness(tx, userIds);
-  const blocks = await readBusyBlocks(tx, userIds, range.start, range.end);
-  return { calendars, blocks };
+  return readCalendarsAndBusy(tx, userIds, range.start, range.end);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
