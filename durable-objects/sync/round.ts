@@ -20,6 +20,7 @@ import { planPage } from '../../worker/sync/page-plan.ts';
 import { mirrorFromRow } from '../../worker/sync/rows.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
 import type { AccessTokenResult } from '../token-refresher.ts';
+import { maxLag } from './lag.ts';
 import { writePage } from './page-writer.ts';
 
 export interface RoundDeps {
@@ -145,21 +146,6 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
     pageToken = page.nextPageToken;
   }
   return { outcome: 'unknown', cursorResets, message: 'too many pages in one run' };
-}
-
-/** The longest provider-change-to-commit time among the page's upserts, folded into `current`. */
-export function maxLag(
-  current: number | null,
-  upserts: ReadonlyArray<{ providerUpdatedMs: number | null }>,
-  committedMs: number,
-): number | null {
-  let lag = current;
-  for (const event of upserts) {
-    if (event.providerUpdatedMs === null) continue;
-    const value = Math.max(0, committedMs - event.providerUpdatedMs);
-    lag = lag === null ? value : Math.max(lag, value);
-  }
-  return lag;
 }
 
 function asProviderError(error: unknown): ProviderError {
