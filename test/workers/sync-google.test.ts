@@ -116,7 +116,10 @@ describe('Google sync', () => {
     const after =
       (await emulatorControl<Record<string, number>>(`/accounts/google/${email}/counters`))['events.list'] ??
       0;
-    expect(after - before).toBe(1); // one incremental page, not a full listing
+    // One incremental page (a few when another file turned on the emulator's short pages).
+    expect(after - before).toBeGreaterThanOrEqual(1);
+    expect(after - before).toBeLessThanOrEqual(5);
+    expect((await stub.status()).cursorResets).toBe(0);
     await expectConverged(id, model);
     const busy = await mirrorBusy(id);
     expect(busy.some((b) => b.startsWith(third.start.replace(/\.\d{3}Z$/, 'Z')))).toBe(false);
