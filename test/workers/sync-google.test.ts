@@ -254,4 +254,35 @@ describe('Google sync', () => {
     expect(card?.next_sync_at).not.toBeNull();
     void env;
   });
+
+  it('the busy horizon moves forward with the days: series reaching into the new day are derived again', async () => {
+    const { email, id, stub } = await setup('g-horizon');
+    await createEvent(email, {
+      summary: 'Daily for two years',
+      start: { dateTime: at(0, '12:00:00'), timeZone: 'UTC' },
+      end: { dateTime: at(0, '12:30:00'), timeZone: 'UTC' },
+      recurrence: ['RRULE:FREQ=DAILY;COUNT=800'],
+    });
+    await settle(stub);
+    const lastBusy = async () => {
+      const [row] = await ownerQuery<{ last: Date }>(
+        sql`select max(start_at) as last from ce_calendar_busy_occurrences where connection_id = ${id}`,
+      );
+      return new Date(row!.last).getTime();
+    };
+    const derivedTo = await lastBusy();
+    expect(derivedTo).toBeGreaterThan(Date.now() + 364 * DAY_MS);
+    // As if the busy rows were derived yesterday: the last day is missing and the stored horizon is old.
+    await ownerQuery(
+      sql`delete from ce_calendar_busy_occurrences where connection_id = ${id} and start_at > ${new Date(derivedTo - DAY_MS).toISOString()}`,
+    );
+    const { runInDurableObject } = await import('cloudflare:test');
+    await runInDurableObject(stub, async (_instance, state) => {
+      const start = (await state.storage.get<number>('busyHorizonStart'))!;
+      await state.storage.put('busyHorizonStart', start - DAY_MS);
+    });
+    expect(await lastBusy()).toBeLessThan(derivedTo);
+    await settle(stub);
+    expect(await lastBusy()).toBe(derivedTo);
+  });
 });
