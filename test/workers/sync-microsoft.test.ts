@@ -3,11 +3,13 @@
  * object's runs write the mirror in Postgres through the real adapter (calendarView/delta) and engine;
  * the expectation is Graph's own `calendarView` expansion over the same horizon.
  */
+import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packLink, unpackLink } from '../../worker/providers/microsoft/changes.ts';
+import { graphTransactionIdFor } from '../../worker/sync/app-tag.ts';
 import { emulatorControl } from './connect-helpers.ts';
-import { ORG_A, ownerQuery } from './helpers.ts';
+import { ALICE, ORG_A, ownerQuery } from './helpers.ts';
 import { MicrosoftModel } from './sync-microsoft-model.ts';
 import {
   connect,
@@ -237,6 +239,47 @@ describe('Microsoft sync', () => {
     );
     expect(unpackLink(after?.sync_cursor ?? '').startedAt).toBeGreaterThan(Date.now() - 60_000);
     await expectConverged(id, model);
+  });
+
+  it('our own event (transactionId tag) updates the existing outbound row; never a duplicate', async () => {
+    const { id, stub, model } = await setup('m-own');
+    // Through Graph itself: transactionId is set by the creating client, as CE will.
+    const response = await fetch(`${env.MICROSOFT_GRAPH_BASE_URL}/v1.0/me/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await model.accessToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subject: 'CE meeting',
+        transactionId: graphTransactionIdFor('tag-ms-1'),
+        start: { dateTime: `${day(6)}T09:00:00`, timeZone: 'UTC' },
+        end: { dateTime: `${day(6)}T10:00:00`, timeZone: 'UTC' },
+      }),
+    });
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as { id: string };
+    const [activity] = await ownerQuery<{
+      id: string;
+    }>(sql`insert into ce_activities (organization_id, owner_user_id, subject, starts_at, ends_at)
+      values (${ORG_A}, ${ALICE}, 'CE meeting', now(), now() + interval '1 hour') returning id`);
+    await ownerQuery(sql`insert into ce_calendar_events (organization_id, connection_id, provider_event_id, title, start_at, end_at, sync_direction, activity_id, series_key, app_tag)
+      values (${ORG_A}, ${id}, ${created.id}, 'CE meeting', ${`${day(6)}T09:00:00Z`}, ${`${day(6)}T10:00:00Z`}, 'outbound', ${activity!.id}, ${created.id}, 'tag-ms-1')`);
+    await emulatorControl(
+      `/accounts/microsoft/${model.email}/events/${encodeURIComponent(created.id)}`,
+      { event: { subject: 'Renamed in Outlook' } },
+      'PATCH',
+    );
+    await settle(stub);
+    const rows = await mirrorRows(id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      provider_event_id: created.id,
+      title: 'Renamed in Outlook',
+      sync_direction: 'outbound',
+      activity_id: activity!.id,
+    });
+    const [tag] = await ownerQuery<{ app_tag: string | null }>(
+      sql`select app_tag from ce_calendar_events where connection_id = ${id}`,
+    );
+    expect(tag?.app_tag).toBe('tag-ms-1');
   });
 
   it('429 with Retry-After and 503 on delta back off, then converge', async () => {

@@ -9,9 +9,10 @@
  *   with a new window, which removes what vanished — before the window runs out or the token expires.
  * - `@odata.nextLink` / `@odata.deltaLink` are followed as opaque URLs (never parsed), only when they
  *   point at the configured Graph base (a link elsewhere would carry the access token off-site).
- * - Occurrences are stubs: their details come from the series master — from the same page, else
- *   (incremental rounds only) the mirror, else one calendar-scoped GET per series per call. A master
- *   that cannot be fetched fails the page with a retryable error: never an untitled row.
+ * - Occurrences are stubs: their details come from the series master — from the same page, else one
+ *   calendar-scoped GET per series per call (not the mirror's copy, which is stale exactly when Graph
+ *   re-lists a series). A master that cannot be fetched fails the page with a retryable error: never
+ *   an untitled row.
  * - Times are asked in UTC (`Prefer: outlook.timezone="UTC"`): instants are unambiguous and no
  *   Windows zone name has to be resolved to read a time; the event's own zone comes from
  *   `originalStartTimeZone` (`worker/sync/windows-zones.ts`).
@@ -24,6 +25,8 @@ import type { MirrorEvent, NormalizedChange } from '../../sync/types.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest, MasterLookup } from '../types.ts';
 import { microsoftError } from './errors.ts';
+
+const DAY_MS = 86_400_000;
 
 /** Items per delta page we ask for (Graph may send fewer, or an empty page with a nextLink). */
 export const GRAPH_DELTA_PAGE_SIZE = 100;
@@ -154,7 +157,7 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
     async listChanges(
       accessToken: string,
       request: ChangeRequest,
-      masters: MasterLookup,
+      _masters: MasterLookup,
     ): Promise<ChangePage> {
       const now = clock();
       // The round this call belongs to: when it began (fixing Graph's window) and where the window ends.
@@ -184,10 +187,16 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
       if (!nextLink && !deltaLink) throw new ProviderError('temporary', 'Graph delta page without a link');
 
       const changes = await resolvePage(body.value, {
-        // On a full round the mirror may be stale (the round exists because changes were missed).
-        mirror: request.cursor ? masters : async () => undefined,
+        // Not the mirror's copy: stubs without their master mean the series changed (Graph re-lists a
+        // series only then), so a stored master may be stale; a full round exists because changes may
+        // have been missed. The convergence property found a renamed series keeping its old title.
+        mirror: async () => undefined,
         fetch: (id) => fetchMaster(accessToken, request.calendarId, id),
       });
+      // Incremental rounds: a series listed again replaces its stored occurrences (a full round
+      // removes unseen rows at its end anyway).
+      if (request.cursor)
+        changes.push(...replaceListedSeries(body.value, windowDates(request.window, round)));
       const stamp = (link: string, field: string) =>
         packLink({ ...round, link: trustedGraphLink(graphBase, link, field) });
       return nextLink
@@ -195,6 +204,38 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
         : { changes, nextCursor: stamp(deltaLink ?? '', '@odata.deltaLink') };
     },
   };
+}
+
+/**
+ * Every calendar date the round's window can touch (both the request's horizon and the window the
+ * round was started with, a day of slack each side for zone offsets).
+ */
+export function windowDates(window: ChangeRequest['window'], round: RoundStamp): string[] {
+  const from = Math.floor(window.startMs / DAY_MS) - 1;
+  const endMs = Number.isFinite(round.windowEnd) ? Math.max(round.windowEnd, window.endMs) : window.endMs;
+  const to = Math.ceil(endMs / DAY_MS) + 1;
+  const dates: string[] = [];
+  for (let day = from; day <= to; day += 1) dates.push(new Date(day * DAY_MS).toISOString().slice(0, 10));
+  return dates;
+}
+
+/**
+ * Graph lists a changed series complete on one page (never split across pages): its master and/or
+ * its occurrence stubs, with every occurrence in the window. Occurrence ids follow the original
+ * start, so after a series time change the stored occurrences are not named again, and no `@removed`
+ * comes for them. Such a series' stored occurrence rows are therefore dropped (as cancelled on every
+ * date of the window) before the page's rows are written: the listed ones come back, the stale ones
+ * are gone. Exceptions are not touched (Graph reports dropped exceptions as `@removed`). A page that
+ * carries only a changed exception of a series does not list the series and replaces nothing.
+ */
+export function replaceListedSeries(items: readonly GraphEventJson[], dates: string[]): NormalizedChange[] {
+  const listed = new Set<string>();
+  for (const item of items) {
+    if (item['@removed']) continue;
+    if (item.type === 'seriesMaster') listed.add(item.id);
+    else if (item.type === 'occurrence' && item.seriesMasterId) listed.add(item.seriesMasterId);
+  }
+  return [...listed].map((seriesKey) => ({ kind: 'cancelOccurrences', seriesKey, dates }));
 }
 
 interface MasterSources {
