@@ -21,7 +21,7 @@
 import { GRAPH_APP_TAG_PROPERTY_ID } from '../../sync/app-tag.ts';
 import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from '../../sync/graph-event.ts';
 import { needsRebaseline } from '../../sync/horizon.ts';
-import type { MirrorEvent, NormalizedChange } from '../../sync/types.ts';
+import type { NormalizedChange } from '../../sync/types.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest, MasterLookup } from '../types.ts';
 import { microsoftError } from './errors.ts';
@@ -186,13 +186,10 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
       const deltaLink = body['@odata.deltaLink'];
       if (!nextLink && !deltaLink) throw new ProviderError('temporary', 'Graph delta page without a link');
 
-      const changes = await resolvePage(body.value, {
-        // Not the mirror's copy: stubs without their master mean the series changed (Graph re-lists a
-        // series only then), so a stored master may be stale; a full round exists because changes may
-        // have been missed. The convergence property found a renamed series keeping its old title.
-        mirror: async () => undefined,
-        fetch: (id) => fetchMaster(accessToken, request.calendarId, id),
-      });
+      // Not the mirror's copy (`MasterLookup`): stubs without their master mean the series changed
+      // (Graph re-lists a series only then), so a stored master may be stale. The convergence
+      // property found a renamed series keeping its old title that way.
+      const changes = await resolvePage(body.value, (id) => fetchMaster(accessToken, request.calendarId, id));
       // Incremental rounds: a series listed again replaces its stored occurrences (a full round
       // removes unseen rows at its end anyway).
       if (request.cursor)
@@ -238,23 +235,20 @@ export function replaceListedSeries(items: readonly GraphEventJson[], dates: str
   return [...listed].map((seriesKey) => ({ kind: 'cancelOccurrences', seriesKey, dates }));
 }
 
-interface MasterSources {
-  mirror: MasterLookup;
-  /** Undefined: the master no longer exists. */
-  fetch: (seriesMasterId: string) => Promise<GraphEventJson | undefined>;
-}
+/** Reads a series master by id; undefined when it no longer exists. */
+type MasterFetch = (seriesMasterId: string) => Promise<GraphEventJson | undefined>;
 
 const isStub = (item: GraphEventJson) =>
   !item['@removed'] && item.type === 'occurrence' && item.subject === undefined;
 
 /**
- * One delta page → changes with every occurrence stub completed. A master fetched here is written too
- * (upsert + its cancelled occurrences), so later rounds find it in the mirror. A series whose master
+ * One delta page → changes with every occurrence stub completed from its master (on the page, else
+ * fetched once). A master fetched here is written too (upsert + its cancelled occurrences). A series whose master
  * is gone (404) is deleted: its stubs are stale and the next round reports the deletion anyway.
  */
 export async function resolvePage(
   items: readonly GraphEventJson[],
-  sources: MasterSources,
+  fetchMaster: MasterFetch,
 ): Promise<NormalizedChange[]> {
   const onPage = new Set(items.filter((i) => !i['@removed'] && i.type === 'seriesMaster').map((i) => i.id));
   const missing = [
@@ -265,17 +259,11 @@ export async function resolvePage(
         .filter((id) => !onPage.has(id)),
     ),
   ];
-  const known = new Map<string, MirrorEvent>();
   const fetched: GraphEventJson[] = [];
   const vanished = new Set<string>();
   for (const id of missing) {
     if (id === '') continue; // mapGraphPage names the malformed stub
-    const mirrored = await sources.mirror(id);
-    if (mirrored?.seriesRole === 'master') {
-      known.set(id, mirrored);
-      continue;
-    }
-    const master = await sources.fetch(id);
+    const master = await fetchMaster(id);
     if (!master) vanished.add(id);
     else if (master.type !== 'seriesMaster' || master.id !== id)
       throw new ProviderError('temporary', 'Graph answered a series master request with another item');
@@ -284,7 +272,7 @@ export async function resolvePage(
   const kept = items.filter((i) => !(isStub(i) && vanished.has(i.seriesMasterId ?? '')));
   let changes: NormalizedChange[];
   try {
-    changes = mapGraphPage([...fetched, ...kept], known);
+    changes = mapGraphPage([...fetched, ...kept]);
   } catch (error) {
     if (error instanceof GraphEventShapeError) throw new ProviderError('unknown', error.message);
     throw error;
