@@ -331,6 +331,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     // Disconnected meanwhile: the object was cleared; write nothing back.
     if (this.#identity?.connectionId !== identity.connectionId) return 'disconnected';
     await this.#recordOutcome(identity, result, correlationId);
+    if (!this.#identity) return result.outcome; // the connection is gone: the object cleared itself
     await afterRun(identity);
     await this.#publishStatus(identity, result, correlationId);
     log(result.outcome === 'ok' ? 'info' : 'warn', 'sync run', {
@@ -368,7 +369,12 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
       await this.#advanceHorizon(identity, correlationId);
       return;
     }
-    if (outcome === 'paused' || outcome === 'gone') {
+    if (outcome === 'gone') {
+      // The row was deleted without reaching this object (a failed cleanup): clear as disconnect does.
+      await this.disconnect(correlationId);
+      return;
+    }
+    if (outcome === 'paused') {
       await this.#saveState({ ...this.#state, cursorResets });
       return;
     }
@@ -413,10 +419,11 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     if (stored === horizon.startMs) return;
     if (stored !== undefined) {
       const previousEnd = horizonAt(stored + HORIZON_DAYS_BACK * DAY_MS).endMs;
-      await this.#withDatabase(
+      const recomputed = await this.#withDatabase(
         (db) => recomputeHorizon(db, identity, horizon, new Date(previousEnd)),
         correlationId,
       );
+      if (recomputed === undefined) return; // failed (logged): the next good run tries again
     }
     await this.ctx.storage.put(HORIZON_KEY, horizon.startMs);
   }

@@ -190,6 +190,22 @@ describe('sync runs: lifecycle', () => {
     expect((await stub.status()).attached).toBe(false);
   });
 
+  it('a connection row deleted behind the object’s back: the next run clears the object, writes nothing', async () => {
+    const { id, stub } = await seeded('orphan', 10);
+    await settle(stub);
+    await ownerQuery(sql`delete from ce_calendar_connections where id = ${id}`);
+    await queueRun(stub);
+    await makeDue(stub);
+    await runDurableObjectAlarm(stub);
+    const status = await stub.status();
+    expect(status.attached).toBe(false);
+    expect(status.schedule).toEqual([]);
+    const [left] = await ownerQuery<{ events: number }>(
+      sql`select count(*)::int as events from ce_calendar_events where connection_id = ${id}`,
+    );
+    expect(left?.events).toBe(0);
+  });
+
   it('an object restart mid-run ends consistent after the next run', async () => {
     const { id, stub, email, model } = await seeded('restart');
     await slowNextList(email, 1500);
