@@ -7,12 +7,14 @@
  * - memory of the object during the 10,000-event sync, as far as workerd lets a test see it.
  */
 import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { ceCalendarBusyOccurrences, ceCalendarEvents } from '../../db/schema.ts';
 import { emulatorControl } from '../../test/workers/connect-helpers.ts';
 import { ownerDrizzle, ownerQuery } from '../../test/workers/helpers.ts';
-import { connect, DAY_MS, type Stub, settle } from '../../test/workers/sync-model.ts';
+import { connect, DAY_MS, type Stub, settle, tokenOf } from '../../test/workers/sync-model.ts';
+import { GOOGLE_PAGE_SIZE } from '../../worker/providers/google/changes.ts';
 import { report, summarize } from './stats.ts';
 
 const unique = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@bench.example`;
@@ -118,10 +120,25 @@ it('sync: initial 10,000-event calendar vs raw INSERT; incremental 1 change at 1
     raw_insert_ms: Math.round(rawMs),
     ratio_to_raw: Math.round((rawMs / initialMs) * 100) / 100,
   });
+  // What the object holds at once is one page: measure the largest page the same query returns.
+  const token = await tokenOf(big.stub)();
+  let largestPage = 0;
+  let pageToken: string | undefined;
+  do {
+    const url = new URL(`${env.GOOGLE_API_BASE_URL}/calendar/v3/calendars/primary/events`);
+    url.searchParams.set('maxResults', String(GOOGLE_PAGE_SIZE));
+    url.searchParams.set('singleEvents', 'false');
+    if (pageToken) url.searchParams.set('pageToken', pageToken);
+    const text = await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).text();
+    largestPage = Math.max(largestPage, text.length);
+    pageToken = (JSON.parse(text) as { nextPageToken?: string }).nextPageToken;
+  } while (pageToken);
   report('sync', 'object memory during the 10,000-event sync', {
     heap_before_bytes: heapBefore ?? 'not exposed by workerd',
     heap_after_bytes: heapAfter ?? 'not exposed by workerd',
-    max_events_in_memory: 'one page (≤ 1000 events): pages are written one transaction each',
+    events_per_page_max: GOOGLE_PAGE_SIZE,
+    largest_page_json_bytes: largestPage,
+    held_at_once: 'one page and its mapped rows; each page is its own transaction',
   });
 
   const small = await calendar('bench-small', 100);
