@@ -76,6 +76,9 @@ describe('Microsoft convergence', () => {
               end,
             })),
           ).toEqual((await model.expectedRows()).sort(byId));
+          // Masters are not in calendarView: each stored one must still exist on Graph.
+          for (const master of (await mirrorRows(id)).filter((r) => r.series_role === 'master'))
+            expect(await model.masterExists(master.provider_event_id), master.provider_event_id).toBe(true);
           const busy = await mirrorBusy(id);
           for (const [from, to] of [
             [-10, 20],

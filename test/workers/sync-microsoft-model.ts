@@ -292,6 +292,12 @@ export class MicrosoftModel implements ProviderModel {
     });
   }
 
+  /** Whether Graph still has this series master (a mirror master without one is an extra row). */
+  async masterExists(id: string): Promise<boolean> {
+    const item = await this.#get(id, 'UTC');
+    return item?.type === 'seriesMaster';
+  }
+
   /** Graph's own expansion over the engine's horizon (every page). */
   async view(): Promise<GraphViewItem[]> {
     const { startMs, endMs } = horizonAt(Date.now());
