@@ -85,14 +85,22 @@ it('sync: initial 10,000-event calendar vs raw INSERT; incremental 1 change at 1
   // Raw baseline: the same rows, as multi-row INSERTs (500 rows each) into the same tables, for a
   // second connection of the same user (what the engine's writes cost without any sync logic).
   const other = await connect('google', unique('bench-raw'));
+  // The second connection's own (empty) first sync must not run: its full round would remove the
+  // rows copied in below. Paused in the row (pages check it under lock) and in the object.
+  await ownerQuery(sql`update ce_calendar_connections set sync_enabled = false where id = ${other.id}`);
+  await other.stub.setSyncEnabled(false, crypto.randomUUID());
+  await new Promise((resolve) => setTimeout(resolve, 2000));
   const owner = ownerDrizzle();
   let rawMs: number;
   try {
-    const events = await owner.db.select().from(ceCalendarEvents).where(sql`connection_id = ${big.id}`);
-    const busy = await owner.db
-      .select()
-      .from(ceCalendarBusyOccurrences)
-      .where(sql`connection_id = ${big.id}`);
+    // One snapshot of both tables (the object may still be finishing a no-op run of its own).
+    const { events, busy } = await owner.db.transaction(
+      async (tx) => ({
+        events: await tx.select().from(ceCalendarEvents).where(sql`connection_id = ${big.id}`),
+        busy: await tx.select().from(ceCalendarBusyOccurrences).where(sql`connection_id = ${big.id}`),
+      }),
+      { isolationLevel: 'repeatable read' },
+    );
     const newId = new Map(events.map((e) => [e.id, crypto.randomUUID()]));
     const eventRows = events.map((e) => ({ ...e, id: newId.get(e.id)!, connectionId: other.id }));
     const busyRows = busy.map((b) => ({
