@@ -178,7 +178,13 @@ it('free/busy 10 users × 30 days (2,000 events each); availability 20 users × 
         and b.start_at < $4 and b.end_at > $3`,
     params,
   );
-  console.log(`EXPLAIN timed busy range:\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+  const planLines = plan.rows.map((r) => String(r['QUERY PLAN']));
+  report('freebusy', 'EXPLAIN ANALYZE timed busy range (10 users × 30 days)', {
+    plan: planLines
+      .filter((l) => /Scan|Execution Time/.test(l))
+      .map((l) => l.trim())
+      .join(' | '),
+  });
   await pool.end().catch(() => undefined);
 
   const e2e = summarize(endToEnd);

@@ -213,17 +213,27 @@ export async function readCalendarsAndBusy(
   const ids = uuidArray(userIds);
   const from = new Date(startMs).toISOString();
   const to = new Date(endMs).toISOString();
+  // Timed blocks are merged per user in SQL (range_agg joins overlapping and adjacent ranges, as
+  // mergeIntervals does), so a busy calendar sends a third of the rows; all-day rows stay dates.
   const result = await tx.execute(
-    sql`select 'c' as row_kind, user_id, connection_id, provider, sync_enabled, sync_status,
+    sql`with blocks as materialized (
+          select * from ce_busy_blocks(${ids}, ${from}::timestamptz, ${to}::timestamptz)
+        )
+        select 'c' as row_kind, user_id, connection_id, provider, sync_enabled, sync_status,
                (extract(epoch from last_sync_at) * 1000)::float8 as last_sync_ms, calendar_time_zone,
                null::float8 as start_ms, null::float8 as end_ms, null::text as start_date,
                null::text as end_date, null::text as busy_kind
           from ce_calendar_freshness(${ids})
         union all
         select 'b', user_id, null, null, null, null, null, null,
-               (extract(epoch from start_at) * 1000)::float8, (extract(epoch from end_at) * 1000)::float8,
+               (extract(epoch from lower(merged)) * 1000)::float8, (extract(epoch from upper(merged)) * 1000)::float8,
+               null, null, 'busy'
+          from (select user_id, unnest(range_agg(tstzrange(start_at, end_at))) as merged
+                  from blocks where start_at is not null group by user_id) timed
+        union all
+        select 'b', user_id, null, null, null, null, null, null, null, null,
                start_date::text, end_date::text, busy_kind
-          from ce_busy_blocks(${ids}, ${from}::timestamptz, ${to}::timestamptz)`,
+          from blocks where start_date is not null`,
   );
   const calendars: CalendarFreshnessRow[] = [];
   const blocks: BusyBlockRow[] = [];
