@@ -420,7 +420,14 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     if (stored !== undefined) {
       const previousEnd = horizonAt(stored + HORIZON_DAYS_BACK * DAY_MS).endMs;
       const recomputed = await this.#withDatabase(
-        (db) => recomputeHorizon(db, identity, horizon, new Date(previousEnd)),
+        (db) =>
+          recomputeHorizon(
+            db,
+            identity,
+            providerFor(this.env, identity.provider).seriesExpansion,
+            horizon,
+            new Date(previousEnd),
+          ),
         correlationId,
       );
       if (recomputed === undefined) return; // failed (logged): the next good run tries again

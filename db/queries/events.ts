@@ -3,11 +3,56 @@
  * (worker/sync + durable-objects/sync); these functions run its statements inside one tenant
  * transaction, multi-row and keyed on (connection_id, provider_event_id).
  */
-import { and, asc, count, eq, gte, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { BusyInsert, EventInsert, EventSelect } from '../../worker/sync/rows.ts';
-import { inboundConflictSet } from '../../worker/sync/rows.ts';
+import { and, asc, count, eq, gte, inArray, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { ceCalendarBusyOccurrences, ceCalendarConnections, ceCalendarEvents } from '../schema.ts';
 import type { TenantTx } from '../tenant.ts';
+
+export type EventInsert = typeof ceCalendarEvents.$inferInsert;
+export type EventSelect = typeof ceCalendarEvents.$inferSelect;
+export type BusyInsert = typeof ceCalendarBusyOccurrences.$inferInsert;
+
+/** Columns an inbound upsert overwrites (drizzle property names); everything else is CE's own. */
+export const PROVIDER_OWNED_COLUMNS = [
+  'icalUid',
+  'title',
+  'description',
+  'location',
+  'startAt',
+  'endAt',
+  'allDay',
+  'startDate',
+  'endDate',
+  'timeZone',
+  'status',
+  'transparency',
+  'attendees',
+  'organizer',
+  'recurrence',
+  'recurringEventId',
+  'originalStartAt',
+  'seriesRole',
+  'seriesKey',
+  'eventKind',
+  'responseStatus',
+  'isOrganizer',
+  'appTag',
+  'providerEtag',
+  'providerUpdatedAt',
+] as const satisfies ReadonlyArray<keyof EventInsert>;
+
+/** `ON CONFLICT DO UPDATE SET` of the inbound upsert: provider-owned columns from `excluded`, plus `updated_at`. */
+export function inboundConflictSet(): Record<string, SQL> {
+  const set: Record<string, SQL> = {};
+  for (const key of PROVIDER_OWNED_COLUMNS) {
+    set[key] = sql.raw(`excluded.${quoteIdentifier(ceCalendarEvents[key].name)}`);
+  }
+  set.updatedAt = sql`now()`;
+  return set;
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
 
 /** Rows per statement: far below Postgres' 65,535 bind parameters for either table. */
 const CHUNK = 500;

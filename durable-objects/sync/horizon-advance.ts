@@ -5,6 +5,7 @@
 import { seriesKeysReaching } from '../../db/queries/events.ts';
 import type { Database } from '../../db/tenant.ts';
 import type { Window } from '../../worker/sync/google-recurrence.ts';
+import type { SeriesExpansion } from '../../worker/sync/types.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
 import { recomputeSeries } from './page-writer.ts';
 
@@ -13,6 +14,7 @@ const SERIES_PER_TRANSACTION = 200;
 export async function recomputeHorizon(
   database: Database,
   identity: ConnectionIdentity,
+  expansion: SeriesExpansion,
   horizon: Window,
   previousEnd: Date,
 ): Promise<number> {
@@ -22,7 +24,7 @@ export async function recomputeHorizon(
   );
   for (let i = 0; i < keys.length; i += SERIES_PER_TRANSACTION) {
     const part = keys.slice(i, i + SERIES_PER_TRANSACTION);
-    await database.asTenant(claims, (tx) => recomputeSeries(tx, identity, identity.provider, part, horizon));
+    await database.asTenant(claims, (tx) => recomputeSeries(tx, identity, expansion, part, horizon));
   }
   return keys.length;
 }

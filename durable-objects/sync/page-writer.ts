@@ -20,12 +20,12 @@ import { dateInZone } from '../../worker/sync/dates.ts';
 import type { Window } from '../../worker/sync/google-recurrence.ts';
 import { occurrencesOnDates, type PagePlan } from '../../worker/sync/page-plan.ts';
 import { busyRow, type EventSelect, eventRow, mirrorFromRow } from '../../worker/sync/rows.ts';
-import type { MirrorEvent, Provider } from '../../worker/sync/types.ts';
+import type { MirrorEvent, SeriesExpansion } from '../../worker/sync/types.ts';
 import type { ConnectionIdentity } from '../identity.ts';
 
 export interface PageWrite {
   plan: PagePlan;
-  provider: Provider;
+  expansion: SeriesExpansion;
   round: string;
   /** Set on the last page of a round: the cursor to store with it (null: none given). */
   last?: { cursor: string | null; full: boolean; roundStartedAt: Date };
@@ -72,7 +72,7 @@ export async function writePage(
   if (write.last?.full) {
     add(await deleteUnseenEvents(tx, connectionId, write.round, write.last.roundStartedAt));
   }
-  await recomputeSeries(tx, identity, write.provider, [...touched], write.horizon);
+  await recomputeSeries(tx, identity, write.expansion, [...touched], write.horizon);
   if (write.last) await saveSyncCursor(tx, connectionId, write.last.cursor);
   return 'written';
 }
@@ -81,7 +81,7 @@ export async function writePage(
 export async function recomputeSeries(
   tx: TenantTx,
   identity: ConnectionIdentity,
-  provider: Provider,
+  expansion: SeriesExpansion,
   seriesKeys: readonly string[],
   horizon: Window,
 ): Promise<void> {
@@ -97,7 +97,7 @@ export async function recomputeSeries(
   const busy = [];
   for (const rows of bySeries.values()) {
     const idOf = new Map(rows.map((row) => [row.providerEventId, row.id]));
-    for (const occurrence of deriveSeriesBusy(provider, rows.map(mirrorFromRow), horizon)) {
+    for (const occurrence of deriveSeriesBusy(expansion, rows.map(mirrorFromRow), horizon)) {
       const eventId = idOf.get(occurrence.sourceProviderEventId);
       if (!eventId) continue;
       busy.push(

@@ -128,7 +128,7 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
     const written = await database.asTenant(claims, (tx) =>
       writePage(tx, identity, {
         plan,
-        provider: provider.name,
+        expansion: provider.seriesExpansion,
         round,
         horizon,
         ...(last ? { last: { cursor: page.nextCursor ?? null, full, roundStartedAt } } : {}),

@@ -176,7 +176,7 @@ describe('deriveSeriesBusy', () => {
       originalStart: { allDay: true, date: '2026-03-23' },
       timing: { allDay: true, startDate: '2026-03-25', endDate: '2026-03-27' },
     });
-    const busy = deriveSeriesBusy('google', [master, cancelled, moved], YEAR);
+    const busy = deriveSeriesBusy('expand_master_rule', [master, cancelled, moved], YEAR);
     expect(
       busy.map((b) => (b.timing.allDay ? `${b.timing.startDate}/${b.timing.endDate}:${b.busyKind}` : '')),
     ).toEqual([
@@ -211,7 +211,7 @@ describe('deriveSeriesBusy', () => {
         endMs: Date.parse('2026-03-11T11:00:00Z'),
       },
     });
-    const busy = deriveSeriesBusy('google', [master, declined], YEAR);
+    const busy = deriveSeriesBusy('expand_master_rule', [master, declined], YEAR);
     expect(busy.map((b) => (b.timing.allDay ? '' : new Date(b.timing.startMs).toISOString()))).toEqual([
       '2026-03-10T10:00:00.000Z',
       '2026-03-12T10:00:00.000Z',
@@ -230,8 +230,8 @@ describe('deriveSeriesBusy', () => {
       seriesKey: 'z',
       timing: { allDay: false, startMs: 5, endMs: 5 },
     });
-    expect(deriveSeriesBusy('google', [orphan], YEAR)).toHaveLength(1);
-    expect(deriveSeriesBusy('google', [zero], YEAR)).toHaveLength(0);
+    expect(deriveSeriesBusy('expand_master_rule', [orphan], YEAR)).toHaveLength(1);
+    expect(deriveSeriesBusy('expand_master_rule', [zero], YEAR)).toHaveLength(0);
   });
 
   it('respects the window: nothing outside it is derived', () => {
@@ -242,7 +242,7 @@ describe('deriveSeriesBusy', () => {
       recurrence: ['RRULE:FREQ=DAILY'],
     });
     const window = { startMs: Date.parse('2026-04-01T00:00:00Z'), endMs: Date.parse('2026-04-08T00:00:00Z') };
-    const busy = deriveSeriesBusy('google', [master], window);
+    const busy = deriveSeriesBusy('expand_master_rule', [master], window);
     expect(busy).toHaveLength(7);
     for (const b of busy) {
       if (b.timing.allDay) throw new Error('unexpected all-day');

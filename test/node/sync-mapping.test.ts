@@ -74,7 +74,11 @@ describe('Google event → mirror', () => {
       originalStart: { allDay: false, ms: Date.parse('2025-03-25T13:00:00Z') },
     });
     const window = { startMs: Date.parse('2025-03-20T00:00:00Z'), endMs: Date.parse('2025-03-30T00:00:00Z') };
-    const busy = deriveSeriesBusy('google', [upserted(mapGoogleEvent(master, 'UTC')), marker], window);
+    const busy = deriveSeriesBusy(
+      'expand_master_rule',
+      [upserted(mapGoogleEvent(master, 'UTC')), marker],
+      window,
+    );
     const starts = busy.map((b) => (b.timing.allDay ? '' : new Date(b.timing.startMs).toISOString()));
     expect(starts).not.toContain('2025-03-25T13:00:00.000Z');
     expect(starts).toContain('2025-03-24T13:00:00.000Z'); // CDT: 08:00 local = 13:00Z
@@ -235,7 +239,7 @@ describe('Graph delta item → mirror', () => {
   it('the master itself is not busy; its occurrences are (Graph expands, we do not)', () => {
     const changes = mapGraphPage([masterItem, stub('o1', '2026-03-02'), stub('o2', '2026-03-09')]);
     const rows = changes.flatMap((c) => (c.kind === 'upsert' ? [c.event] : []));
-    const busy = deriveSeriesBusy('microsoft', rows, {
+    const busy = deriveSeriesBusy('listed_occurrences', rows, {
       startMs: Date.parse('2026-03-01T00:00:00Z'),
       endMs: Date.parse('2026-04-01T00:00:00Z'),
     });

@@ -8,6 +8,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { inboundConflictSet } from '../../db/queries/events.ts';
 import { ceCalendarBusyOccurrences, ceCalendarConnections, ceCalendarEvents } from '../../db/schema.ts';
 import { Database } from '../../db/tenant.ts';
 import { getFreshCalendarAccessToken } from '../../worker/services/tokens.ts';
@@ -15,7 +16,7 @@ import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
 import { type GoogleEventJson, mapGoogleEvent } from '../../worker/sync/google-event.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { planPage } from '../../worker/sync/page-plan.ts';
-import { busyRow, eventRow, inboundConflictSet } from '../../worker/sync/rows.ts';
+import { busyRow, eventRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent } from '../../worker/sync/types.ts';
 import { connectThroughWorker, emulatorControl, registerPlatformClients } from './connect-helpers.ts';
 import { ownerQuery, tokenFor } from './helpers.ts';
@@ -189,7 +190,7 @@ export async function writeMirror(
         bySeries.set(event.seriesKey, [...(bySeries.get(event.seriesKey) ?? []), event]);
       const horizon = horizonAt(Date.now());
       const busy = [...bySeries.values()].flatMap((rows) =>
-        deriveSeriesBusy('google', rows, horizon).map((occurrence) =>
+        deriveSeriesBusy('expand_master_rule', rows, horizon).map((occurrence) =>
           busyRow(occurrence, {
             ...tenancy,
             userId: user.userId,

@@ -7,7 +7,7 @@
  * `watch`, … — each adapter then implements its own wire format.
  */
 import type * as oauth from 'oauth4webapi';
-import type { MirrorEvent, NormalizedChange } from '../sync/types.ts';
+import type { MirrorEvent, NormalizedChange, SeriesExpansion } from '../sync/types.ts';
 import type { ProviderError } from './errors.ts';
 
 export type Provider = 'google' | 'microsoft';
@@ -90,6 +90,8 @@ export interface FreeBusyCalendar {
 
 export interface CalendarProvider {
   readonly name: Provider;
+  /** Whether series arrive as a rule to expand (Google) or as listed occurrences (Graph). */
+  readonly seriesExpansion: SeriesExpansion;
   readonly endpoints: ProviderEndpoints;
   /** Whether an organization may bring its own OAuth client (PF-104: Google only). */
   readonly supportsOrganizationClient: boolean;

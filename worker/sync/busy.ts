@@ -7,7 +7,7 @@
  */
 import { startOfDateInZone } from './dates.ts';
 import { expandGoogleSeries, overlapsWindow, type Window } from './google-recurrence.ts';
-import type { BusyKind, MirrorEvent, Provider, Timing } from './types.ts';
+import type { BusyKind, MirrorEvent, SeriesExpansion, Timing } from './types.ts';
 
 export interface BusyOccurrence {
   seriesKey: string;
@@ -41,7 +41,7 @@ function hasLength(timing: Timing): boolean {
  * mirror yet counts on its own, so a page boundary never hides a meeting.
  */
 export function deriveSeriesBusy(
-  provider: Provider,
+  expansion: SeriesExpansion,
   rows: readonly MirrorEvent[],
   window: Window,
 ): BusyOccurrence[] {
@@ -57,7 +57,7 @@ export function deriveSeriesBusy(
     });
   };
   const master = rows.find((r) => r.seriesRole === 'master');
-  if (provider === 'google' && master) {
+  if (expansion === 'expand_master_rule' && master) {
     const exceptions = rows.filter((r) => r.recurringEventId === master.providerEventId && r !== master);
     for (const instance of expandGoogleSeries(master, exceptions, window))
       push(instance.source, instance.timing);

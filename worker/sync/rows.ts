@@ -1,51 +1,19 @@
 /**
  * Mirror shapes → table rows (drizzle insert shapes of db/schema.ts). The sync transaction writes
  * `eventRow`s with one multi-row `INSERT … ON CONFLICT (connection_id, provider_event_id) DO UPDATE`
- * that sets only `PROVIDER_OWNED_COLUMNS`, so `sync_direction = outbound` and `activity_id` of events
+ * that sets only the provider-owned columns (`PROVIDER_OWNED_COLUMNS` in db/queries/events.ts), so `sync_direction = outbound` and `activity_id` of events
  * CE created survive inbound sync.
  */
-import { type SQL, sql } from 'drizzle-orm';
-import { type ceCalendarBusyOccurrences, ceCalendarEvents } from '../../db/schema.ts';
+import type { BusyInsert, EventInsert, EventSelect } from '../../db/queries/events.ts';
 import type { BusyOccurrence } from './busy.ts';
 import type { GraphRecurrence, MirrorEvent } from './types.ts';
 
-export type EventInsert = typeof ceCalendarEvents.$inferInsert;
-export type EventSelect = typeof ceCalendarEvents.$inferSelect;
-export type BusyInsert = typeof ceCalendarBusyOccurrences.$inferInsert;
+export type { BusyInsert, EventInsert, EventSelect };
 
 export interface Tenancy {
   organizationId: string;
   connectionId: string;
 }
-
-/** Columns an inbound upsert overwrites (drizzle property names); everything else is CE's own. */
-export const PROVIDER_OWNED_COLUMNS = [
-  'icalUid',
-  'title',
-  'description',
-  'location',
-  'startAt',
-  'endAt',
-  'allDay',
-  'startDate',
-  'endDate',
-  'timeZone',
-  'status',
-  'transparency',
-  'attendees',
-  'organizer',
-  'recurrence',
-  'recurringEventId',
-  'originalStartAt',
-  'seriesRole',
-  'seriesKey',
-  'eventKind',
-  'responseStatus',
-  'isOrganizer',
-  'appTag',
-  'providerEtag',
-  'providerUpdatedAt',
-] as const satisfies ReadonlyArray<keyof EventInsert>;
 
 /** All-day rows keep their dates; `start_at`/`end_at` (NOT NULL) hold UTC midnights for ordering only. */
 export function eventRow(event: MirrorEvent, tenancy: Tenancy): EventInsert {
@@ -104,20 +72,6 @@ export function busyRow(
     endDate: timing.allDay ? timing.endDate : null,
     busyKind: occurrence.busyKind,
   };
-}
-
-/** `ON CONFLICT DO UPDATE SET` of the inbound upsert: provider-owned columns from `excluded`, plus `updated_at`. */
-export function inboundConflictSet(): Record<string, SQL> {
-  const set: Record<string, SQL> = {};
-  for (const key of PROVIDER_OWNED_COLUMNS) {
-    set[key] = sql.raw(`excluded.${quoteIdentifier(ceCalendarEvents[key].name)}`);
-  }
-  set.updatedAt = sql`now()`;
-  return set;
-}
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**

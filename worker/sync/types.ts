@@ -4,6 +4,12 @@
  */
 
 export type Provider = 'google' | 'microsoft';
+/**
+ * How a provider describes a recurring series' instances: Google lists the master's rule plus its
+ * exceptions (we expand the rule); Graph lists every occurrence itself (we never expand). Each adapter
+ * states its own (`CalendarProvider.seriesExpansion`).
+ */
+export type SeriesExpansion = 'expand_master_rule' | 'listed_occurrences';
 export type EventKind = 'default' | 'outOfOffice' | 'focusTime' | 'workingLocation';
 export type ResponseStatus = 'needsAction' | 'accepted' | 'tentative' | 'declined';
 /** What a row is within a recurring series (Graph's `type` vocabulary, shared by both providers). */

@@ -23,6 +23,7 @@ export function googleProvider(config: ProviderConfig): CalendarProvider {
   return {
     name: 'google',
     supportsOrganizationClient: true,
+    seriesExpansion: 'expand_master_rule',
     endpoints: {
       authorizationServer: {
         issuer: 'https://accounts.google.com',

@@ -17,6 +17,7 @@ export function microsoftProvider(config: ProviderConfig): CalendarProvider {
   return {
     name: 'microsoft',
     supportsOrganizationClient: false,
+    seriesExpansion: 'listed_occurrences',
     endpoints: {
       authorizationServer: {
         issuer: 'https://login.microsoftonline.com/common/v2.0',
