@@ -19,7 +19,7 @@ import { planPage } from '../../worker/sync/page-plan.ts';
 import { busyRow, eventRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent } from '../../worker/sync/types.ts';
 import { connectThroughWorker, emulatorControl, registerPlatformClients } from './connect-helpers.ts';
-import { ownerQuery, tokenFor } from './helpers.ts';
+import { call, ownerQuery, tokenFor } from './helpers.ts';
 
 export interface ConnectedUser {
   orgId: string;
@@ -54,6 +54,14 @@ export async function connectGoogleUser(
     sql`select id from ce_calendar_connections where user_id = ${userId} and account_email = ${email}`,
   );
   if (!row) throw new Error('no connection row');
+  // The engine's own Durable Object sync is live now; pause it so these fixtures own the mirror and
+  // a push-triggered run cannot interleave with the writes below (the engine's tests cover it).
+  const paused = await call(`/v1/calendar/connections/${row.id}`, {
+    method: 'PATCH',
+    token,
+    json: { sync_enabled: false },
+  });
+  if (paused.status !== 200) throw new Error(`pause failed: ${paused.status}`);
   return { orgId, userId, email, connectionId: row.id, timeZone };
 }
 
