@@ -44,6 +44,17 @@ beforeAll(async () => {
   await createAccount('microsoft', 'tok.m@acme.example');
   await connectThroughWorker(await alice(), 'google', 'tok.g@acme.example');
   await connectThroughWorker(await alice(), 'microsoft', 'tok.m@acme.example');
+  // These tests count token refreshes and evict the object at will: the connection's own sync runs
+  // (which refresh tokens too, and may be mid-fetch at an eviction) are paused so only the test refreshes.
+  for (const email of ['tok.g@acme.example', 'tok.m@acme.example']) {
+    const { id } = await connectionFor(email);
+    const paused = await call(`/v1/calendar/connections/${id}`, {
+      method: 'PATCH',
+      token: await alice(),
+      json: { sync_enabled: false },
+    });
+    expect(paused.status).toBe(200);
+  }
 });
 
 afterEach(() => vi.restoreAllMocks());
