@@ -5,37 +5,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { busyInterval, busyKindOf, deriveSeriesBusy } from '../../worker/sync/busy.ts';
+import { emptyMirrorEvent } from '../../worker/sync/google-event.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import type { EventKind, MirrorEvent, ResponseStatus } from '../../worker/sync/types.ts';
 
 function event(fields: Partial<MirrorEvent> = {}): MirrorEvent {
   return {
-    providerEventId: 'e1',
-    seriesRole: 'single',
-    seriesKey: 'e1',
-    icalUid: null,
+    ...emptyMirrorEvent('e1', 'e1'),
     title: 'Meeting',
-    description: null,
-    location: null,
     timing: {
       allDay: false,
       startMs: Date.parse('2026-03-10T10:00:00Z'),
       endMs: Date.parse('2026-03-10T11:00:00Z'),
     },
     timeZone: 'UTC',
-    status: 'confirmed',
-    transparency: 'opaque',
-    eventKind: 'default',
-    responseStatus: null,
-    isOrganizer: true,
-    attendees: [],
-    organizer: null,
-    recurrence: null,
-    recurringEventId: null,
-    originalStart: null,
-    appTag: null,
-    providerEtag: null,
-    providerUpdatedMs: null,
     ...fields,
   };
 }

@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
+import { emptyMirrorEvent } from '../../worker/sync/google-event.ts';
 import { expandGoogleSeries, type Window } from '../../worker/sync/google-recurrence.ts';
 import type { MirrorEvent } from '../../worker/sync/types.ts';
 
@@ -214,30 +215,7 @@ function oracleOriginals(spec: SeriesSpec, n: number): number[] {
 // ---------------------------------------------------------------------------------------------
 
 function baseEvent(id: string): MirrorEvent {
-  return {
-    providerEventId: id,
-    seriesRole: 'single',
-    seriesKey: id,
-    icalUid: null,
-    title: 'Standup',
-    description: null,
-    location: null,
-    timing: { allDay: false, startMs: 0, endMs: 0 },
-    timeZone: null,
-    status: 'confirmed',
-    transparency: 'opaque',
-    eventKind: 'default',
-    responseStatus: null,
-    isOrganizer: true,
-    attendees: [],
-    organizer: null,
-    recurrence: null,
-    recurringEventId: null,
-    originalStart: null,
-    appTag: null,
-    providerEtag: null,
-    providerUpdatedMs: null,
-  };
+  return { ...emptyMirrorEvent(id, id), title: 'Standup' };
 }
 
 function mirrorOf(spec: SeriesSpec): { master: MirrorEvent; exceptions: MirrorEvent[] } {

@@ -107,7 +107,7 @@ export function mapGoogleEvent(event: GoogleEventJson, calendarTimeZone: string 
     return {
       kind: 'upsert',
       event: {
-        ...emptyEvent(event.id, event.recurringEventId),
+        ...emptyMirrorEvent(event.id, event.recurringEventId),
         seriesRole: 'exception',
         timing: markerTiming(originalStart),
         timeZone: event.originalStartTime?.timeZone ?? calendarTimeZone,
@@ -154,7 +154,8 @@ export function mapGoogleEvent(event: GoogleEventJson, calendarTimeZone: string 
   };
 }
 
-function emptyEvent(providerEventId: string, seriesKey: string): MirrorEvent {
+/** A mirror event with every field at its neutral value: the base of markers and of test fixtures. */
+export function emptyMirrorEvent(providerEventId: string, seriesKey: string): MirrorEvent {
   return {
     providerEventId,
     seriesRole: 'single',
