@@ -210,14 +210,6 @@ export async function setConnectionTokens(
     .where(eq(ceCalendarConnections.id, id));
 }
 
-/** A sync run ended well: the card's "last sync" time, and the end of "Waiting for first sync". */
-export async function recordSyncRun(tx: TenantTx, id: string): Promise<void> {
-  await tx
-    .update(ceCalendarConnections)
-    .set({ lastSyncAt: sql`now()` })
-    .where(eq(ceCalendarConnections.id, id));
-}
-
 /**
  * What a sync run tells the card, in one statement. `ok`: last successful sync now, error cleared.
  * A failure keeps `last_sync_at` and names the error; `status` is 'error' only when the user should

@@ -315,7 +315,7 @@ describe('connections API', () => {
     });
     expect(await off.json()).toMatchObject({ sync_enabled: false, status: 'paused' });
     const stub = env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(card?.id ?? ''));
-    expect((await stub.status()).nextAlarmAt).toBeNull();
+    expect((await stub.status(crypto.randomUUID())).nextAlarmAt).toBeNull();
     const on = await call(`/v1/calendar/connections/${card?.id}`, {
       method: 'PATCH',
       token: await alice(),

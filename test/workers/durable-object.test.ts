@@ -69,7 +69,9 @@ async function connectedObject(email: string, org = ORG_A): Promise<{ id: string
   // The first sync was queued by attach (1 s debounce); make it due and run it now.
   await shiftSchedule(stub, 2_000);
   await runDurableObjectAlarm(stub);
-  await vi.waitUntil(async () => (await stub.status()).lastRunAt !== null, { timeout: 10_000 });
+  await vi.waitUntil(async () => (await stub.status(crypto.randomUUID())).lastRunAt !== null, {
+    timeout: 10_000,
+  });
   return { id: row.id, stub };
 }
 
@@ -84,7 +86,7 @@ describe('CalendarConnection Durable Object', () => {
     expect(second.status).toBe(202);
 
     const stub = objectOf(connectionId);
-    const before = await stub.status();
+    const before = await stub.status(crypto.randomUUID());
     expect(before).toMatchObject({ attached: true, connectionId, stage: 'waiting_first_run' });
     // Two requests, one pending poll.
     expect(before.schedule.map((r) => r.kind)).toEqual(['poll']);
@@ -98,7 +100,7 @@ describe('CalendarConnection Durable Object', () => {
     expect(counted.alarmRuns).toBeGreaterThanOrEqual(1);
     expect(counted.handled.map((h) => h.kind)).toContain('poll');
     // The fixture row has no tokens: the run asks the user to reconnect and stops polling.
-    const after = await stub.status();
+    const after = await stub.status(crypto.randomUUID());
     expect(after).toMatchObject({ stage: 'reconnect_required', lastErrorCode: 'invalid_grant' });
     expect(after.schedule).toEqual([]);
     expect(after.nextAlarmAt).toBeNull();
@@ -138,7 +140,7 @@ describe('the schedule', () => {
       sql`insert into ce_module_settings (organization_id, calendar_sync_poll_interval_minutes) values (${org}, 5)`,
     );
     const { stub } = await connectedObject('schedule.restart@acme.example', org);
-    const status = await stub.status();
+    const status = await stub.status(crypto.randomUUID());
     expect(status).toMatchObject({ attached: true, stage: 'idle', consecutiveFailures: 0 });
     const [poll] = status.schedule;
     expect(poll?.kind).toBe('poll');
@@ -148,7 +150,7 @@ describe('the schedule', () => {
     expect(dueIn).toBeLessThanOrEqual(5.5 * 60_000 + 1_000);
 
     await evictDurableObject(stub);
-    const restarted = await stub.status();
+    const restarted = await stub.status(crypto.randomUUID());
     expect(restarted.schedule).toEqual(status.schedule);
     expect(restarted.nextAlarmAt).toBe(poll?.dueAt);
     expect(restarted).toMatchObject({ attached: true, stage: 'idle' });
@@ -161,7 +163,7 @@ describe('the schedule', () => {
     const runsBefore = (await handledKinds(stub)).length;
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await handledKinds(stub)).slice(runsBefore)).toEqual(['poll']);
-    const next = await stub.status();
+    const next = await stub.status(crypto.randomUUID());
     expect(next.stage).toBe('idle');
     // The settings change took effect at this run: 20 minutes (+ jitter) now.
     const nextIn = Date.parse(next.schedule[0]?.dueAt ?? '') - Date.parse(next.lastRunAt ?? '');
@@ -175,14 +177,14 @@ describe('the schedule', () => {
     const token = await tokenFor({ sub: ALICE, org_id: ORG_A, permissions: ['ce.calendar.view'] });
     const requested = Date.now();
     expect((await call(`/v1/calendar/connections/${id}/sync`, { method: 'POST', token })).status).toBe(202);
-    const status = await stub.status();
+    const status = await stub.status(crypto.randomUUID());
     expect(status.schedule.map((r) => r.kind)).toEqual(['poll']);
     const due = Date.parse(status.schedule[0]?.dueAt ?? '');
     expect(due - requested).toBeLessThanOrEqual(1_500);
     expect(status.nextAlarmAt).toBe(status.schedule[0]?.dueAt);
     // A second request does not push it back.
     await stub.requestSync('manual', crypto.randomUUID());
-    expect((await stub.status()).schedule[0]?.dueAt).toBe(status.schedule[0]?.dueAt);
+    expect((await stub.status(crypto.randomUUID())).schedule[0]?.dueAt).toBe(status.schedule[0]?.dueAt);
     // It runs within the debounce window on its own (the real alarm, no test trigger).
     const before = (await handledKinds(stub)).length;
     await vi.waitUntil(async () => (await handledKinds(stub)).length > before, { timeout: 5_000 });
@@ -196,7 +198,7 @@ describe('the schedule', () => {
     await putRow(stub, 'retry', now + 30_000);
     // Re-arm from the table (an alarm with nothing due only re-arms).
     await runDurableObjectAlarm(stub);
-    const armed = await stub.status();
+    const armed = await stub.status(crypto.randomUUID());
     expect(armed.schedule.map((r) => r.kind)).toEqual(['retry', 'poll']);
     expect(armed.nextAlarmAt).toBe(new Date(now + 30_000).toISOString());
 
@@ -204,7 +206,7 @@ describe('the schedule', () => {
     await shiftSchedule(stub, 31_000);
     await runDurableObjectAlarm(stub);
     expect((await handledKinds(stub)).slice(before)).toEqual(['retry']);
-    const afterRetry = await stub.status();
+    const afterRetry = await stub.status(crypto.randomUUID());
     expect(afterRetry.schedule.map((r) => r.kind)).toEqual(['poll']);
     expect(afterRetry.nextAlarmAt).toBe(afterRetry.schedule[0]?.dueAt);
 
@@ -212,7 +214,7 @@ describe('the schedule', () => {
     await runDurableObjectAlarm(stub);
     expect((await handledKinds(stub)).slice(before)).toEqual(['retry', 'poll']);
     // …and the poll armed its successor.
-    expect((await stub.status()).schedule.map((r) => r.kind)).toEqual(['poll']);
+    expect((await stub.status(crypto.randomUUID())).schedule.map((r) => r.kind)).toEqual(['poll']);
   });
 
   it('identity comes from attach only: another connection cannot take the object over', async () => {
@@ -229,7 +231,11 @@ describe('the schedule', () => {
     });
     // Disconnect forgets everything: identity, schedule, alarm.
     await stub.disconnect(crypto.randomUUID());
-    expect(await stub.status()).toMatchObject({ attached: false, schedule: [], nextAlarmAt: null });
+    expect(await stub.status(crypto.randomUUID())).toMatchObject({
+      attached: false,
+      schedule: [],
+      nextAlarmAt: null,
+    });
     expect(await stub.requestSync('manual', crypto.randomUUID())).toMatchObject({ attached: false });
   });
 });

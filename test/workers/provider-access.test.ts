@@ -61,7 +61,7 @@ describe.each(['google', 'microsoft'] as const)('%s', (provider) => {
     const row = await rowOf(id);
     expect(row).toMatchObject({ sync_status: 'syncing', last_error_code: null });
     expect(row?.last_sync_at).not.toBeNull();
-    expect(await stub.status()).toMatchObject({ stage: 'idle', consecutiveFailures: 0 });
+    expect(await stub.status(crypto.randomUUID())).toMatchObject({ stage: 'idle', consecutiveFailures: 0 });
   });
 
   it('a revoked grant (token endpoint invalid_grant) moves the connection to reconnect_required', async () => {
@@ -73,7 +73,7 @@ describe.each(['google', 'microsoft'] as const)('%s', (provider) => {
       sync_status: 'reconnect_required',
       last_error_code: 'invalid_grant',
     });
-    const status = await stub.status();
+    const status = await stub.status(crypto.randomUUID());
     expect(status).toMatchObject({ stage: 'reconnect_required' });
     // No more polling until the user reconnects (attach re-arms it).
     expect(status.schedule).toEqual([]);

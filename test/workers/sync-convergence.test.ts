@@ -187,7 +187,7 @@ describe('sync runs: lifecycle', () => {
              (select count(*)::int from ce_calendar_busy_occurrences where connection_id = ${id}) as busy,
              (select count(*)::int from ce_calendar_connections where id = ${id}) as connections`);
     expect(left).toEqual({ events: 0, busy: 0, connections: 0 });
-    expect((await stub.status()).attached).toBe(false);
+    expect((await stub.status(crypto.randomUUID())).attached).toBe(false);
   });
 
   it('a connection row deleted behind the object’s back: the next run clears the object, writes nothing', async () => {
@@ -197,7 +197,7 @@ describe('sync runs: lifecycle', () => {
     await queueRun(stub);
     await makeDue(stub);
     await runDurableObjectAlarm(stub);
-    const status = await stub.status();
+    const status = await stub.status(crypto.randomUUID());
     expect(status.attached).toBe(false);
     expect(status.schedule).toEqual([]);
     const [left] = await ownerQuery<{ events: number }>(
@@ -228,7 +228,7 @@ describe('sync runs: lifecycle', () => {
       call(`/v1/calendar/connections/${id}/sync`, { method: 'POST', token }),
     ]);
     expect([a.status, b.status]).toEqual([202, 202]);
-    const status = await stub.status();
+    const status = await stub.status(crypto.randomUUID());
     expect(status.schedule.filter((r) => r.kind === 'poll')).toHaveLength(1);
     await emulatorControl(`/accounts/google/${email}/events`, {
       event: {

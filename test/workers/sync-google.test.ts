@@ -119,7 +119,7 @@ describe('Google sync', () => {
     // One incremental page (a few when another file turned on the emulator's short pages).
     expect(after - before).toBeGreaterThanOrEqual(1);
     expect(after - before).toBeLessThanOrEqual(5);
-    expect((await stub.status()).cursorResets).toBe(0);
+    expect((await stub.status(crypto.randomUUID())).cursorResets).toBe(0);
     await expectConverged(id, model);
     const busy = await mirrorBusy(id);
     expect(busy.some((b) => b.startsWith(third.start.replace(/\.\d{3}Z$/, 'Z')))).toBe(false);
@@ -158,7 +158,7 @@ describe('Google sync', () => {
     }>(sql`select sync_cursor from ce_calendar_connections where id = ${id}`);
     expect(second).toBeTruthy();
     expect(second).not.toBe(first);
-    expect((await stub.status()).cursorResets).toBe(1);
+    expect((await stub.status(crypto.randomUUID())).cursorResets).toBe(1);
   });
 
   it('our own event (app tag) updates the existing outbound row; never a duplicate', async () => {
@@ -225,7 +225,7 @@ describe('Google sync', () => {
     const retried = await settle(stub);
     expect(retried[0]).toBe('temporary');
     await expectConverged(id, model);
-    expect((await stub.status()).stage).toBe('idle');
+    expect((await stub.status(crypto.randomUUID())).stage).toBe('idle');
   });
 
   it('Retry-After is honoured by the retry schedule (capped backoff, never earlier)', async () => {
@@ -243,7 +243,7 @@ describe('Google sync', () => {
     const { runDurableObjectAlarm } = await import('cloudflare:test');
     const before = Date.now();
     await runDurableObjectAlarm(stub);
-    const status = await stub.status();
+    const status = await stub.status(crypto.randomUUID());
     expect(status.stage).toBe('backoff');
     const retry = status.schedule.find((r) => r.kind === 'retry');
     expect(Date.parse(retry!.dueAt) - before).toBeGreaterThanOrEqual(300_000 - 1000);

@@ -210,7 +210,7 @@ describe('Microsoft sync', () => {
     expect((await mirrorRows(id)).map((r) => r.provider_event_id)).toEqual([keep.id]);
     await expectConverged(id, model);
     expect(await cursorOf()).not.toBe(first);
-    expect((await stub.status()).cursorResets).toBe(1);
+    expect((await stub.status(crypto.randomUUID())).cursorResets).toBe(1);
   });
 
   it('rolling horizon: a week-old delta cursor is re-baselined by a full round with a new window that removes what vanished', async () => {
@@ -232,7 +232,7 @@ describe('Microsoft sync', () => {
     await ownerQuery(sql`insert into ce_calendar_events (organization_id, connection_id, provider_event_id, title, start_at, end_at, series_key)
       values (${ORG_A}, ${id}, 'left-the-window', 'Old', now(), now() + interval '1 hour', 'left-the-window')`);
     await settle(stub);
-    expect((await stub.status()).cursorResets).toBe(1);
+    expect((await stub.status(crypto.randomUUID())).cursorResets).toBe(1);
     expect((await mirrorRows(id)).some((r) => r.provider_event_id === 'left-the-window')).toBe(false);
     const [after] = await ownerQuery<{ sync_cursor: string }>(
       sql`select sync_cursor from ce_calendar_connections where id = ${id}`,
