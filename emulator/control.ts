@@ -34,6 +34,7 @@ const FAULT_KINDS = new Set<FaultKind>([
   'http_500',
   'http_503',
   'timeout',
+  'lost_response',
   'slow',
   'invalid_grant',
   'quota_exceeded',
@@ -171,8 +172,11 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
         recordChange(state, account, calendar, event, 'created');
         return c.json(renderEvent(event, account), 201);
       }
+      const graphBody = input as GraphEventBody;
       const event = blankEvent(state, account, newGraphEventId(state));
-      applyGraphBody(event, input as GraphEventBody, true);
+      applyGraphBody(event, graphBody, true);
+      // As on Graph's own create: the client's transactionId is kept (and returned) with the event.
+      if (graphBody.transactionId) event.transactionId = graphBody.transactionId;
       recordChange(state, account, calendar, event, 'created');
       return c.json(renderGraphEvent(event, account, { zone: 'UTC', label: 'UTC' }), 201);
     } catch (error) {

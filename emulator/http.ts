@@ -146,6 +146,22 @@ export async function readTokenRequest(c: Context): Promise<Record<string, strin
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Calls whose answer is to be lost after the provider applied them (fault `lost_response`). */
+const lostResponses = new WeakMap<Request, Fault>();
+
+/**
+ * Server middleware: a call marked by a `lost_response` fault has run normally (the write happened);
+ * its answer is replaced by a gateway timeout after the fault's delay, as a client would see a
+ * request that timed out after the provider accepted it.
+ */
+export async function loseMarkedResponse(c: Context, next: () => Promise<void>): Promise<void> {
+  await next();
+  const fault = lostResponses.get(c.req.raw);
+  if (!fault) return;
+  await sleep(fault.delayMs ?? 1000);
+  c.res = new Response(null, { status: 504 });
+}
+
 function matching(
   state: EmulatorState,
   provider: Provider,
@@ -188,6 +204,9 @@ export async function injectFault(
     case 'timeout':
       await sleep(fault.delayMs ?? 30_000);
       return c.body(null, 504);
+    case 'lost_response':
+      lostResponses.set(c.req.raw, fault);
+      return undefined;
     case 'http_429':
       if (provider === 'google') {
         const res = googleQuotaError(c, 429, 'rateLimitExceeded', 'Queries per minute');

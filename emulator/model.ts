@@ -47,6 +47,8 @@ export interface StoredEvent {
   singleValueExtendedProperties: Array<{ id: string; value: string }>;
   transactionId?: string;
   hangoutLink?: string;
+  /** Graph `isOnlineMeeting` with `onlineMeetingProvider: teamsForBusiness`: the Teams join link. */
+  teamsJoinUrl?: string;
   conferenceRequestId?: string;
   /** Meet creation still pending (option `googleConferencePending`): no link until the next read. */
   conferencePending?: boolean;

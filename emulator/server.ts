@@ -16,6 +16,7 @@ import { generate } from 'selfsigned';
 import { controlApi } from './control.ts';
 import { googleCalendar } from './google/calendar.ts';
 import { googleOAuth } from './google/oauth.ts';
+import { loseMarkedResponse } from './http.ts';
 import { microsoftGraph } from './microsoft/graph.ts';
 import { microsoftIdentity } from './microsoft/identity.ts';
 import { type EmulatorOptions, EmulatorState } from './state.ts';
@@ -49,6 +50,7 @@ export function createEmulatorApps(options: Partial<EmulatorOptions> = {}) {
       c.set('state', state);
       await next();
     });
+    app.use('*', loseMarkedResponse);
     app.notFound((c) =>
       c.json(
         { error: { code: 404, message: `Emulator has no route for ${c.req.method} ${c.req.path}` } },

@@ -143,6 +143,8 @@ export type FaultKind =
   | 'http_500'
   | 'http_503'
   | 'timeout'
+  /** The provider applies the call, then the answer is lost: 504 after `delayMs` (a client timeout after acceptance). */
+  | 'lost_response'
   | 'slow'
   | 'invalid_grant'
   | 'quota_exceeded'

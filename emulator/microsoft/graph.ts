@@ -517,6 +517,9 @@ for (const path of createPaths) {
       return graphFail(c, error);
     }
     if (body.transactionId) event.transactionId = body.transactionId;
+    // Teams meetings are created with the event (a work account's default online provider).
+    if (body.isOnlineMeeting && (body.onlineMeetingProvider ?? 'teamsForBusiness') === 'teamsForBusiness')
+      event.teamsJoinUrl = `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${state.random.string(24, 'abcdefghijklmnopqrstuvwxyz0123456789')}%40thread.v2/0`;
     recordChange(state, account, calendar, event, 'created');
     const options = renderOptions(c);
     return c.json(renderStored(calendar, event, account, options), 201, preferenceApplied(c, options));

@@ -16,6 +16,8 @@ export interface GraphEventBody {
   attendees?: Array<{ emailAddress?: { address?: string; name?: string }; type?: string }>;
   recurrence?: GraphRecurrence | null;
   transactionId?: string;
+  isOnlineMeeting?: boolean;
+  onlineMeetingProvider?: string;
   singleValueExtendedProperties?: Array<{ id?: string; value?: string }>;
   isCancelled?: boolean;
 }
@@ -215,8 +217,9 @@ export function renderGraphEvent(
     type,
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
     onlineMeetingUrl: null,
-    isOnlineMeeting: false,
-    onlineMeetingProvider: 'unknown',
+    isOnlineMeeting: Boolean(event.teamsJoinUrl),
+    onlineMeetingProvider: event.teamsJoinUrl ? 'teamsForBusiness' : 'unknown',
+    onlineMeeting: event.teamsJoinUrl ? { joinUrl: event.teamsJoinUrl } : null,
     responseStatus: isOrganizer
       ? { response: 'organizer', time: '0001-01-01T00:00:00Z' }
       : {
