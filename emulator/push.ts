@@ -1,30 +1,125 @@
 /**
  * Change notifications, fired after every event change: Google push channels (empty POST with the
- * X-Goog-* headers) and Graph subscriptions (JSON with clientState). Deliveries are fire-and-forget
- * and recorded so tests can assert on them.
+ * X-Goog-* headers) and Graph subscriptions (JSON with clientState), plus Graph's validation
+ * handshake. Deliveries are fire-and-forget and recorded so tests can assert on them.
+ *
+ * Relay: a worker under test (vitest-pool-workers) listens on no port, so deliveries to hosts named
+ * with `POST /_control/push/relay` wait in an outbox instead; the test takes them
+ * (`GET /_control/push/outbox`, long-poll), hands them to the worker and posts the answer back
+ * (`POST /_control/push/outbox/:id`). The emulator sees the worker's real status and body, so the
+ * validation handshake works the same way through the relay.
  */
 
+import type { Hono } from 'hono';
 import { toGraphId } from './microsoft/ids.ts';
 import { type Account, accountKey, type Calendar, type StoredEvent } from './model.ts';
 import type { EmulatorState, GoogleChannel, GraphSubscription } from './state.ts';
 
 export type ChangeType = 'created' | 'updated' | 'deleted';
+type DeliveryKind = 'google_push' | 'graph_notification' | 'graph_lifecycle' | 'graph_validation';
+
+/** Deliveries wait at most this long for an answer, as the real services do (Graph: 10 s handshake). */
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+interface RelayEntry {
+  id: string;
+  kind: DeliveryKind;
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | null;
+  answer: (result: { status: number; text: string }) => void;
+}
+
+class Relay {
+  readonly hosts = new Set<string>();
+  readonly queue: RelayEntry[] = [];
+  readonly taken = new Map<string, RelayEntry>();
+  #waiters: Array<() => void> = [];
+  #next = 0;
+
+  enqueue(entry: Omit<RelayEntry, 'id'>): void {
+    this.#next += 1;
+    this.queue.push({ ...entry, id: String(this.#next) });
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Entries for `host`, waiting up to `waitMs` for the first one. */
+  async take(host: string, waitMs: number): Promise<RelayEntry[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const mine = this.queue.filter((entry) => new URL(entry.url).host === host);
+      if (mine.length || Date.now() >= deadline) {
+        for (const entry of mine) {
+          this.queue.splice(this.queue.indexOf(entry), 1);
+          this.taken.set(entry.id, entry);
+        }
+        return mine;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+const relays = new WeakMap<EmulatorState, Relay>();
+const relayOf = (state: EmulatorState): Relay => {
+  let relay = relays.get(state);
+  if (!relay) {
+    relay = new Relay();
+    relays.set(state, relay);
+  }
+  return relay;
+};
+
+/** One request to a subscriber's URL (directly, or through the relay); its status and body text. */
+export async function exchange(
+  state: EmulatorState,
+  kind: DeliveryKind,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<{ status: number | 'error'; text: string }> {
+  let result: { status: number | 'error'; text: string } = { status: 'error', text: '' };
+  const relay = relays.get(state);
+  if (relay?.hosts.has(new URL(url).host)) {
+    result = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve({ status: 'error', text: '' }), DELIVERY_TIMEOUT_MS);
+      relay.enqueue({
+        kind,
+        url,
+        method: init.method,
+        headers: init.headers,
+        body: init.body ?? null,
+        answer: (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+      });
+    });
+  } else {
+    try {
+      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) });
+      result = { status: res.status, text: await res.text() };
+    } catch {
+      result = { status: 'error', text: '' };
+    }
+  }
+  state.deliveries.push({ kind, url, status: result.status, at: state.clock.now() });
+  return result;
+}
 
 async function deliver(
   state: EmulatorState,
   kind: 'google_push' | 'graph_notification' | 'graph_lifecycle',
   url: string,
-  init: RequestInit,
+  init: { method: string; headers: Record<string, string>; body?: string },
 ) {
-  let status: number | 'error' = 'error';
-  try {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-    status = res.status;
-    await res.body?.cancel();
-  } catch {
-    status = 'error';
-  }
-  state.deliveries.push({ kind, url, status, at: state.clock.now() });
+  await exchange(state, kind, url, init);
 }
 
 export function sendGooglePush(
@@ -139,4 +234,53 @@ export function notifyChange(
     if (!subscription.changeType.split(',').includes(change)) continue;
     sendGraphNotification(state, subscription, account, event, change);
   }
+}
+
+type ControlEnv = { Variables: { state: EmulatorState } };
+
+/** Control API of push: the relay (see the top of this file) and the live channels and subscriptions. */
+export function registerPushControl(control: Hono<ControlEnv>): void {
+  control.post('/push/relay', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { hosts?: unknown };
+    const hosts = Array.isArray(body.hosts)
+      ? body.hosts.filter((h): h is string => typeof h === 'string')
+      : [];
+    for (const host of hosts) relayOf(c.get('state')).hosts.add(host);
+    return c.json({ hosts: [...relayOf(c.get('state')).hosts] });
+  });
+  control.get('/push/outbox', async (c) => {
+    const host = c.req.query('host') ?? '';
+    const waitMs = Math.min(Math.max(Number(c.req.query('wait_ms') ?? 0) || 0, 0), 25_000);
+    const entries = await relayOf(c.get('state')).take(host, waitMs);
+    return c.json(entries.map(({ answer: _answer, ...entry }) => entry));
+  });
+  control.post('/push/outbox/:id', async (c) => {
+    const entry = relayOf(c.get('state')).taken.get(c.req.param('id'));
+    if (!entry) return c.json({ error: 'no such delivery' }, 404);
+    relayOf(c.get('state')).taken.delete(entry.id);
+    const body = (await c.req.json().catch(() => ({}))) as { status?: number; body?: string };
+    entry.answer({ status: Number(body.status) || 0, text: typeof body.body === 'string' ? body.body : '' });
+    return c.body(null, 204);
+  });
+  control.get('/push/channels', (c) => {
+    const state = c.get('state');
+    return c.json({
+      now: state.clock.now(),
+      google: [...state.channels.values()].map((ch) => ({
+        id: ch.id,
+        account: ch.accountKey,
+        address: ch.address,
+        expiration: ch.expiration,
+        stopped: ch.stopped,
+        live: !ch.stopped && ch.expiration > state.clock.now(),
+      })),
+      microsoft: [...state.subscriptions.values()].map((sub) => ({
+        id: sub.id,
+        account: sub.accountKey,
+        notificationUrl: sub.notificationUrl,
+        expiration: sub.expirationDateTime,
+        live: sub.expirationDateTime > state.clock.now(),
+      })),
+    });
+  });
 }

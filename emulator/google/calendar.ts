@@ -577,6 +577,8 @@ googleCalendar.post('/freeBusy', async (c) => {
 
 googleCalendar.post('/calendars/:calendarId/events/watch', async (c) => {
   const state = c.get('state');
+  // The answer's Date is the emulator's clock, as Google's is its own (clients can measure skew).
+  c.header('date', state.clock.date().toUTCString());
   const opened = await openCalendar(c, 'events.watch');
   if (opened instanceof Response) return opened;
   const { account, calendar } = opened;

@@ -25,6 +25,7 @@ import {
 } from '../model.ts';
 import { blankEvent, deleteEvent, newGraphEventId, recordChange } from '../mutations.ts';
 import { singletons, takePage } from '../paging.ts';
+import { exchange } from '../push.ts';
 import type { EmulatorState, SyncCursor } from '../state.ts';
 import { formatDate, formatGraphDateTime, ianaZone, parseWall, wallTimeIn, zonedToInstant } from '../time.ts';
 import { fromGraphId, toGraphId } from './ids.ts';
@@ -746,23 +747,17 @@ const MAX_SUBSCRIPTION_MINUTES = 10_070;
 /** Graph's validation handshake: the endpoint must echo the token as text/plain within 10 s. */
 async function validateEndpoint(state: EmulatorState, url: string): Promise<boolean> {
   const token = `Validation: Testing client application reachability for subscription Request-Id: ${state.random.uuid()}`;
-  try {
-    const res = await fetch(
-      `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-        signal: AbortSignal.timeout(10_000),
-      },
-    );
-    const text = await res.text();
-    state.deliveries.push({ kind: 'graph_validation', url, status: res.status, at: state.clock.now() });
-    return res.status === 200 && text === token;
-  } catch {
-    state.deliveries.push({ kind: 'graph_validation', url, status: 'error', at: state.clock.now() });
-    return false;
-  }
+  const { status, text } = await exchange(
+    state,
+    'graph_validation',
+    `${url}${url.includes('?') ? '&' : '?'}validationToken=${encodeURIComponent(token)}`,
+    { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } },
+  );
+  return status === 200 && text === token;
 }
+
+/** Answers carry the emulator's clock in Date, as Graph's carry its own (clients can measure skew). */
+const stampDate = (c: EmulatorContext) => c.header('date', c.get('state').clock.date().toUTCString());
 
 function expirationFrom(
   c: EmulatorContext,
@@ -810,6 +805,7 @@ function renderSubscription(
 
 microsoftGraph.post('/v1.0/subscriptions', async (c) => {
   const state = c.get('state');
+  stampDate(c);
   const account = await begin(c, 'subscriptions.create');
   if (account instanceof Response) return account;
   let body: {
@@ -880,10 +876,15 @@ const subscriptionMissing = (c: EmulatorContext) =>
 
 microsoftGraph.patch('/v1.0/subscriptions/:id', async (c) => {
   const state = c.get('state');
+  stampDate(c);
   const account = await begin(c, 'subscriptions.update');
   if (account instanceof Response) return account;
   const sub = ownSubscription(c, account);
-  if (!sub) return subscriptionMissing(c);
+  // An expired subscription is gone: Graph deletes it, and a renewal must create a new one.
+  if (!sub || sub.expirationDateTime <= state.clock.now()) {
+    if (sub) state.subscriptions.delete(sub.id);
+    return subscriptionMissing(c);
+  }
   const body = (await c.req.json().catch(() => ({}))) as { expirationDateTime?: string };
   const expiration = expirationFrom(c, state, body.expirationDateTime);
   if (expiration instanceof Response) return expiration;

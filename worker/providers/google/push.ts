@@ -1,0 +1,123 @@
+/**
+ * Google push (providers.md §5): `events.watch` opens a web_hook channel whose id and token we choose
+ * (our channel ref and secret); `channels.stop` ends one. Channels never auto-renew and cannot be
+ * extended, so renewal opens a replacement first and stops the old channel after it (they overlap;
+ * the object accepts both until the old one is gone). Notifications are empty POSTs whose meaning is
+ * in the X-Goog-* headers; `parseGoogleNotification` reads them without trusting anything yet.
+ */
+import { ProviderError } from '../errors.ts';
+import type { Channel, ChannelRequest, PushNotice } from '../types.ts';
+import { googleError } from './errors.ts';
+
+/** What we ask for: Google's documented default TTL (the maximum is unpublished; the answer says). */
+export const GOOGLE_CHANNEL_TTL_SECONDS = 7 * 24 * 3600;
+const TIMEOUT_MS = 15_000;
+
+/** The provider's clock from its Date header (second precision), or ours. */
+export function providerNow(response: Response): number {
+  const date = Date.parse(response.headers.get('date') ?? '');
+  return Number.isFinite(date) ? date : Date.now();
+}
+
+async function post(url: string, accessToken: string, body: unknown, what: string): Promise<Response> {
+  try {
+    return await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new ProviderError(
+      'temporary',
+      `${what} failed: ${error instanceof Error ? error.name : 'unknown'}`,
+    );
+  }
+}
+
+export function googlePush(calendarApi: string) {
+  async function openChannel(accessToken: string, request: ChannelRequest): Promise<Channel> {
+    const url = `${calendarApi}/calendars/${encodeURIComponent(request.calendarId)}/events/watch`;
+    const response = await post(
+      url,
+      accessToken,
+      {
+        id: request.channelRef,
+        type: 'web_hook',
+        address: request.notificationUrl,
+        token: request.secret,
+        params: { ttl: String(GOOGLE_CHANNEL_TTL_SECONDS) },
+      },
+      'events.watch',
+    );
+    if (!response.ok) throw await googleError(response);
+    const body = (await response.json()) as { id?: string; resourceId?: string; expiration?: string };
+    const expiresAtMs = Number(body.expiration);
+    if (!body.resourceId || !Number.isFinite(expiresAtMs))
+      throw new ProviderError('unknown', 'events.watch answered without resourceId or expiration');
+    return {
+      channelRef: request.channelRef,
+      providerId: body.id ?? request.channelRef,
+      resourceId: body.resourceId,
+      expiresAtMs,
+      providerNowMs: providerNow(response),
+    };
+  }
+
+  async function closeChannel(
+    accessToken: string,
+    channel: Pick<Channel, 'providerId' | 'resourceId'>,
+  ): Promise<void> {
+    const response = await post(
+      `${calendarApi}/channels/stop`,
+      accessToken,
+      { id: channel.providerId, resourceId: channel.resourceId },
+      'channels.stop',
+    );
+    if (response.ok || response.status === 404) {
+      await response.body?.cancel();
+      return; // 404: already stopped or expired — the goal is reached
+    }
+    throw await googleError(response);
+  }
+
+  async function renewChannel(
+    accessToken: string,
+    current: Channel,
+    request: ChannelRequest,
+  ): Promise<Channel> {
+    const replacement = await openChannel(accessToken, request);
+    // The old channel would expire by itself; stopping it only saves duplicate notifications.
+    await closeChannel(accessToken, current).catch(() => undefined);
+    return replacement;
+  }
+
+  return { openChannel, renewChannel, closeChannel };
+}
+
+const RESOURCE_STATES: Record<string, PushNotice['kind']> = {
+  sync: 'sync',
+  exists: 'changed',
+  not_exists: 'changed',
+};
+
+/**
+ * The notice in a Google push's headers, or undefined when it is not one (a missing header, an
+ * unknown state, a channel id that is not our format is left to the caller's ref parser).
+ */
+export function parseGoogleNotification(headers: Headers): PushNotice | undefined {
+  const channelId = headers.get('x-goog-channel-id');
+  const state = headers.get('x-goog-resource-state');
+  const kind = state ? RESOURCE_STATES[state] : undefined;
+  if (!channelId || !kind || channelId.length > 64) return undefined;
+  const sequence = Number(headers.get('x-goog-message-number'));
+  const resourceId = headers.get('x-goog-resource-id');
+  return {
+    channelRef: channelId,
+    providerId: channelId,
+    secret: (headers.get('x-goog-channel-token') ?? '').slice(0, 256),
+    kind,
+    ...(Number.isSafeInteger(sequence) && sequence > 0 ? { sequence } : {}),
+    ...(resourceId && resourceId.length <= 256 ? { resourceId } : {}),
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Graph change notifications (providers.md §11): a subscription on the calendar's events with
+ * `created,updated,deleted`, a lifecycle URL (it cannot be added later) and a `clientState` that
+ * carries our channel ref and secret. Renewal PATCHes `expirationDateTime` within the maximum.
+ * `parseGraphNotifications` reads a webhook body (change or lifecycle items) without trusting it yet.
+ */
+import { z } from 'zod';
+import { ProviderError } from '../errors.ts';
+import { providerNow } from '../google/push.ts';
+import type { Channel, ChannelRequest, PushNotice } from '../types.ts';
+import { microsoftError } from './errors.ts';
+
+/** Live Graph refuses more than 10,070 minutes; 70 minutes of margin absorb clock skew. */
+export const GRAPH_SUBSCRIPTION_MINUTES = 10_000;
+const TIMEOUT_MS = 15_000;
+
+/** Graph subscription resource of a calendar's events ('primary' is the mailbox's default calendar). */
+export const subscriptionResource = (calendarId: string) =>
+  calendarId === 'primary' ? 'me/events' : `me/calendars/${encodeURIComponent(calendarId)}/events`;
+
+/** clientState = `{channelRef}.{secret}` (≤ 128 characters; refs and secrets hold no dots after the id). */
+export const clientStateOf = (request: Pick<ChannelRequest, 'channelRef' | 'secret'>) =>
+  `${request.channelRef}.${request.secret}`;
+
+function splitClientState(clientState: string): { channelRef: string; secret: string } | undefined {
+  const cut = clientState.lastIndexOf('.');
+  if (cut <= 0) return undefined;
+  return { channelRef: clientState.slice(0, cut), secret: clientState.slice(cut + 1) };
+}
+
+async function send(
+  url: string,
+  method: string,
+  accessToken: string,
+  body: unknown,
+  what: string,
+): Promise<Response> {
+  try {
+    return await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new ProviderError(
+      'temporary',
+      `${what} failed: ${error instanceof Error ? error.name : 'unknown'}`,
+    );
+  }
+}
+
+interface SubscriptionBody {
+  id?: string;
+  expirationDateTime?: string;
+}
+
+function toChannel(channelRef: string, body: SubscriptionBody, response: Response): Channel {
+  const expiresAtMs = Date.parse(body.expirationDateTime ?? '');
+  if (!body.id || !Number.isFinite(expiresAtMs))
+    throw new ProviderError('unknown', 'subscription answered without id or expirationDateTime');
+  return {
+    channelRef,
+    providerId: body.id,
+    resourceId: body.id,
+    expiresAtMs,
+    providerNowMs: providerNow(response),
+  };
+}
+
+const expiry = (providerNowMs: number) =>
+  new Date(providerNowMs + GRAPH_SUBSCRIPTION_MINUTES * 60_000).toISOString();
+
+export function graphPush(graph: string) {
+  /**
+   * Sends a create or renewal with an expiry computed from our estimate of Graph's clock; when Graph
+   * says it is too far out (our estimate ran ahead), once more from the clock in its answer.
+   */
+  async function withExpiry(
+    estimate: number,
+    attempt: (expirationDateTime: string) => Promise<Response>,
+  ): Promise<Response> {
+    const first = await attempt(expiry(estimate));
+    if (first.status !== 400) return first;
+    const text = await first.text();
+    if (!text.includes('ExtensionError')) return new Response(text, { status: 400, headers: first.headers });
+    return attempt(expiry(providerNow(first) - 60_000));
+  }
+
+  async function openChannel(accessToken: string, request: ChannelRequest): Promise<Channel> {
+    const response = await withExpiry(request.providerNowMs, (expirationDateTime) =>
+      send(
+        `${graph}/subscriptions`,
+        'POST',
+        accessToken,
+        {
+          changeType: 'created,updated,deleted',
+          notificationUrl: request.notificationUrl,
+          lifecycleNotificationUrl: request.notificationUrl,
+          resource: subscriptionResource(request.calendarId),
+          expirationDateTime,
+          clientState: clientStateOf(request),
+        },
+        'subscriptions.create',
+      ),
+    );
+    if (!response.ok) throw await microsoftError(response);
+    return toChannel(request.channelRef, (await response.json()) as SubscriptionBody, response);
+  }
+
+  async function renewChannel(
+    accessToken: string,
+    current: Channel,
+    request: ChannelRequest,
+  ): Promise<Channel> {
+    const url = `${graph}/subscriptions/${encodeURIComponent(current.providerId)}`;
+    const response = await withExpiry(request.providerNowMs, (expirationDateTime) =>
+      send(url, 'PATCH', accessToken, { expirationDateTime }, 'subscriptions.update'),
+    );
+    if (!response.ok) throw await microsoftError(response);
+    // The clientState (and so the ref and secret) stays the subscription's own.
+    return toChannel(current.channelRef, (await response.json()) as SubscriptionBody, response);
+  }
+
+  async function closeChannel(accessToken: string, channel: Pick<Channel, 'providerId'>): Promise<void> {
+    const response = await send(
+      `${graph}/subscriptions/${encodeURIComponent(channel.providerId)}`,
+      'DELETE',
+      accessToken,
+      undefined,
+      'subscriptions.delete',
+    );
+    if (response.ok || response.status === 404) {
+      await response.body?.cancel();
+      return;
+    }
+    throw await microsoftError(response);
+  }
+
+  return { openChannel, renewChannel, closeChannel };
+}
+
+const LIFECYCLE: Record<string, PushNotice['kind']> = {
+  reauthorizationRequired: 'reauthorization_required',
+  subscriptionRemoved: 'removed',
+  missed: 'missed',
+};
+
+const GraphItem = z.object({
+  id: z.string().max(512).optional(),
+  subscriptionId: z.string().min(1).max(128),
+  clientState: z.string().max(128).optional(),
+  changeType: z.string().max(64).optional(),
+  lifecycleEvent: z.string().max(64).optional(),
+});
+
+export const GraphNotificationBody = z.object({ value: z.array(z.unknown()).max(1000) });
+
+/**
+ * The notices in a Graph webhook body. Items that are not notifications or carry no clientState of
+ * our shape are dropped one by one (a batch is not refused for one bad item).
+ */
+export function parseGraphNotifications(body: unknown): PushNotice[] | undefined {
+  const parsed = GraphNotificationBody.safeParse(body);
+  if (!parsed.success) return undefined;
+  const notices: PushNotice[] = [];
+  for (const raw of parsed.data.value) {
+    const item = GraphItem.safeParse(raw);
+    if (!item.success || !item.data.clientState) continue;
+    const state = splitClientState(item.data.clientState);
+    if (!state) continue;
+    const kind = item.data.lifecycleEvent ? LIFECYCLE[item.data.lifecycleEvent] : 'changed';
+    if (!kind) continue;
+    notices.push({
+      ...state,
+      providerId: item.data.subscriptionId,
+      resourceId: item.data.subscriptionId,
+      kind,
+      ...(item.data.id ? { notificationId: item.data.id } : {}),
+    });
+  }
+  return notices;
+}

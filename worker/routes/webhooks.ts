@@ -1,0 +1,107 @@
+/**
+ * Provider webhooks (no JWT: each notification is verified by its connection object's secret).
+ * Well-formed requests all get the same empty answer, verified or not, so nothing about a connection
+ * is revealed; malformed ones a 400 that echoes nothing.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { validationFailed } from '../errors.ts';
+import { createRouter, errorResponses } from '../openapi.ts';
+import {
+  escapeValidationToken,
+  MAX_VALIDATION_TOKEN,
+  receiveGooglePush,
+  receiveGraphNotifications,
+} from '../services/webhooks.ts';
+
+const googleWebhook = createRoute({
+  method: 'post',
+  path: '/v1/calendar/webhooks/google',
+  operationId: 'receiveGooglePush',
+  tags: ['Webhooks'],
+  summary: 'Google Calendar push notification (events.watch channel)',
+  description:
+    'Empty body; the X-Goog-* headers carry the channel id, token, message number and resource state. ' +
+    '`sync` is acknowledged, `exists`/`not_exists` start the connection’s coalesced sync. Unknown, stale ' +
+    'or unverified channels get the same 204 and have no effect.',
+  security: [],
+  request: {
+    headers: z.object({
+      'x-goog-channel-id': z.string().max(64).optional(),
+      'x-goog-channel-token': z.string().max(256).optional(),
+      'x-goog-message-number': z.string().max(32).optional(),
+      'x-goog-resource-id': z.string().max(256).optional(),
+      'x-goog-resource-state': z.string().max(32).optional(),
+    }),
+  },
+  responses: {
+    204: { description: 'Acknowledged' },
+    ...errorResponses(400, 413),
+  },
+});
+
+const GraphNotificationBatch = z
+  .object({ value: z.array(z.record(z.string(), z.unknown())).max(1000) })
+  .openapi('GraphNotificationBatch');
+
+const microsoftWebhook = createRoute({
+  method: 'post',
+  path: '/v1/calendar/webhooks/microsoft',
+  operationId: 'receiveGraphNotifications',
+  tags: ['Webhooks'],
+  summary: 'Microsoft Graph change and lifecycle notifications',
+  description:
+    'With `validationToken`: the subscription handshake, answered with the token as text/plain. ' +
+    'Otherwise a batch of notifications; each item’s clientState is verified by its connection object. ' +
+    'Lifecycle events: reauthorizationRequired renews, subscriptionRemoved recreates, missed resyncs.',
+  security: [],
+  request: {
+    query: z.object({
+      validationToken: z.string().max(MAX_VALIDATION_TOKEN).optional(),
+    }),
+    body: { required: false, content: { 'application/json': { schema: GraphNotificationBatch } } },
+  },
+  responses: {
+    200: { description: 'Validation handshake', content: { 'text/plain': { schema: z.string() } } },
+    202: { description: 'Accepted' },
+    ...errorResponses(400, 413),
+  },
+});
+
+/** The request's waitUntil (a direct `app.request` in a test has no execution context: then none). */
+const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): void } }) => {
+  try {
+    const ctx = c.executionCtx;
+    return (promise: Promise<unknown>) => ctx.waitUntil(promise);
+  } catch {
+    return () => undefined;
+  }
+};
+
+export const webhookRoutes = createRouter()
+  .openapi(googleWebhook, async (c) => {
+    const outcome = await receiveGooglePush(c.env, c.req.raw.headers, c.var.correlationId, waitUntilOf(c));
+    if (outcome === 'malformed')
+      throw validationFailed([
+        { field: 'x-goog-resource-state', message: 'is not a Google push notification' },
+      ]);
+    return c.body(null, 204);
+  })
+  .openapi(microsoftWebhook, async (c) => {
+    const { validationToken } = c.req.valid('query');
+    if (validationToken !== undefined) {
+      return c.text(escapeValidationToken(validationToken), 200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+    }
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw validationFailed([{ field: 'body', message: 'must be a JSON notification batch' }]);
+    }
+    const outcome = await receiveGraphNotifications(c.env, body, c.var.correlationId, waitUntilOf(c));
+    if (outcome === 'malformed')
+      throw validationFailed([{ field: 'value', message: 'must be a list of notifications' }]);
+    return c.body(null, 202);
+  });
