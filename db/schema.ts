@@ -13,6 +13,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -156,10 +157,51 @@ export const ceActivities = pgTable(
     subject: text('subject').notNull(),
     startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
     endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    /**
+     * Meetings (issue 15): the calendar the meeting lives on, and CE's wanted state of it (what the
+     * connection object pushes to the provider; inbound changes made on the provider flow back here).
+     */
+    connectionId: uuid('connection_id').references(() => ceCalendarConnections.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['scheduled', 'cancelled'] })
+      .notNull()
+      .default('scheduled'),
+    timeZone: text('time_zone'),
+    description: text('description'),
+    location: text('location'),
+    /** `[{email, response_status}]`; response statuses come back from the provider through sync. */
+    attendees: jsonb('attendees').notNull().default([]),
+    conference: boolean('conference').notNull().default(false),
+    conferenceUrl: text('conference_url'),
+    /** Bumped on every change of the meeting's time: the reminder's dedupe key carries it. */
+    version: integer('version').notNull().default(1),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [check('ce_activities_type', sql`${t.type} in ('meeting')`)],
+  (t) => [
+    check('ce_activities_type', sql`${t.type} in ('meeting')`),
+    check('ce_activities_status', sql`${t.status} in ('scheduled', 'cancelled')`),
+  ],
+);
+
+/**
+ * Idempotency-Key of meeting creation (issue 15), per organization, kept at least 24 hours: the same
+ * key and body return the same meeting; the same key with another body is a 409.
+ */
+export const ceMeetingIdempotencyKeys = pgTable(
+  'ce_meeting_idempotency_keys',
+  {
+    organizationId: uuid('organization_id').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
+    userId: uuid('user_id').notNull(),
+    /** SHA-256 (hex) of the canonical request body. */
+    requestHash: text('request_hash').notNull(),
+    activityId: uuid('activity_id')
+      .notNull()
+      .references(() => ceActivities.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.idempotencyKey] })],
 );
 
 export const ceCalendarEvents = pgTable(
@@ -223,6 +265,12 @@ export const ceCalendarEvents = pgTable(
     appTag: text('app_tag'),
     /** The sync round that last wrote the row: a full round removes the rows it did not see. */
     syncRound: text('sync_round'),
+    /**
+     * Outbound rows (issue 15): the provider write still owed for this meeting (the outbox), retried
+     * by the connection object until the provider confirms; null once in step with the provider.
+     */
+    outboxOperation: text('outbox_operation', { enum: ['create', 'update', 'delete'] }),
+    outboxAttempts: integer('outbox_attempts').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -247,6 +295,10 @@ export const ceCalendarEvents = pgTable(
     check('ce_calendar_events_transparency', sql`${t.transparency} in ('opaque', 'transparent')`),
     check('ce_calendar_events_sync_direction', sql`${t.syncDirection} in ('inbound', 'outbound')`),
     check('ce_calendar_events_sync_status', sql`${t.syncStatus} in ('synced', 'pending', 'error')`),
+    check(
+      'ce_calendar_events_outbox_operation',
+      sql`${t.outboxOperation} in ('create', 'update', 'delete')`,
+    ),
     check('ce_calendar_events_range', sql`${t.endAt} >= ${t.startAt}`),
   ],
 );

@@ -21,6 +21,9 @@ import { describeError, log } from '../worker/log.ts';
 import { providerFor } from '../worker/providers/index.ts';
 import { HORIZON_DAYS_BACK, horizonAt, needsRebaseline } from '../worker/sync/horizon.ts';
 import { type ConnectionIdentity, claimsOf, type ObjectEnv } from './identity.ts';
+import { MeetingDesk } from './meetings/desk.ts';
+import type { MeetingInput, MeetingPatch, MeetingRpcResult } from './meetings/types.ts';
+import { WriteLock } from './meetings/write-lock.ts';
 import { Schedule, type ScheduleKind, type ScheduleRow } from './schedule.ts';
 import { recomputeHorizon } from './sync/horizon-advance.ts';
 import { type RunResult, runSync } from './sync/round.ts';
@@ -112,13 +115,26 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     poll: (row) => this.#poll(row),
     retry: (row) => this.#poll(row),
     renew_channel: async () => 'no_handler_yet',
-    reminder: async () => 'no_handler_yet',
+    reminder: (row) => this.#meetingWork(row, (identity, id) => this.#meetings.deliverReminders(identity, id)),
+    meeting_outbox: (row) => this.#meetingWork(row, (identity, id) => this.#meetings.runOutbox(identity, id)),
   };
+  /** Meetings (issue 15, durable-objects/meetings/): creates, changes, cancels, reminders, the outbox. */
+  readonly #meetings: MeetingDesk;
+  /** Single writer of the calendar: sync runs and meeting writes never interleave. */
+  readonly #writer = new WriteLock();
 
   constructor(ctx: DurableObjectState, env: ObjectEnv) {
     super(ctx, env);
     this.#tokens = new TokenRefresher(env, ctx.storage);
     this.#schedule = new Schedule(ctx.storage.sql);
+    this.#meetings = new MeetingDesk({
+      env,
+      storage: ctx.storage,
+      schedule: this.#schedule,
+      armAlarm: () => this.#armNextAlarm(),
+      accessToken: (identity, correlationId, force) => this.#tokens.get(identity, correlationId, force),
+      provider: (identity) => providerFor(this.env, identity.provider),
+    });
     void ctx.blockConcurrencyWhile(async () => {
       this.#identity = await ctx.storage.get<ConnectionIdentity>(IDENTITY_KEY);
       this.#state = { ...INITIAL_STATE, ...(await ctx.storage.get<MachineState>(STATE_KEY)) };
@@ -220,6 +236,32 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
    * The object's machine state. `correlationId` like every RPC (a status read logs nothing today; the
    * parameter keeps the surface uniform, so a future log line joins its request).
    */
+  /** Schedules a meeting on this calendar (issue 15); `attached: false` → attach and call again. */
+  async createMeeting(input: MeetingInput, correlationId: string): Promise<MeetingRpcResult> {
+    const identity = this.#identity;
+    if (!identity) return { attached: false };
+    const outcome = await this.#writer.run(() => this.#meetings.create(identity, input, correlationId));
+    return { attached: true, ...outcome };
+  }
+
+  /** Reschedules / retitles / re-invites a meeting of this calendar. */
+  async updateMeeting(activityId: string, patch: MeetingPatch, correlationId: string): Promise<MeetingRpcResult> {
+    const identity = this.#identity;
+    if (!identity) return { attached: false };
+    const outcome = await this.#writer.run(() =>
+      this.#meetings.update(identity, activityId, patch, correlationId),
+    );
+    return { attached: true, ...outcome };
+  }
+
+  /** Cancels a meeting of this calendar on the provider; its reminder is withdrawn. */
+  async cancelMeeting(activityId: string, correlationId: string): Promise<MeetingRpcResult> {
+    const identity = this.#identity;
+    if (!identity) return { attached: false };
+    const outcome = await this.#writer.run(() => this.#meetings.cancel(identity, activityId, correlationId));
+    return { attached: true, ...outcome };
+  }
+
   async status(_correlationId: string): Promise<ConnectionObjectStatus> {
     const alarm = await this.ctx.storage.getAlarm();
     return {
@@ -259,6 +301,16 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     await this.#armNextAlarm();
   }
 
+  /** A meeting schedule row, under the write lock (never between a sync page's calls). */
+  async #meetingWork(
+    row: ScheduleRow,
+    work: (identity: ConnectionIdentity, correlationId: string) => Promise<string>,
+  ): Promise<string> {
+    const identity = this.#identity;
+    if (!identity) return 'not_attached';
+    return this.#writer.run(() => work(identity, correlationOf(row)));
+  }
+
   /** The single alarm points at the earliest schedule row (or nowhere). */
   async #armNextAlarm(): Promise<void> {
     const next = this.#schedule.earliestDueAt();
@@ -279,6 +331,10 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
   async #poll(row: ScheduleRow): Promise<string> {
     const correlationId = correlationOf(row);
     return this.#sync(correlationId, async (identity) => {
+      // Inbound changes to CE's meetings may have moved or withdrawn reminders.
+      await this.#meetings.afterSync(identity).catch((error: unknown) =>
+        log('warn', 'meeting reminders not re-planned', { correlationId, ...describeError(error) }),
+      );
       // While backing off, the retry is the next run (it schedules the poll when it succeeds).
       const backingOff = this.#schedule.pending('retry').length > 0;
       if (this.#state.syncEnabled && this.#state.stage !== 'reconnect_required' && !backingOff) {
@@ -309,15 +365,18 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     const database = new Database(this.env);
     let result: RunResult;
     try {
-      result = await runSync({
-        identity,
-        provider: providerFor(this.env, identity.provider),
-        database,
-        accessToken: (force) => this.#tokens.get(identity, correlationId, force),
-        stillWanted: () => this.#identity?.connectionId === identity.connectionId && this.#state.syncEnabled,
-        now: () => Date.now(),
-        forceFull: await this.#needsRebaseline(),
-      });
+      const forceFull = await this.#needsRebaseline();
+      result = await this.#writer.run(() =>
+        runSync({
+          identity,
+          provider: providerFor(this.env, identity.provider),
+          database,
+          accessToken: (force) => this.#tokens.get(identity, correlationId, force),
+          stillWanted: () => this.#identity?.connectionId === identity.connectionId && this.#state.syncEnabled,
+          now: () => Date.now(),
+          forceFull,
+        }),
+      );
       if (result.outcome === 'ok' && result.baseline)
         await this.ctx.storage.put(BASELINE_KEY, result.baseline);
     } catch (error) {

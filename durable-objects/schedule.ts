@@ -4,11 +4,11 @@
  * alarm always points at the earliest row (`earliestDueAt`), so a later poll never hides an earlier
  * retry or reminder. Rows survive restarts with their due times (jitter included).
  */
-export const SCHEDULE_KINDS = ['poll', 'retry', 'renew_channel', 'reminder'] as const;
+export const SCHEDULE_KINDS = ['poll', 'retry', 'renew_channel', 'reminder', 'meeting_outbox'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
 
 /** Kinds with at most one pending row: re-scheduling moves it instead of adding another. */
-const SINGLETON: ReadonlySet<ScheduleKind> = new Set(['poll', 'retry', 'renew_channel']);
+const SINGLETON: ReadonlySet<ScheduleKind> = new Set(['poll', 'retry', 'renew_channel', 'meeting_outbox']);
 
 export interface ScheduleRow {
   id: number;

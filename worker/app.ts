@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events.ts';
 import { freeBusyRoutes } from './routes/freebusy.ts';
 import { googleCredentialRoutes } from './routes/google-credentials.ts';
 import { healthRoutes } from './routes/health.ts';
+import { meetingRoutes } from './routes/meetings.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { webRoutes } from './routes/web.ts';
@@ -62,6 +63,7 @@ app.route('/', backfillRoutes);
 app.route('/', eventRoutes);
 app.route('/', freeBusyRoutes);
 app.route('/', availabilityRoutes);
+app.route('/', meetingRoutes);
 app.route('/', googleCredentialRoutes);
 app.route('/', webRoutes);
 

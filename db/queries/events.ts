@@ -222,6 +222,8 @@ export async function deleteUnseenEvents(
         eq(ceCalendarEvents.connectionId, connectionId),
         or(isNull(ceCalendarEvents.syncRound), ne(ceCalendarEvents.syncRound, round)),
         lt(ceCalendarEvents.createdAt, roundStartedAt),
+        // A meeting whose provider write is still owed is the outbox's to settle (issue 15).
+        isNull(ceCalendarEvents.outboxOperation),
       ),
     )
     .returning({ seriesKey: ceCalendarEvents.seriesKey });

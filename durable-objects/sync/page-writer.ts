@@ -22,6 +22,7 @@ import { occurrencesOnDates, type PagePlan } from '../../worker/sync/page-plan.t
 import { busyRow, type EventSelect, eventRow, mirrorFromRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent, SeriesExpansion } from '../../worker/sync/types.ts';
 import type { ConnectionIdentity } from '../identity.ts';
+import { followOutboundMeetings } from '../meetings/follow.ts';
 
 export interface PageWrite {
   plan: PagePlan;
@@ -44,6 +45,8 @@ export async function writePage(
   if (!target) return 'gone';
   if (!target.syncEnabled) return 'paused';
   const { plan } = write;
+  // Meetings CE created: the echo updates their row, provider-side changes reach the activity.
+  await followOutboundMeetings(tx, identity, plan, Date.now());
   const touched = new Set(plan.recomputeSeries);
   const add = (keys: Iterable<string>) => {
     for (const key of keys) touched.add(key);

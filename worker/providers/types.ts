@@ -88,6 +88,46 @@ export interface FreeBusyCalendar {
   error?: { code: string; message: string };
 }
 
+/**
+ * A meeting CE writes to the provider (issue 15), in neutral terms. `tag` is CE's own id for the
+ * meeting: the Google event id (a uuid's hex digits are valid base32hex) and private extended
+ * property, the Graph `transactionId` suffix and extended property — so a retried create is
+ * recognised by the provider itself and inbound sync recognises the echo.
+ */
+export interface MeetingDraft {
+  tag: string;
+  /** The connection's provider_calendar_id ('primary' for the account's main calendar). */
+  calendarId: string;
+  title: string;
+  startMs: number;
+  endMs: number;
+  /** IANA zone the meeting is planned in (the provider shows it; instants do not depend on it). */
+  timeZone: string;
+  /** Who is invited (the organizer is the connected account itself), with answers known so far. */
+  attendees: readonly MeetingAttendee[];
+  description: string | null;
+  location: string | null;
+  /** Ask for a Meet / Teams link where the provider can make one. */
+  conference: boolean;
+}
+
+export interface MeetingAttendee {
+  email: string;
+  responseStatus?: 'needsAction' | 'accepted' | 'tentative' | 'declined';
+}
+
+/** What a provider answered for a meeting write. */
+export interface WrittenMeeting {
+  providerEventId: string;
+  etag: string | null;
+  icalUid: string | null;
+  /** The video link once the provider has one (Google may answer `pending` first). */
+  conferenceUrl: string | null;
+}
+
+/** The fields of a meeting update; absent ones are left as they are on the provider. */
+export type MeetingChange = Partial<Omit<MeetingDraft, 'tag' | 'calendarId' | 'conference'>>;
+
 export interface CalendarProvider {
   readonly name: Provider;
   /** Whether series arrive as a rule to expand (Google) or as listed occurrences (Graph). */
@@ -112,4 +152,19 @@ export interface CalendarProvider {
    * engine then runs a full round that removes what vanished.
    */
   listChanges(accessToken: string, request: ChangeRequest, masters: MasterLookup): Promise<ChangePage>;
+  /**
+   * Creates a meeting and invites its attendees (issue 15). Idempotent per `draft.tag`: a retry after
+   * a lost answer returns the event the first call created (Google 409 duplicate id → read it; Graph
+   * transactionId), never a second one.
+   */
+  createEvent(accessToken: string, draft: MeetingDraft): Promise<WrittenMeeting>;
+  /** Reschedules / retitles / re-invites a meeting CE created; attendees are told. */
+  updateEvent(
+    accessToken: string,
+    calendarId: string,
+    providerEventId: string,
+    change: MeetingChange,
+  ): Promise<WrittenMeeting>;
+  /** Cancels a meeting CE created; attendees are told. An event already gone counts as deleted. */
+  deleteEvent(accessToken: string, calendarId: string, providerEventId: string): Promise<void>;
 }

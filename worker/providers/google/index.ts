@@ -9,6 +9,7 @@ import type { CalendarProvider, ProviderConfig } from '../types.ts';
 import { listGoogleChanges } from './changes.ts';
 import { googleError } from './errors.ts';
 import { googleFreeBusy } from './freebusy.ts';
+import { googleMeetings } from './meetings.ts';
 
 export const GOOGLE_SCOPES = [
   'https://www.googleapis.com/auth/calendar',
@@ -57,5 +58,6 @@ export function googleProvider(config: ProviderConfig): CalendarProvider {
     toProviderError: googleError,
     freeBusy: googleFreeBusy(calendarApi),
     listChanges: (accessToken, request) => listGoogleChanges(calendarApi, accessToken, request),
+    ...googleMeetings(calendarApi),
   };
 }

@@ -8,6 +8,7 @@ import type { CalendarProvider, ProviderConfig } from '../types.ts';
 import { graphChangeSource } from './changes.ts';
 import { microsoftError } from './errors.ts';
 import { microsoftFreeBusy } from './freebusy.ts';
+import { microsoftMeetings } from './meetings.ts';
 
 export const MICROSOFT_SCOPES = ['offline_access', 'Calendars.ReadWrite', 'User.Read'];
 
@@ -44,5 +45,6 @@ export function microsoftProvider(config: ProviderConfig): CalendarProvider {
     toProviderError: microsoftError,
     freeBusy: microsoftFreeBusy(graph),
     listChanges: graphChangeSource({ graphBase: graph }).listChanges,
+    ...microsoftMeetings(graph),
   };
 }

@@ -1,0 +1,112 @@
+/**
+ * Pre-meeting reminders in `pf_notifications` (PF-10; issue 15). A reminder row exists from the moment
+ * a meeting is planned; it is delivered by setting `sent_at`, in one conditional UPDATE, so duplicate
+ * alarm runs and restarts cannot deliver it twice. Its dedupe key carries the meeting's version, so a
+ * rescheduled meeting gets a new reminder and the withdrawn one can never come back.
+ */
+import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { pfNotifications } from '../schema.ts';
+import type { TenantTx } from '../tenant.ts';
+
+export const MEETING_REMINDER_KIND = 'meeting_reminder';
+
+export interface ReminderPlan {
+  organizationId: string;
+  userId: string;
+  activityId: string;
+  connectionId: string;
+  version: number;
+  startsAt: Date;
+  scheduledFor: Date;
+  subject: string;
+}
+
+export const reminderDedupeKey = (activityId: string, version: number, startsAt: Date) =>
+  `meeting-reminder:${activityId}:v${version}:${startsAt.toISOString()}`;
+
+/** Withdraws the meeting's unsent reminders (a delivered one stays: it happened). */
+export async function withdrawReminders(tx: TenantTx, activityId: string): Promise<number> {
+  const removed = await tx
+    .delete(pfNotifications)
+    .where(
+      and(
+        eq(pfNotifications.kind, MEETING_REMINDER_KIND),
+        isNull(pfNotifications.sentAt),
+        sql`${pfNotifications.payload} ->> 'activity_id' = ${activityId}`,
+      ),
+    )
+    .returning({ id: pfNotifications.id });
+  return removed.length;
+}
+
+/** Replaces the meeting's unsent reminder with one for its current start (idempotent per version). */
+export async function planReminder(tx: TenantTx, plan: ReminderPlan): Promise<void> {
+  await withdrawReminders(tx, plan.activityId);
+  await tx
+    .insert(pfNotifications)
+    .values({
+      organizationId: plan.organizationId,
+      userId: plan.userId,
+      kind: MEETING_REMINDER_KIND,
+      dedupeKey: reminderDedupeKey(plan.activityId, plan.version, plan.startsAt),
+      scheduledFor: plan.scheduledFor,
+      // No attendee addresses: the notification points at the activity.
+      payload: {
+        activity_id: plan.activityId,
+        connection_id: plan.connectionId,
+        subject: plan.subject,
+        starts_at: plan.startsAt.toISOString(),
+      },
+    })
+    .onConflictDoNothing();
+}
+
+/** Delivers every due, unsent reminder of the connection's meetings; returns how many. */
+export async function deliverDueReminders(tx: TenantTx, connectionId: string, now: Date): Promise<number> {
+  const sent = await tx
+    .update(pfNotifications)
+    .set({ sentAt: sql`now()` })
+    .where(
+      and(
+        eq(pfNotifications.kind, MEETING_REMINDER_KIND),
+        isNull(pfNotifications.sentAt),
+        lte(pfNotifications.scheduledFor, now),
+        sql`${pfNotifications.payload} ->> 'connection_id' = ${connectionId}`,
+      ),
+    )
+    .returning({ id: pfNotifications.id });
+  return sent.length;
+}
+
+/** When the connection's next unsent reminder is due (epoch ms), or null. */
+export async function nextReminderAt(tx: TenantTx, connectionId: string): Promise<number | null> {
+  const [row] = await tx
+    .select({ at: pfNotifications.scheduledFor })
+    .from(pfNotifications)
+    .where(
+      and(
+        eq(pfNotifications.kind, MEETING_REMINDER_KIND),
+        isNull(pfNotifications.sentAt),
+        sql`${pfNotifications.payload} ->> 'connection_id' = ${connectionId}`,
+      ),
+    )
+    .orderBy(asc(pfNotifications.scheduledFor))
+    .limit(1);
+  return row ? row.at.getTime() : null;
+}
+
+/** When the meeting's unsent reminder is due, or null (none planned, or already delivered). */
+export async function reminderFor(tx: TenantTx, activityId: string): Promise<Date | null> {
+  const [row] = await tx
+    .select({ at: pfNotifications.scheduledFor })
+    .from(pfNotifications)
+    .where(
+      and(
+        eq(pfNotifications.kind, MEETING_REMINDER_KIND),
+        isNull(pfNotifications.sentAt),
+        sql`${pfNotifications.payload} ->> 'activity_id' = ${activityId}`,
+      ),
+    )
+    .limit(1);
+  return row?.at ?? null;
+}

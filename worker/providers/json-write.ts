@@ -1,0 +1,31 @@
+/**
+ * The one JSON write both adapters' meeting calls use (issue 15): bearer token, JSON body, a time
+ * limit. A network failure or the time limit is `temporary`: the caller cannot know whether the
+ * provider applied the write, so it retries with the same client id (which makes the retry safe).
+ */
+import { ProviderError } from './errors.ts';
+
+/** A write answered later than this is treated as lost (and retried idempotently). */
+export const PROVIDER_WRITE_TIMEOUT_MS = 15_000;
+
+export async function jsonWrite(
+  method: 'POST' | 'PATCH' | 'DELETE' | 'GET',
+  url: string,
+  accessToken: string,
+  body?: unknown,
+): Promise<Response> {
+  try {
+    return await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(PROVIDER_WRITE_TIMEOUT_MS),
+    });
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'unknown';
+    throw new ProviderError('temporary', `provider write not answered: ${name}`);
+  }
+}
