@@ -19,11 +19,13 @@ import { DEFAULT_MODULE_SETTINGS, readModuleSettings } from '../db/queries/setti
 import { Database } from '../db/tenant.ts';
 import { describeError, log } from '../worker/log.ts';
 import { providerFor } from '../worker/providers/index.ts';
+import type { PushNotice } from '../worker/providers/types.ts';
 import { HORIZON_DAYS_BACK, horizonAt, needsRebaseline } from '../worker/sync/horizon.ts';
 import { type ConnectionIdentity, claimsOf, type ObjectEnv } from './identity.ts';
 import { MeetingDesk } from './meetings/desk.ts';
 import type { MeetingInput, MeetingPatch, MeetingRpcResult } from './meetings/types.ts';
 import { WriteLock } from './meetings/write-lock.ts';
+import { type NoticeVerdict, PushChannels } from './push/channels.ts';
 import { Schedule, type ScheduleKind, type ScheduleRow } from './schedule.ts';
 import { recomputeHorizon } from './sync/horizon-advance.ts';
 import { type RunResult, runSync } from './sync/round.ts';
@@ -105,16 +107,20 @@ const RETRYABLE: ReadonlySet<RunOutcome> = new Set([
 export class CalendarConnection extends DurableObject<ObjectEnv> {
   readonly #tokens: TokenRefresher;
   readonly #schedule: Schedule;
+  /** Push channels (durable-objects/push/): open, renew, stop, verify notifications. */
+  readonly #push: PushChannels;
   #identity: ConnectionIdentity | undefined;
   #state: MachineState = INITIAL_STATE;
   /** A sync run is in flight (runs never overlap; see #sync). */
   #running = false;
+  /** Aborts the in-flight run's provider calls on disconnect or pause (else they hold the object to their timeout). */
+  #runAbort: AbortController | undefined;
 
   /** One small handler per schedule kind; the sync, push and reminder issues fill in theirs. */
   readonly #handlers: Record<ScheduleKind, (row: ScheduleRow) => Promise<string>> = {
     poll: (row) => this.#poll(row),
     retry: (row) => this.#poll(row),
-    renew_channel: async () => 'no_handler_yet',
+    renew_channel: (row) => this.#maintainChannel(row),
     reminder: (row) => this.#meetingWork(row, (identity, id) => this.#meetings.deliverReminders(identity, id)),
     meeting_outbox: (row) => this.#meetingWork(row, (identity, id) => this.#meetings.runOutbox(identity, id)),
   };
@@ -134,6 +140,12 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
       armAlarm: () => this.#armNextAlarm(),
       accessToken: (identity, correlationId, force) => this.#tokens.get(identity, correlationId, force),
       provider: (identity) => providerFor(this.env, identity.provider),
+    });
+    this.#push = new PushChannels({
+      env,
+      storage: ctx.storage,
+      schedule: this.#schedule,
+      accessToken: (identity, correlationId, force) => this.#tokens.get(identity, correlationId, force),
     });
     void ctx.blockConcurrencyWhile(async () => {
       this.#identity = await ctx.storage.get<ConnectionIdentity>(IDENTITY_KEY);
@@ -211,15 +223,23 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
   async setSyncEnabled(enabled: boolean, correlationId: string): Promise<Attachment> {
     if (!this.#identity) return { attached: false };
     await this.#saveState({ ...this.#state, syncEnabled: enabled });
+    if (!enabled) this.#runAbort?.abort();
     if (enabled)
       this.#schedule.schedule('poll', Date.now() + SYNC_DEBOUNCE_MS, { correlationId }, 'earliest');
-    else this.#schedule.removeKinds(['poll', 'retry']);
+    else {
+      this.#schedule.removeKinds(['poll', 'retry']);
+      // Paused: no notifications either (the first good run after re-enabling opens a channel).
+      await this.#push.stopAll(this.#identity, correlationId);
+    }
     await this.#armNextAlarm();
     return { attached: true };
   }
 
   /** Disconnect: stop alarms and drop everything this object holds. */
   async disconnect(correlationId: string): Promise<void> {
+    this.#runAbort?.abort();
+    // Stop push channels while the tokens still work (best effort: they would expire by themselves).
+    if (this.#identity) await this.#push.stopAll(this.#identity, correlationId).catch(() => undefined);
     this.#tokens.forget();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
@@ -236,6 +256,27 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
    * The object's machine state. `correlationId` like every RPC (a status read logs nothing today; the
    * parameter keeps the surface uniform, so a future log line joins its request).
    */
+  /**
+   * A provider notification the webhook route parsed (issue 16). The object verifies it before
+   * anything happens (durable-objects/push/channels.ts); the caller learns nothing it can show.
+   */
+  async pushNotification(notice: PushNotice, correlationId: string): Promise<NoticeVerdict> {
+    const identity = this.#identity;
+    if (!identity) return { outcome: 'ignored', action: 'none' };
+    const verdict = await this.#push.receive(identity, notice, this.#pushActive(), correlationId);
+    if (verdict.action === 'renew' || verdict.action === 'recreate') {
+      this.#schedule.schedule('renew_channel', Date.now(), {
+        correlationId,
+        ...(verdict.action === 'recreate' ? { recreate: true } : {}),
+      });
+      await this.#armNextAlarm();
+    }
+    // A removed subscription may have missed changes too: catch up with a run.
+    if (verdict.action === 'sync' || verdict.action === 'recreate')
+      await this.requestSync('webhook', correlationId);
+    return verdict;
+  }
+
   /** Schedules a meeting on this calendar (issue 15); `attached: false` → attach and call again. */
   async createMeeting(input: MeetingInput, correlationId: string): Promise<MeetingRpcResult> {
     const identity = this.#identity;
@@ -301,6 +342,19 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     await this.#armNextAlarm();
   }
 
+  /** Channels are kept only while the connection syncs (not paused, not waiting for a reconnect). */
+  #pushActive(): boolean {
+    return this.#state.syncEnabled && this.#state.stage !== 'reconnect_required';
+  }
+
+  /** The renew_channel row: open, renew or recreate the push channel (durable-objects/push/). */
+  async #maintainChannel(row: ScheduleRow): Promise<string> {
+    const identity = this.#identity;
+    if (!identity) return 'not_attached';
+    if (!this.#pushActive()) return 'inactive';
+    return this.#push.maintain(identity, correlationOf(row), row.payload.recreate === true);
+  }
+
   /** A meeting schedule row, under the write lock (never between a sync page's calls). */
   async #meetingWork(
     row: ScheduleRow,
@@ -361,22 +415,23 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
       return 'coalesced';
     }
     this.#running = true;
+    const abort = new AbortController();
+    this.#runAbort = abort;
     const started = Date.now();
     const database = new Database(this.env);
     let result: RunResult;
     try {
       const forceFull = await this.#needsRebaseline();
-      result = await this.#writer.run(() =>
-        runSync({
-          identity,
-          provider: providerFor(this.env, identity.provider),
-          database,
-          accessToken: (force) => this.#tokens.get(identity, correlationId, force),
-          stillWanted: () => this.#identity?.connectionId === identity.connectionId && this.#state.syncEnabled,
-          now: () => Date.now(),
-          forceFull,
-        }),
-      );
+      result = await this.#writer.run(() => runSync({
+        identity,
+        provider: providerFor(this.env, identity.provider),
+        database,
+        accessToken: (force) => this.#tokens.get(identity, correlationId, force),
+        stillWanted: () => this.#identity?.connectionId === identity.connectionId && this.#state.syncEnabled,
+        now: () => Date.now(),
+        forceFull,
+        signal: abort.signal,
+      }));
       if (result.outcome === 'ok' && result.baseline)
         await this.ctx.storage.put(BASELINE_KEY, result.baseline);
     } catch (error) {
@@ -389,6 +444,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
       result = { outcome: 'unknown', cursorResets: 0, message: 'sync run failed' };
     } finally {
       this.#running = false;
+      this.#runAbort = undefined;
       await database.close();
     }
     // Disconnected meanwhile: the object was cleared; write nothing back.
@@ -396,6 +452,14 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     await this.#recordOutcome(identity, result, correlationId);
     if (!this.#identity) return result.outcome; // the connection is gone: the object cleared itself
     await afterRun(identity);
+    if (result.outcome === 'ok' && this.#pushActive()) {
+      const run = { startedAt: started, full: result.full, changes: result.changes };
+      await this.#push
+        .afterRun(identity, run, correlationId)
+        .catch((error: unknown) =>
+          log('warn', 'push bookkeeping failed', { correlationId, ...describeError(error) }),
+        );
+    }
     await this.#publishStatus(identity, result, correlationId);
     log(result.outcome === 'ok' ? 'info' : 'warn', 'sync run', {
       correlationId,

@@ -12,6 +12,8 @@ export interface ConnectionIdentity {
 /** The configuration the object reads (a subset of the worker's Env, so objects never import it). */
 export interface ObjectEnv extends DatabaseConfig, ProviderConfig {
   CREDENTIAL_VAULT_KEYS?: string;
+  /** Public origin providers deliver push notifications to; unset = no push, polling only (issue 16). */
+  WEBHOOK_BASE_URL?: string;
 }
 
 /** RLS claims of the connection's owner: the object acts for that user within that organization. */

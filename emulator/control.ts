@@ -20,7 +20,7 @@ import {
   type StoredEvent,
 } from './model.ts';
 import { blankEvent, deleteEvent, newGoogleEventId, newGraphEventId, recordChange } from './mutations.ts';
-import { sendGraphLifecycle } from './push.ts';
+import { registerPushControl, sendGraphLifecycle } from './push.ts';
 import { splitSeries } from './split.ts';
 import type { EmulatorOptions, EmulatorState, Fault, FaultKind } from './state.ts';
 
@@ -414,5 +414,6 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
     return c.json({ sent });
   });
 
+  registerPushControl(control);
   return control;
 }

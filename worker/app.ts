@@ -23,6 +23,7 @@ import { meetingRoutes } from './routes/meetings.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { webRoutes } from './routes/web.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -65,6 +66,7 @@ app.route('/', freeBusyRoutes);
 app.route('/', availabilityRoutes);
 app.route('/', meetingRoutes);
 app.route('/', googleCredentialRoutes);
+app.route('/', webhookRoutes);
 app.route('/', webRoutes);
 
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

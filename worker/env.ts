@@ -19,6 +19,8 @@ export interface Env extends DatabaseConfig, ProviderConfig {
   AUTH_JWT_ISSUER?: string;
   CREDENTIAL_VAULT_KEYS?: string;
   PUBLIC_BASE_URL?: string;
+  /** Public origin providers deliver push notifications to (usually PUBLIC_BASE_URL); unset = polling only. */
+  WEBHOOK_BASE_URL?: string;
   /** Comma-separated CE web origins allowed by CORS (middleware/cors.ts). */
   CE_WEB_ORIGINS?: string;
 }

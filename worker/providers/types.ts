@@ -57,6 +57,8 @@ export interface ChangeRequest {
   pageToken?: string;
   /** The sync horizon; Graph's delta window on a full round, Google ignores it. */
   window: { startMs: number; endMs: number };
+  /** Aborted when the run is no longer wanted (disconnect, pause): the page's calls stop at once. */
+  signal?: AbortSignal;
 }
 
 export interface ChangePage {
@@ -65,6 +67,11 @@ export interface ChangePage {
   nextPageToken?: string;
   /** Only on the last page of the round. */
   nextCursor?: string;
+  /**
+   * The calendar owner's IANA zone (the day an all-day event covers), when this page knows it:
+   * Google sends it on every events.list page; Graph is asked once, on a full round's last page.
+   */
+  calendarTimeZone?: string;
 }
 
 /** Known series masters from the mirror, so an adapter fetches only the ones it lacks. */
@@ -86,6 +93,50 @@ export interface FreeBusyCalendar {
   calendarId: string;
   busy: Array<{ startMs: number; endMs: number }>;
   error?: { code: string; message: string };
+}
+
+/**
+ * Push (issue 16): what a connection asks a provider to notify it about. `channelRef` and `secret`
+ * come back with every notification (Google: channel id + token; Graph: inside `clientState`), so the
+ * webhook reaches the connection's object and the object verifies the secret.
+ */
+export interface ChannelRequest {
+  calendarId: string;
+  /** `{connectionId}.{nonce}`: names the object and the channel (durable-objects/push/channel-ref.ts). */
+  channelRef: string;
+  secret: string;
+  /** Absolute URL of this provider's webhook route. */
+  notificationUrl: string;
+  /** Our best estimate of the provider's clock (ours plus the skew seen on its last answer). */
+  providerNowMs: number;
+}
+
+/** An open push channel (Google channel, Graph subscription) as the provider reported it. */
+export interface Channel {
+  channelRef: string;
+  /** Google channel id / Graph subscription id. */
+  providerId: string;
+  /** Google resourceId (channels.stop needs it); Graph: the subscription id again. */
+  resourceId: string;
+  /** Expiry on the provider's clock (epoch ms). */
+  expiresAtMs: number;
+  /** The provider's clock when it answered (its Date header; ours when absent), so skew cannot make a channel lapse. */
+  providerNowMs: number;
+}
+
+/** A notification as the webhook route parsed it, before anything is verified. */
+export interface PushNotice {
+  channelRef: string;
+  secret: string;
+  /** Google channel id / Graph subscription id the notification names. */
+  providerId: string;
+  /** Google X-Goog-Resource-Id (to stop a stale channel we own). */
+  resourceId?: string;
+  kind: 'sync' | 'changed' | 'reauthorization_required' | 'removed' | 'missed';
+  /** Google X-Goog-Message-Number: increasing per channel, so a replay is recognisable. */
+  sequence?: number;
+  /** Graph notification id: a replayed notification repeats it. */
+  notificationId?: string;
 }
 
 /**
@@ -152,6 +203,16 @@ export interface CalendarProvider {
    * engine then runs a full round that removes what vanished.
    */
   listChanges(accessToken: string, request: ChangeRequest, masters: MasterLookup): Promise<ChangePage>;
+  /** Opens a push channel for the calendar (Google events.watch, Graph POST /subscriptions). */
+  openChannel(accessToken: string, request: ChannelRequest): Promise<Channel>;
+  /**
+   * Extends a channel before it expires. Google channels cannot be extended: a new one replaces it
+   * (the old one is stopped after the new one is open, so they overlap); Graph PATCHes the expiry.
+   * `not_found` means the channel is gone and must be opened again.
+   */
+  renewChannel(accessToken: string, current: Channel, request: ChannelRequest): Promise<Channel>;
+  /** Stops a channel (Google channels.stop, Graph DELETE); one already gone is not an error. */
+  closeChannel(accessToken: string, channel: Pick<Channel, 'providerId' | 'resourceId'>): Promise<void>;
   /**
    * Creates a meeting and invites its attendees (issue 15). Idempotent per `draft.tag`: a retry after
    * a lost answer returns the event the first call created (Google 409 duplicate id → read it; Graph

@@ -10,6 +10,7 @@ import { listGoogleChanges } from './changes.ts';
 import { googleError } from './errors.ts';
 import { googleFreeBusy } from './freebusy.ts';
 import { googleMeetings } from './meetings.ts';
+import { googlePush } from './push.ts';
 
 export const GOOGLE_SCOPES = [
   'https://www.googleapis.com/auth/calendar',
@@ -58,6 +59,7 @@ export function googleProvider(config: ProviderConfig): CalendarProvider {
     toProviderError: googleError,
     freeBusy: googleFreeBusy(calendarApi),
     listChanges: (accessToken, request) => listGoogleChanges(calendarApi, accessToken, request),
+    ...googlePush(calendarApi),
     ...googleMeetings(calendarApi),
   };
 }

@@ -9,6 +9,7 @@ import { graphChangeSource } from './changes.ts';
 import { microsoftError } from './errors.ts';
 import { microsoftFreeBusy } from './freebusy.ts';
 import { microsoftMeetings } from './meetings.ts';
+import { graphPush } from './push.ts';
 
 export const MICROSOFT_SCOPES = ['offline_access', 'Calendars.ReadWrite', 'User.Read'];
 
@@ -45,6 +46,7 @@ export function microsoftProvider(config: ProviderConfig): CalendarProvider {
     toProviderError: microsoftError,
     freeBusy: microsoftFreeBusy(graph),
     listChanges: graphChangeSource({ graphBase: graph }).listChanges,
+    ...graphPush(graph),
     ...microsoftMeetings(graph),
   };
 }
