@@ -1,0 +1,265 @@
+/**
+ * Meetings end to end (issue 15) on both providers: the real worker, the connection's Durable Object,
+ * Postgres with RLS and the stateful emulator. Created (tagged, attendees invited), synced back without
+ * a duplicate row, rescheduled and cancelled from CE and from the provider side, with the activity and
+ * the reminder following each time.
+ */
+import { describe, expect, it } from 'vitest';
+import { createAccount, emulatorControl } from './connect-helpers.ts';
+import {
+  activityOf,
+  deleteMeeting,
+  inMinutes,
+  invitationsOf,
+  mirrorRowsOf,
+  patchMeeting,
+  postMeeting,
+  providerCopy,
+  remindersOf,
+  schedulerToken,
+  taggedCount,
+  unique,
+} from './meetings-helpers.ts';
+import { connect, type ProviderName, settle, tokenOf } from './sync-model.ts';
+
+const HOUR_MS = 3_600_000;
+
+async function setup(provider: ProviderName, label: string) {
+  const organizer = unique(`${label}-org`);
+  const attendee = unique(`${label}-att`);
+  const { id, stub } = await connect(provider, organizer);
+  await createAccount(provider, attendee);
+  await settle(stub);
+  return { organizer, attendee, id, stub, accessToken: tokenOf(stub) };
+}
+
+describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => {
+  it('created tagged with attendee copies, synced back without a duplicate, rescheduled and cancelled from CE', async () => {
+    const { organizer, attendee, id, stub, accessToken } = await setup(provider, `m-${provider}`);
+    const external = unique('guest');
+    const token = await schedulerToken();
+    const start = inMinutes(2 * 24 * 60);
+    const created = await postMeeting(token, {
+      connection_id: id,
+      title: 'Quarterly review',
+      start,
+      duration_minutes: 45,
+      time_zone: 'Europe/Berlin',
+      attendees: [attendee, external, attendee.toUpperCase()],
+      description: 'Numbers',
+      location: 'Room 4',
+      conference: true,
+    });
+    expect(created.status).toBe(201);
+    const meeting = created.body;
+    expect(meeting).toMatchObject({
+      connection_id: id,
+      title: 'Quarterly review',
+      start,
+      duration_minutes: 45,
+      status: 'scheduled',
+      sync_status: 'synced',
+      attendee_count: 2,
+    });
+    expect(meeting.provider_event_id).toBeTruthy();
+    expect(meeting.conference_url).toMatch(
+      provider === 'google' ? /^https:\/\/meet\.google\.com\// : /teams/,
+    );
+    // The response never repeats an attendee address.
+    expect(JSON.stringify(meeting)).not.toContain(attendee);
+    expect(Date.parse(meeting.reminder_at ?? '')).toBeLessThan(Date.parse(start));
+
+    const copy = await providerCopy(provider, await accessToken(), meeting.provider_event_id ?? '');
+    expect(copy.status).toBe(200);
+    expect(copy.tag).toBe(meeting.id);
+    if (provider === 'microsoft') expect(copy.transactionId).toBe(`cecal:${meeting.id}`);
+    const invited = copy.attendees.map((a) => a.toLowerCase()).filter((a) => a !== organizer);
+    expect(invited.sort()).toEqual([attendee, external].sort());
+    expect(copy.startMs).toBe(Date.parse(start));
+    expect(await invitationsOf(provider, attendee)).toHaveLength(1);
+
+    // Synced back: the same row (outbound, linked), never a second one.
+    await settle(stub);
+    const rows = await mirrorRowsOf(id, meeting.id);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        provider_event_id: meeting.provider_event_id,
+        sync_direction: 'outbound',
+        sync_status: 'synced',
+        activity_id: meeting.id,
+      }),
+    ]);
+
+    // Rescheduled from CE: provider, attendee copy, activity and reminder follow.
+    const later = new Date(Date.parse(start) + HOUR_MS).toISOString();
+    const moved = await patchMeeting(token, meeting.id, { start: later, title: 'Quarterly review (moved)' });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ start: later, duration_minutes: 45, sync_status: 'synced' });
+    expect(Date.parse(moved.body.reminder_at ?? '')).toBe(Date.parse(meeting.reminder_at ?? '') + HOUR_MS);
+    expect((await providerCopy(provider, await accessToken(), meeting.provider_event_id ?? '')).startMs).toBe(
+      Date.parse(later),
+    );
+    const reminders = await remindersOf(meeting.id);
+    expect(reminders).toHaveLength(1);
+    expect(reminders[0]?.scheduled_for.getTime()).toBe(Date.parse(moved.body.reminder_at ?? ''));
+    await settle(stub);
+    expect(await mirrorRowsOf(id, meeting.id)).toHaveLength(1);
+    expect((await activityOf(meeting.id))?.subject).toBe('Quarterly review (moved)');
+
+    // Cancelled from CE: gone on the provider, attendees told, reminder withdrawn.
+    const cancelled = await deleteMeeting(token, meeting.id);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', sync_status: 'synced', reminder_at: null });
+    const after = await providerCopy(provider, await accessToken(), meeting.provider_event_id ?? '');
+    expect(after.status === 404 || after.status === 410 || after.cancelled).toBe(true);
+    const copies = await invitationsOf(provider, attendee);
+    expect(copies.every((c) => c.isCancelled === true) || copies.length === 0).toBe(true);
+    expect(await remindersOf(meeting.id)).toEqual([]);
+    await settle(stub);
+    expect(await mirrorRowsOf(id, meeting.id)).toEqual([]);
+    expect((await activityOf(meeting.id))?.status).toBe('cancelled');
+    // Cancelling again is harmless.
+    expect((await deleteMeeting(token, meeting.id)).status).toBe(200);
+    // A cancelled meeting cannot be moved.
+    expect((await patchMeeting(token, meeting.id, { title: 'x' })).status).toBe(409);
+  });
+
+  it('changes made on the provider (moved, attendee declined, cancelled) reach the activity and the reminder', async () => {
+    const { organizer, attendee, id, stub } = await setup(provider, `p-${provider}`);
+    const token = await schedulerToken();
+    const start = inMinutes(3 * 24 * 60);
+    const { body: meeting } = await postMeeting(token, {
+      connection_id: id,
+      title: 'Provider side',
+      start,
+      duration_minutes: 30,
+      time_zone: 'UTC',
+      attendees: [attendee],
+    });
+    expect(meeting.sync_status).toBe('synced');
+    await settle(stub);
+    const eventId = meeting.provider_event_id ?? '';
+
+    // Moved in Google Calendar / Outlook by the organizer.
+    const movedStart = new Date(Date.parse(start) + 2 * HOUR_MS);
+    const movedEnd = new Date(movedStart.getTime() + 30 * 60_000);
+    const wireTime = (d: Date) =>
+      provider === 'google'
+        ? { dateTime: d.toISOString(), timeZone: 'UTC' }
+        : { dateTime: d.toISOString().slice(0, 19), timeZone: 'UTC' };
+    await emulatorControl(
+      `/accounts/${provider}/${organizer}/events/${encodeURIComponent(eventId)}`,
+      { event: { start: wireTime(movedStart), end: wireTime(movedEnd) } },
+      'PATCH',
+    );
+    await settle(stub);
+    const activity = await activityOf(meeting.id);
+    expect(activity?.starts_at.getTime()).toBe(movedStart.getTime());
+    expect(activity?.ends_at.getTime()).toBe(movedEnd.getTime());
+    const reminders = await remindersOf(meeting.id);
+    expect(reminders).toHaveLength(1);
+    expect(reminders[0]?.scheduled_for.getTime()).toBe(Date.parse(meeting.reminder_at ?? '') + 2 * HOUR_MS);
+    expect(await mirrorRowsOf(id, meeting.id)).toHaveLength(1);
+
+    // The attendee declines in their own calendar.
+    const [invitation] = await invitationsOf(provider, attendee);
+    expect(invitation).toBeTruthy();
+    await emulatorControl(
+      `/accounts/${provider}/${attendee}/events/${encodeURIComponent(invitation?.id ?? '')}/respond`,
+      { response: 'declined' },
+    );
+    await settle(stub);
+    expect((await activityOf(meeting.id))?.attendees).toEqual([
+      { email: attendee, responseStatus: 'declined' },
+    ]);
+
+    // Cancelled (deleted) on the provider by the organizer.
+    await emulatorControl(
+      `/accounts/${provider}/${organizer}/events/${encodeURIComponent(eventId)}`,
+      undefined,
+      'DELETE',
+    );
+    await settle(stub);
+    expect((await activityOf(meeting.id))?.status).toBe('cancelled');
+    expect(await remindersOf(meeting.id)).toEqual([]);
+    expect(await mirrorRowsOf(id, meeting.id)).toEqual([]);
+  });
+
+  it('the same Idempotency-Key 10× at once → one provider event, one activity, one reminder; another body → 409', async () => {
+    const { id, stub, organizer, accessToken } = await setup(provider, `i-${provider}`);
+    const token = await schedulerToken();
+    const key = `idem-${crypto.randomUUID()}`;
+    const body = {
+      connection_id: id,
+      title: 'Once',
+      start: inMinutes(24 * 60),
+      time_zone: 'America/New_York',
+      attendees: [unique('guest')],
+    };
+    const answers = await Promise.all(Array.from({ length: 10 }, () => postMeeting(token, body, key)));
+    const ids = new Set(answers.map((a) => a.body.id));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(9);
+    const [activityId] = [...ids];
+    const counters = await emulatorControl<Record<string, number>>(
+      `/accounts/${provider}/${organizer}/counters`,
+    );
+    expect(counters[provider === 'google' ? 'events.insert' : 'events.create']).toBe(1);
+    expect(await taggedCount(provider, await accessToken(), activityId ?? '')).toBe(1);
+    expect(await remindersOf(activityId ?? '')).toHaveLength(1);
+    expect(await mirrorRowsOf(id, activityId ?? '')).toHaveLength(1);
+
+    const other = await postMeeting(token, { ...body, title: 'Twice' }, key);
+    expect(other.status).toBe(409);
+    await settle(stub);
+    expect(await mirrorRowsOf(id, activityId ?? '')).toHaveLength(1);
+  });
+
+  it('a timeout after the provider accepted → pending, then the retry finds the same event: still one', async () => {
+    const { id, stub, organizer, accessToken } = await setup(provider, `t-${provider}`);
+    const token = await schedulerToken();
+    const endpoint = provider === 'google' ? 'events.insert' : 'events.create';
+    await emulatorControl('/faults', {
+      provider,
+      account: organizer,
+      endpoint,
+      kind: 'lost_response',
+      times: 1,
+      delay_ms: 50,
+    });
+    const key = `lost-${crypto.randomUUID()}`;
+    const body = {
+      connection_id: id,
+      title: 'Lost answer',
+      start: inMinutes(26 * 60),
+      time_zone: 'UTC',
+      attendees: [],
+    };
+    const first = await postMeeting(token, body, key);
+    expect(first.status).toBe(201);
+    expect(first.body.sync_status).toBe('pending');
+    expect(first.body.provider_event_id).toBeNull();
+    // The provider has it already (the answer was lost, not the write).
+    expect(await taggedCount(provider, await accessToken(), first.body.id)).toBe(1);
+
+    // A sync meanwhile adopts the provider's copy instead of adding a row.
+    await settle(stub);
+    expect(await mirrorRowsOf(id, first.body.id)).toHaveLength(1);
+
+    const retried = await postMeeting(token, body, key);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: first.body.id, sync_status: 'synced' });
+    expect(retried.body.provider_event_id).toBeTruthy();
+    expect(await taggedCount(provider, await accessToken(), first.body.id)).toBe(1);
+    await settle(stub);
+    const rows = await mirrorRowsOf(id, first.body.id);
+    expect(rows).toEqual([
+      expect.objectContaining({
+        provider_event_id: retried.body.provider_event_id,
+        sync_direction: 'outbound',
+        activity_id: first.body.id,
+      }),
+    ]);
+  });
+});
