@@ -67,6 +67,17 @@ class Relay {
   }
 }
 
+/**
+ * Push time of one account: the emulator clock plus that account's own offset
+ * (`POST /_control/push/clock`). Moving it ages the account's channels and subscriptions (expiry,
+ * renewal limits, Date headers) without moving tokens, codes or cursors of anyone else, so a test
+ * can simulate weeks of push while other tests share the emulator.
+ */
+const pushOffsets = new WeakMap<EmulatorState, Map<string, number>>();
+export function pushNow(state: EmulatorState, account: string): number {
+  return state.clock.now() + (pushOffsets.get(state)?.get(account) ?? 0);
+}
+
 const relays = new WeakMap<EmulatorState, Relay>();
 const relayOf = (state: EmulatorState): Relay => {
   let relay = relays.get(state);
@@ -215,7 +226,7 @@ export function notifyChange(
   change: ChangeType,
 ): void {
   const key = accountKey(account.provider, account.email);
-  const now = state.clock.now();
+  const now = pushNow(state, key);
   if (account.provider === 'google') {
     for (const channel of state.channels.values()) {
       if (
@@ -262,6 +273,18 @@ export function registerPushControl(control: Hono<ControlEnv>): void {
     entry.answer({ status: Number(body.status) || 0, text: typeof body.body === 'string' ? body.body : '' });
     return c.body(null, 204);
   });
+  control.post('/push/clock', async (c) => {
+    const state = c.get('state');
+    const body = (await c.req.json().catch(() => ({}))) as { account?: string; advance_seconds?: number };
+    if (!body.account) return c.json({ error: 'account (provider:email) is required' }, 400);
+    let offsets = pushOffsets.get(state);
+    if (!offsets) {
+      offsets = new Map();
+      pushOffsets.set(state, offsets);
+    }
+    offsets.set(body.account, (offsets.get(body.account) ?? 0) + (Number(body.advance_seconds) || 0) * 1000);
+    return c.json({ now: new Date(pushNow(state, body.account)).toISOString() });
+  });
   control.get('/push/channels', (c) => {
     const state = c.get('state');
     return c.json({
@@ -272,14 +295,16 @@ export function registerPushControl(control: Hono<ControlEnv>): void {
         address: ch.address,
         expiration: ch.expiration,
         stopped: ch.stopped,
-        live: !ch.stopped && ch.expiration > state.clock.now(),
+        now: pushNow(state, ch.accountKey),
+        live: !ch.stopped && ch.expiration > pushNow(state, ch.accountKey),
       })),
       microsoft: [...state.subscriptions.values()].map((sub) => ({
         id: sub.id,
         account: sub.accountKey,
         notificationUrl: sub.notificationUrl,
         expiration: sub.expirationDateTime,
-        live: sub.expirationDateTime > state.clock.now(),
+        now: pushNow(state, sub.accountKey),
+        live: sub.expirationDateTime > pushNow(state, sub.accountKey),
       })),
     });
   });

@@ -15,7 +15,7 @@ import { beginApiCall, type EmulatorContext, googleError, googleUnauthorized } f
 import { type Account, accountKey, type Calendar, etagOf, type StoredEvent } from '../model.ts';
 import { blankEvent, deleteEvent, newGoogleEventId, recordChange } from '../mutations.ts';
 import { singletons, takePage } from '../paging.ts';
-import { sendGooglePush } from '../push.ts';
+import { pushNow, sendGooglePush } from '../push.ts';
 import { seriesEndMs } from '../recurrence.ts';
 import type { EmulatorState, SyncCursor } from '../state.ts';
 import { formatWithOffset, isValidTimeZone } from '../time.ts';
@@ -577,11 +577,12 @@ googleCalendar.post('/freeBusy', async (c) => {
 
 googleCalendar.post('/calendars/:calendarId/events/watch', async (c) => {
   const state = c.get('state');
-  // The answer's Date is the emulator's clock, as Google's is its own (clients can measure skew).
-  c.header('date', state.clock.date().toUTCString());
   const opened = await openCalendar(c, 'events.watch');
   if (opened instanceof Response) return opened;
   const { account, calendar } = opened;
+  const now = pushNow(state, accountKey('google', account.email));
+  // The answer's Date is the emulator's clock, as Google's is its own (clients can measure skew).
+  c.header('date', new Date(now).toUTCString());
   let body: {
     id?: string;
     type?: string;
@@ -612,7 +613,7 @@ googleCalendar.post('/calendars/:calendarId/events/watch', async (c) => {
   const calendarIdAsGiven = decodeURIComponent(c.req.param('calendarId') ?? '');
   const ttlMs = Number(body.params?.ttl ?? 604800) * 1000;
   const requested = body.expiration !== undefined ? Number(body.expiration) : undefined;
-  const expiration = Math.min(requested ?? state.clock.now() + ttlMs, state.clock.now() + 30 * 86_400_000);
+  const expiration = Math.min(requested ?? now + ttlMs, now + 30 * 86_400_000);
   const channel = {
     id: body.id,
     resourceId: state.token('', 27),

@@ -25,7 +25,7 @@ import {
 } from '../model.ts';
 import { blankEvent, deleteEvent, newGraphEventId, recordChange } from '../mutations.ts';
 import { singletons, takePage } from '../paging.ts';
-import { exchange } from '../push.ts';
+import { exchange, pushNow } from '../push.ts';
 import type { EmulatorState, SyncCursor } from '../state.ts';
 import { formatDate, formatGraphDateTime, ianaZone, parseWall, wallTimeIn, zonedToInstant } from '../time.ts';
 import { fromGraphId, toGraphId } from './ids.ts';
@@ -757,17 +757,19 @@ async function validateEndpoint(state: EmulatorState, url: string): Promise<bool
 }
 
 /** Answers carry the emulator's clock in Date, as Graph's carry its own (clients can measure skew). */
-const stampDate = (c: EmulatorContext) => c.header('date', c.get('state').clock.date().toUTCString());
+const stampDate = (c: EmulatorContext, account: Account) =>
+  c.header('date', new Date(pushNow(c.get('state'), accountKey('microsoft', account.email))).toUTCString());
 
 function expirationFrom(
   c: EmulatorContext,
   state: EmulatorState,
   value: string | undefined,
+  account: Account,
 ): number | Response {
   const requested = Date.parse(value ?? '');
   if (!Number.isFinite(requested))
     return graphError(c, 400, 'InvalidRequest', 'expirationDateTime is required.');
-  const now = state.clock.now();
+  const now = pushNow(state, accountKey('microsoft', account.email));
   if (requested > now + MAX_SUBSCRIPTION_MINUTES * 60_000) {
     return graphError(
       c,
@@ -805,9 +807,9 @@ function renderSubscription(
 
 microsoftGraph.post('/v1.0/subscriptions', async (c) => {
   const state = c.get('state');
-  stampDate(c);
   const account = await begin(c, 'subscriptions.create');
   if (account instanceof Response) return account;
+  stampDate(c, account);
   let body: {
     changeType?: string;
     notificationUrl?: string;
@@ -837,7 +839,7 @@ microsoftGraph.post('/v1.0/subscriptions', async (c) => {
   }
   if (body.clientState && body.clientState.length > 128)
     return graphError(c, 400, 'InvalidRequest', 'clientState must be at most 128 characters.');
-  const expiration = expirationFrom(c, state, body.expirationDateTime);
+  const expiration = expirationFrom(c, state, body.expirationDateTime, account);
   if (expiration instanceof Response) return expiration;
   for (const url of [body.notificationUrl, body.lifecycleNotificationUrl].filter((u): u is string =>
     Boolean(u),
@@ -876,17 +878,17 @@ const subscriptionMissing = (c: EmulatorContext) =>
 
 microsoftGraph.patch('/v1.0/subscriptions/:id', async (c) => {
   const state = c.get('state');
-  stampDate(c);
   const account = await begin(c, 'subscriptions.update');
   if (account instanceof Response) return account;
+  stampDate(c, account);
   const sub = ownSubscription(c, account);
   // An expired subscription is gone: Graph deletes it, and a renewal must create a new one.
-  if (!sub || sub.expirationDateTime <= state.clock.now()) {
+  if (!sub || sub.expirationDateTime <= pushNow(state, sub.accountKey)) {
     if (sub) state.subscriptions.delete(sub.id);
     return subscriptionMissing(c);
   }
   const body = (await c.req.json().catch(() => ({}))) as { expirationDateTime?: string };
-  const expiration = expirationFrom(c, state, body.expirationDateTime);
+  const expiration = expirationFrom(c, state, body.expirationDateTime, account);
   if (expiration instanceof Response) return expiration;
   sub.expirationDateTime = expiration;
   return c.json(renderSubscription(sub, account));

@@ -142,8 +142,15 @@ export async function pushConnection(
 
 export interface LiveChannels {
   now: number;
-  google: Array<{ id: string; account: string; expiration: number; live: boolean }>;
-  microsoft: Array<{ id: string; account: string; expiration: number; live: boolean }>;
+  google: Array<{
+    id: string;
+    account: string;
+    expiration: number;
+    now: number;
+    live: boolean;
+    stopped: boolean;
+  }>;
+  microsoft: Array<{ id: string; account: string; expiration: number; now: number; live: boolean }>;
 }
 
 export const emulatorChannels = () => emulatorControl<LiveChannels>('/push/channels');

@@ -1,0 +1,158 @@
+/**
+ * Push over time (issue 16): 30 simulated days on the emulator clock never leave a connection without
+ * a live channel or subscription; Graph lifecycle notifications recover; a channel we own but no
+ * longer keep is stopped when it calls; pause and disconnect stop channels.
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PUSH_KEY, type PushRecord } from '../../durable-objects/push/channels.ts';
+import { emulatorControl } from './connect-helpers.ts';
+import { ALICE, call, ORG_A, tokenFor } from './helpers.ts';
+import {
+  emulatorChannels,
+  liveFor,
+  objectCounters,
+  pushConnection,
+  pushCounters,
+  pushRecord,
+  runDue,
+  shiftSchedule,
+  startPushRelay,
+} from './push-helpers.ts';
+
+let relay: Awaited<ReturnType<typeof startPushRelay>>;
+beforeAll(async () => {
+  relay = await startPushRelay();
+});
+afterAll(async () => {
+  await relay.stop();
+});
+
+const HOUR = 3_600_000;
+const STEP_HOURS = 12;
+
+describe('renewal across 30 simulated days', () => {
+  for (const provider of ['google', 'microsoft'] as const) {
+    it(`${provider}: a live channel at every step, renewed before expiry`, { timeout: 180_000 }, async () => {
+      const email = `push.days.${provider}@renewal.example`;
+      const { stub } = await pushConnection(provider, email);
+      for (let hours = 0; hours < 30 * 24; hours += STEP_HOURS) {
+        // The account's push clock (emulator/push.ts): other tests share the emulator's global clock.
+        await emulatorControl('/push/clock', {
+          account: `${provider}:${email}`,
+          advance_seconds: STEP_HOURS * 3600,
+        });
+        const before = await liveFor(provider, email);
+        expect(
+          before.length,
+          `live at +${hours + STEP_HOURS} h before the object ran`,
+        ).toBeGreaterThanOrEqual(1);
+        await shiftSchedule(stub, STEP_HOURS * HOUR);
+        await runDue(stub);
+        const after = await liveFor(provider, email);
+        expect(after.length, `live at +${hours + STEP_HOURS} h`).toBeGreaterThanOrEqual(1);
+        // Never left closer to expiry than one step: the next step cannot find it lapsed.
+        expect(Math.max(...after.map((c) => c.expiration - c.now))).toBeGreaterThan(STEP_HOURS * HOUR);
+      }
+      const counters = await pushCounters(stub);
+      expect(counters?.renewed).toBeGreaterThanOrEqual(4);
+      expect(counters?.failures).toBe(0);
+      // Google replaces channels: the replaced ones were stopped, so one channel lives, not five.
+      expect(await liveFor(provider, email)).toHaveLength(1);
+    });
+  }
+});
+
+describe('Graph lifecycle notifications', () => {
+  it('reauthorizationRequired renews, subscriptionRemoved recreates, missed resyncs', async () => {
+    const email = 'push.lifecycle@contoso.example';
+    const { stub } = await pushConnection('microsoft', email);
+    const first = (await pushRecord(stub))?.channel;
+    if (!first) throw new Error('no subscription');
+
+    await emulatorControl(`/subscriptions/${first.providerId}/lifecycle`, {
+      event: 'reauthorizationRequired',
+    });
+    await vi.waitUntil(async () => (await pushCounters(stub))?.renewed === 1, {
+      timeout: 10_000,
+      interval: 100,
+    });
+
+    const syncsBefore = (await objectCounters(stub)).syncRequests;
+    await emulatorControl(`/subscriptions/${first.providerId}/lifecycle`, { event: 'missed' });
+    await vi.waitUntil(async () => (await objectCounters(stub)).syncRequests === syncsBefore + 1, {
+      timeout: 10_000,
+      interval: 100,
+    });
+
+    await emulatorControl(`/subscriptions/${first.providerId}/lifecycle`, { event: 'subscriptionRemoved' });
+    await vi.waitUntil(
+      async () => {
+        const current = (await pushRecord(stub))?.channel;
+        return current != null && current.providerId !== first.providerId;
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const live = await liveFor('microsoft', email);
+    expect(live.map((s) => s.id)).toEqual([(await pushRecord(stub))?.channel?.providerId]);
+    expect((await pushCounters(stub))?.recreated).toBe(1);
+  });
+});
+
+describe('channels we own but do not keep', () => {
+  it('Google: a channel whose record was lost is stopped when it calls', async () => {
+    const email = 'push.stale@acme.example';
+    const { stub } = await pushConnection('google', email);
+    const lost = (await pushRecord(stub))?.channel;
+    await runInDurableObject(stub, async (_instance, state) => {
+      const record = await state.storage.get<PushRecord>(PUSH_KEY);
+      if (record) await state.storage.put(PUSH_KEY, { ...record, channel: null });
+    });
+    const syncs = (await objectCounters(stub)).syncRequests;
+    await emulatorControl(`/accounts/google/${email}/events`, {
+      event: {
+        summary: 'stale',
+        start: { dateTime: new Date(Date.now() + HOUR).toISOString() },
+        end: { dateTime: new Date(Date.now() + 2 * HOUR).toISOString() },
+      },
+    });
+    await vi.waitUntil(
+      async () => (await emulatorChannels()).google.find((c) => c.id === lost?.providerId)?.stopped === true,
+      { timeout: 10_000, interval: 100 },
+    );
+    expect((await objectCounters(stub)).syncRequests).toBe(syncs);
+    expect((await pushCounters(stub))?.ignored).toBe(1);
+  });
+
+  it('pause stops the channel; re-enabling opens one; disconnect stops it', async () => {
+    const email = 'push.pause@contoso.example';
+    const { id, stub } = await pushConnection('microsoft', email);
+    const token = await tokenFor({
+      sub: ALICE,
+      org_id: ORG_A,
+      permissions: ['ce.calendar.connect', 'ce.calendar.view'],
+    });
+    const paused = await call(`/v1/calendar/connections/${id}`, {
+      method: 'PATCH',
+      token,
+      json: { sync_enabled: false },
+    });
+    expect(paused.status).toBe(200);
+    expect(await liveFor('microsoft', email)).toHaveLength(0);
+    expect((await stub.status(crypto.randomUUID())).schedule.map((r) => r.kind)).not.toContain(
+      'renew_channel',
+    );
+
+    await call(`/v1/calendar/connections/${id}`, { method: 'PATCH', token, json: { sync_enabled: true } });
+    await shiftSchedule(stub, 2_000);
+    await runDue(stub);
+    await vi.waitUntil(async () => (await liveFor('microsoft', email)).length === 1, {
+      timeout: 10_000,
+      interval: 100,
+    });
+
+    const removed = await call(`/v1/calendar/connections/${id}`, { method: 'DELETE', token });
+    expect(removed.status).toBeLessThan(300);
+    expect(await liveFor('microsoft', email)).toHaveLength(0);
+  });
+});
