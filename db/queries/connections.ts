@@ -211,6 +211,22 @@ export async function setConnectionTokens(
 }
 
 /**
+ * The owner's calendar zone as the provider names it (the day an all-day event covers, for free/busy
+ * and the events list). Written only when it changed, so a run that repeats it costs no row version.
+ */
+export async function saveCalendarTimeZone(tx: TenantTx, id: string, timeZone: string): Promise<void> {
+  await tx
+    .update(ceCalendarConnections)
+    .set({ calendarTimeZone: timeZone })
+    .where(
+      and(
+        eq(ceCalendarConnections.id, id),
+        sql`${ceCalendarConnections.calendarTimeZone} is distinct from ${timeZone}`,
+      ),
+    );
+}
+
+/**
  * What a sync run tells the card, in one statement. `ok`: last successful sync now, error cleared.
  * A failure keeps `last_sync_at` and names the error; `status` is 'error' only when the user should
  * look (retries continue underneath). Paused and reconnect-required rows keep their status: only the

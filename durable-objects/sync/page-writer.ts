@@ -4,6 +4,8 @@
  * end of a full round, and the round's cursor with its last page. The connection row is share-locked
  * first, so a page never writes for a connection that was disconnected meanwhile.
  */
+
+import { saveCalendarTimeZone } from '../../db/queries/connections.ts';
 import {
   deleteEvents,
   deleteUnseenEvents,
@@ -21,6 +23,7 @@ import type { Window } from '../../worker/sync/google-recurrence.ts';
 import { occurrencesOnDates, type PagePlan } from '../../worker/sync/page-plan.ts';
 import { busyRow, type EventSelect, eventRow, mirrorFromRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent, SeriesExpansion } from '../../worker/sync/types.ts';
+import { isIanaZone } from '../../worker/sync/windows-zones.ts';
 import type { ConnectionIdentity } from '../identity.ts';
 import { followOutboundMeetings } from '../meetings/follow.ts';
 
@@ -28,8 +31,11 @@ export interface PageWrite {
   plan: PagePlan;
   expansion: SeriesExpansion;
   round: string;
-  /** Set on the last page of a round: the cursor to store with it (null: none given). */
-  last?: { cursor: string | null; full: boolean; roundStartedAt: Date };
+  /**
+   * Set on the last page of a round: the cursor to store with it (null: none given), and the owner's
+   * calendar zone when the provider named it.
+   */
+  last?: { cursor: string | null; full: boolean; roundStartedAt: Date; calendarTimeZone?: string };
   horizon: Window;
 }
 
@@ -77,6 +83,8 @@ export async function writePage(
   }
   await recomputeSeries(tx, identity, write.expansion, [...touched], write.horizon);
   if (write.last) await saveSyncCursor(tx, connectionId, write.last.cursor);
+  if (write.last?.calendarTimeZone && isIanaZone(write.last.calendarTimeZone))
+    await saveCalendarTimeZone(tx, connectionId, write.last.calendarTimeZone);
   return 'written';
 }
 

@@ -34,6 +34,8 @@ export interface RoundDeps {
   now(): number;
   /** Drop the stored cursor and run a full round (a re-baseline of the window, see horizon.ts). */
   forceFull?: boolean;
+  /** Aborted on disconnect or pause: an in-flight provider call stops instead of running to its timeout. */
+  signal?: AbortSignal;
 }
 
 export type RunResult =
@@ -93,11 +95,14 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
       window: horizon,
       ...(full ? {} : { cursor }),
       ...(pageToken ? { pageToken } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     };
     let page: ChangePage;
     try {
       page = await provider.listChanges(token.accessToken, request, masters);
     } catch (error) {
+      // Aborted because the run is no longer wanted: a pause or disconnect, not a provider failure.
+      if (!deps.stillWanted()) return { outcome: 'paused', cursorResets };
       const failure = asProviderError(error);
       if (failure.code === 'unauthorized' && !refreshed) {
         refreshed = true;
@@ -131,7 +136,16 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
         expansion: provider.seriesExpansion,
         round,
         horizon,
-        ...(last ? { last: { cursor: page.nextCursor ?? null, full, roundStartedAt } } : {}),
+        ...(last
+          ? {
+              last: {
+                cursor: page.nextCursor ?? null,
+                full,
+                roundStartedAt,
+                ...(page.calendarTimeZone ? { calendarTimeZone: page.calendarTimeZone } : {}),
+              },
+            }
+          : {}),
       }),
     );
     if (written !== 'written') return { outcome: written, cursorResets };

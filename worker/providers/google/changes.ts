@@ -43,7 +43,9 @@ export async function listGoogleChanges(
   try {
     response = await fetch(eventsListUrl(calendarApi, request), {
       headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(GOOGLE_LIST_TIMEOUT_MS),
+      signal: request.signal
+        ? AbortSignal.any([AbortSignal.timeout(GOOGLE_LIST_TIMEOUT_MS), request.signal])
+        : AbortSignal.timeout(GOOGLE_LIST_TIMEOUT_MS),
     });
   } catch (error) {
     const name = error instanceof Error ? error.name : 'unknown';
@@ -54,6 +56,7 @@ export async function listGoogleChanges(
   const zone = body.timeZone ?? null;
   return {
     changes: (body.items ?? []).map((item) => mapGoogleEvent(item, zone)),
+    ...(zone ? { calendarTimeZone: zone } : {}),
     ...(body.nextPageToken ? { nextPageToken: body.nextPageToken } : {}),
     ...(!body.nextPageToken && body.nextSyncToken ? { nextCursor: body.nextSyncToken } : {}),
   };

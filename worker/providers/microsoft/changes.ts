@@ -22,6 +22,7 @@ import { GRAPH_APP_TAG_PROPERTY_ID } from '../../sync/app-tag.ts';
 import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from '../../sync/graph-event.ts';
 import { needsRebaseline } from '../../sync/horizon.ts';
 import type { NormalizedChange } from '../../sync/types.ts';
+import { ianaZoneOf } from '../../sync/windows-zones.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest, MasterLookup } from '../types.ts';
 import { microsoftError } from './errors.ts';
@@ -113,11 +114,20 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
   const timeoutMs = options.timeoutMs ?? GRAPH_CALL_TIMEOUT_MS;
   const clock = options.now ?? Date.now;
 
-  async function graphGet(url: string, accessToken: string, prefer: string): Promise<Response> {
+  /** The call's deadline, and the run's own abort (disconnect, pause) when it has one. */
+  const deadline = (signal: AbortSignal | undefined) =>
+    signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]) : AbortSignal.timeout(timeoutMs);
+
+  async function graphGet(
+    url: string,
+    accessToken: string,
+    prefer: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
     try {
       return await fetch(url, {
         headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', prefer },
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline(signal),
       });
     } catch (error) {
       const name = error instanceof Error ? error.name : 'unknown';
@@ -141,16 +151,67 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
     accessToken: string,
     calendarId: string,
     masterId: string,
+    signal: AbortSignal | undefined,
   ): Promise<GraphEventJson | undefined> {
     const expand = `singleValueExtendedProperties($filter=id eq '${GRAPH_APP_TAG_PROPERTY_ID}')`;
     const url = `${graphBase}${calendarPath(calendarId)}/events/${encodeURIComponent(masterId)}?$expand=${encodeURIComponent(expand)}`;
-    const response = await graphGet(url, accessToken, 'outlook.timezone="UTC"');
+    const response = await graphGet(url, accessToken, 'outlook.timezone="UTC"', signal);
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
     }
     if (!response.ok) throw retryable(await microsoftError(response));
     return jsonOf<GraphEventJson>(response, 'series master');
+  }
+
+  /**
+   * The owner's zone, for the day an all-day event covers. Graph's calendar resource has no zone and
+   * mailboxSettings needs a scope we do not ask for (MailboxSettings.Read), so it is read where
+   * Calendars.Read already suffices: the mailbox's working hours in getSchedule (a Windows name,
+   * translated). Undefined when any step fails or the name is unknown: a display zone never fails a
+   * round, and the stored zone stays until a later full round reads one.
+   */
+  async function ownerTimeZone(
+    accessToken: string,
+    signal: AbortSignal | undefined,
+  ): Promise<string | undefined> {
+    try {
+      const me = await graphGet(`${graphBase}/me`, accessToken, 'outlook.timezone="UTC"', signal);
+      if (!me.ok) return undefined;
+      const { mail, userPrincipalName } = (await me.json()) as {
+        mail?: string | null;
+        userPrincipalName?: string;
+      };
+      const mailbox = mail ?? userPrincipalName;
+      if (!mailbox) return undefined;
+      const now = clock();
+      const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+      const response = await fetch(`${graphBase}/me/calendar/getSchedule`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          accept: 'application/json',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          schedules: [mailbox],
+          startTime: { dateTime: wall(now), timeZone: 'UTC' },
+          endTime: { dateTime: wall(now + 3_600_000), timeZone: 'UTC' },
+          availabilityViewInterval: 60,
+        }),
+        signal: deadline(signal),
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      const body = (await response.json()) as {
+        value?: Array<{ workingHours?: { timeZone?: { name?: string } } }>;
+      };
+      return ianaZoneOf(body.value?.[0]?.workingHours?.timeZone?.name) ?? undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   return {
@@ -178,6 +239,7 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
         url,
         accessToken,
         `odata.maxpagesize=${pageSize}, outlook.timezone="UTC"`,
+        request.signal,
       );
       if (!response.ok) throw await microsoftError(response);
       const body = await jsonOf<DeltaBody>(response, 'delta page');
@@ -189,16 +251,23 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
       // Not the mirror's copy (`MasterLookup`): stubs without their master mean the series changed
       // (Graph re-lists a series only then), so a stored master may be stale. The convergence
       // property found a renamed series keeping its old title that way.
-      const changes = await resolvePage(body.value, (id) => fetchMaster(accessToken, request.calendarId, id));
+      const changes = await resolvePage(body.value, (id) =>
+        fetchMaster(accessToken, request.calendarId, id, request.signal),
+      );
       // Incremental rounds: a series listed again replaces its stored occurrences (a full round
       // removes unseen rows at its end anyway).
       if (request.cursor)
         changes.push(...replaceListedSeries(body.value, windowDates(request.window, round)));
       const stamp = (link: string, field: string) =>
         packLink({ ...round, link: trustedGraphLink(graphBase, link, field) });
-      return nextLink
-        ? { changes, nextPageToken: stamp(nextLink, '@odata.nextLink') }
-        : { changes, nextCursor: stamp(deltaLink ?? '', '@odata.deltaLink') };
+      if (nextLink) return { changes, nextPageToken: stamp(nextLink, '@odata.nextLink') };
+      // A full round's end (no stored cursor): the owner's zone is read again, once per round.
+      const zone = request.cursor ? undefined : await ownerTimeZone(accessToken, request.signal);
+      return {
+        changes,
+        nextCursor: stamp(deltaLink ?? '', '@odata.deltaLink'),
+        ...(zone ? { calendarTimeZone: zone } : {}),
+      };
     },
   };
 }
