@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { RssSampler } from './workers/sync-rss-sampler.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const env = {
@@ -13,6 +14,7 @@ const env = {
 };
 const rows: Array<Record<string, unknown>> = [];
 let output = '';
+let sampler: RssSampler | undefined;
 
 const code = await new Promise<number>((resolve) => {
   const child = spawn(
@@ -20,17 +22,24 @@ const code = await new Promise<number>((resolve) => {
     ['run', '--config', 'bench/vitest.config.ts', ...process.argv.slice(2)],
     { cwd: root, env },
   );
+  // Host-side memory of workerd for benches that mark phases (bench/workers/sync-rss-sampler.ts).
+  const rss = new RssSampler(child.pid ?? -1);
+  sampler = rss;
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
     for (const line of chunk.toString().split('\n')) {
       const at = line.indexOf('BENCH {');
       if (at >= 0) rows.push(JSON.parse(line.slice(at + 6)) as Record<string, unknown>);
+      rss.line(line);
     }
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   child.on('exit', (exit) => resolve(exit ?? 1));
 });
+sampler?.stop();
+for (const { suite, label, ...figures } of sampler?.results ?? [])
+  rows.push({ suite, name: label, ...figures });
 
 if (code !== 0 || rows.length === 0) {
   console.error(output.slice(-4000));
