@@ -200,9 +200,20 @@ export async function readLiveTargets(tx: TenantTx, userIds: readonly string[]):
   }));
 }
 
+/** A `{{a, b, …}, ...}` array column as tuples (drivers give nested arrays; an empty one is `{}`). */
+const tuplesOf = (value: unknown): unknown[][] =>
+  Array.isArray(value) ? value.filter((tuple): tuple is unknown[] => Array.isArray(tuple)) : [];
+
+const BUSY_KINDS: readonly BusyKindRow[] = ['busy', 'tentative', 'out_of_office', 'focus_time'];
+const busyKindOf = (value: unknown): BusyKindRow => BUSY_KINDS.find((kind) => kind === value) ?? 'busy';
+
 /**
- * Calendars and busy blocks of `userIds` in one statement (one round trip instead of two: free/busy
- * is latency-bound, and the transaction already pays two for BEGIN/claims and COMMIT).
+ * Calendars and busy blocks of `userIds` in one call of `ce_free_busy_read()`: a row per calendar
+ * (sync state, zone) and a row per user carrying that user's timed blocks already merged in SQL as
+ * `{{start_ms, end_ms}, ...}` and their all-day blocks as `{{start_date, end_date, busy_kind}, ...}`. Every
+ * request opens a fresh database session, which pays for each catalog entry, buffer and page of
+ * work memory it touches first; one index-only read shaped into a few array rows touches far less
+ * than row-per-block output (see migration 0015 and docs/decisions.md).
  */
 export async function readCalendarsAndBusy(
   tx: TenantTx,
@@ -213,34 +224,18 @@ export async function readCalendarsAndBusy(
   const ids = uuidArray(userIds);
   const from = new Date(startMs).toISOString();
   const to = new Date(endMs).toISOString();
-  // Timed blocks are merged per user in SQL (range_agg joins overlapping and adjacent ranges, as
-  // mergeIntervals does), so a busy calendar sends a third of the rows; all-day rows stay dates.
   const result = await tx.execute(
-    sql`with blocks as materialized (
-          select * from ce_busy_blocks(${ids}, ${from}::timestamptz, ${to}::timestamptz)
-        )
-        select 'c' as row_kind, user_id, connection_id, provider, sync_enabled, sync_status,
-               (extract(epoch from last_sync_at) * 1000)::float8 as last_sync_ms, calendar_time_zone,
-               null::float8 as start_ms, null::float8 as end_ms, null::text as start_date,
-               null::text as end_date, null::text as busy_kind
-          from ce_calendar_freshness(${ids})
-        union all
-        select 'b', user_id, null, null, null, null, null, null,
-               (extract(epoch from lower(merged)) * 1000)::float8, (extract(epoch from upper(merged)) * 1000)::float8,
-               null, null, 'busy'
-          from (select user_id, unnest(range_agg(tstzrange(start_at, end_at))) as merged
-                  from blocks where start_at is not null group by user_id) timed
-        union all
-        select 'b', user_id, null, null, null, null, null, null, null, null,
-               start_date::text, end_date::text, busy_kind
-          from blocks where start_date is not null`,
+    sql`select user_id, connection_id, provider, sync_enabled, sync_status, last_sync_ms,
+               calendar_time_zone, timed_ms, all_day_dates
+          from ce_free_busy_read(${ids}, ${from}::timestamptz, ${to}::timestamptz)`,
   );
   const calendars: CalendarFreshnessRow[] = [];
   const blocks: BusyBlockRow[] = [];
   for (const row of result.rows as Array<Record<string, unknown>>) {
-    if (row.row_kind === 'c') {
+    const userId = String(row.user_id);
+    if (row.connection_id !== null) {
       calendars.push({
-        userId: String(row.user_id),
+        userId,
         connectionId: String(row.connection_id),
         provider: row.provider as CalendarFreshnessRow['provider'],
         syncEnabled: Boolean(row.sync_enabled),
@@ -248,24 +243,22 @@ export async function readCalendarsAndBusy(
         lastSyncAt: row.last_sync_ms === null ? null : new Date(Number(row.last_sync_ms)),
         calendarTimeZone: (row.calendar_time_zone as string | null) ?? null,
       });
-    } else if (row.start_ms === null) {
+      continue;
+    }
+    // Merged timed blocks have no single kind: they are all busy time.
+    for (const [start, end] of tuplesOf(row.timed_ms)) {
+      blocks.push({ userId, allDay: false, startMs: Number(start), endMs: Number(end), busyKind: 'busy' });
+    }
+    for (const [start, end, kind] of tuplesOf(row.all_day_dates)) {
       blocks.push({
-        userId: String(row.user_id),
+        userId,
         allDay: true,
-        startDate: String(row.start_date),
-        endDate: String(row.end_date),
-        busyKind: row.busy_kind as BusyKindRow,
-      });
-    } else {
-      blocks.push({
-        userId: String(row.user_id),
-        allDay: false,
-        startMs: Number(row.start_ms),
-        endMs: Number(row.end_ms),
-        busyKind: row.busy_kind as BusyKindRow,
+        startDate: toDate(start),
+        endDate: toDate(end),
+        busyKind: busyKindOf(kind),
       });
     }
   }
-  // The freshness function orders by user and creation; keep that order for the answer.
+  // The function orders by user, calendars first (by creation), so the answer keeps that order.
   return { calendars, blocks };
 }
