@@ -10,6 +10,7 @@ import {
 } from '../../durable-objects/push/channel-ref.ts';
 import {
   assessDelivery,
+  type DeliveryWatch,
   isReplayedSequence,
   MIN_RENEW_DELAY_MS,
   RENEW_LEAD_MS,
@@ -18,7 +19,7 @@ import {
 } from '../../durable-objects/push/plan.ts';
 import { parseGoogleNotification } from '../../worker/providers/google/push.ts';
 import { clientStateOf, parseGraphNotifications } from '../../worker/providers/microsoft/push.ts';
-import { escapeValidationToken } from '../../worker/services/webhooks.ts';
+import { escapeValidationToken } from '../../worker/services/validation-token.ts';
 
 const CONNECTION = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
 
@@ -86,7 +87,7 @@ describe('renewal timing', () => {
 });
 
 describe('silent channels', () => {
-  const start = { lastNotificationAt: null, previousRunStartedAt: null, silentRuns: 0 };
+  const start: DeliveryWatch = { lastNotificationAt: null, previousRunStartedAt: null, silentRuns: 0 };
 
   it(`recreates after ${SILENT_RUNS_BEFORE_RECREATE} incremental runs that found changes nobody announced`, () => {
     let watch = assessDelivery(start, { startedAt: 1_000, full: true, changes: 50 }).watch;

@@ -6,12 +6,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { validationFailed } from '../errors.ts';
 import { createRouter, errorResponses } from '../openapi.ts';
-import {
-  escapeValidationToken,
-  MAX_VALIDATION_TOKEN,
-  receiveGooglePush,
-  receiveGraphNotifications,
-} from '../services/webhooks.ts';
+import { escapeValidationToken, MAX_VALIDATION_TOKEN } from '../services/validation-token.ts';
+import { receiveGooglePush, receiveGraphNotifications } from '../services/webhooks.ts';
 
 const googleWebhook = createRoute({
   method: 'post',

@@ -15,13 +15,6 @@ import { connectionObject } from './connection-object.ts';
 /** Graph wants an answer within 3 s (providers.md §11); whatever is still running then finishes in the background. */
 export const ANSWER_WITHIN_MS = 2_500;
 
-/** Longest validationToken echoed; Graph's are about 120 characters. */
-export const MAX_VALIDATION_TOKEN = 1_024;
-
-/** HTML-escaped, so an echoed token can never be markup, whatever a browser makes of text/plain. */
-export const escapeValidationToken = (token: string): string =>
-  token.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-
 async function deliver(env: Pick<Env, 'CALENDAR_CONNECTION'>, notices: PushNotice[], correlationId: string) {
   const byConnection = new Map<string, PushNotice[]>();
   for (const notice of notices) {
