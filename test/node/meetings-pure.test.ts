@@ -1,0 +1,264 @@
+/**
+ * Pure parts of meetings (issue 15): input checks, the Idempotency-Key's canonical body, attendee
+ * answers from both providers' shapes, what an inbound change means for the activity, reminder and
+ * retry timing, and the wire helpers (Google event id from the tag, Graph wall-clock time).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { attendeeAnswers } from '../../durable-objects/meetings/attendees.ts';
+import { followChange } from '../../durable-objects/meetings/follow-plan.ts';
+import { outboxRetryDelayMs, reminderDueAt } from '../../durable-objects/meetings/timing.ts';
+import { WriteLock } from '../../durable-objects/meetings/write-lock.ts';
+import { googleEventIdFor } from '../../worker/providers/google/meetings.ts';
+import { wallTimeIn } from '../../worker/providers/microsoft/meetings.ts';
+import {
+  canonicalJson,
+  checkMeetingFields,
+  MAX_ATTENDEES,
+  START_TOLERANCE_MS,
+} from '../../worker/services/meeting-input.ts';
+import type { MirrorEvent } from '../../worker/sync/types.ts';
+
+const NOW = Date.parse('2026-03-02T09:00:00Z');
+
+describe('checkMeetingFields', () => {
+  it('accepts a valid request and folds duplicate addresses', () => {
+    const result = checkMeetingFields(
+      {
+        title: ' Review ',
+        start: '2026-03-03T10:00:00+01:00',
+        duration_minutes: 45,
+        time_zone: 'europe/berlin',
+        attendees: ['a@example.test', 'A@Example.test', 'b@example.test'],
+      },
+      NOW,
+    );
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        title: 'Review',
+        startMs: Date.parse('2026-03-03T09:00:00Z'),
+        durationMinutes: 45,
+        timeZone: 'Europe/Berlin',
+        attendees: ['a@example.test', 'b@example.test'],
+      },
+    });
+  });
+
+  it('names each bad field and never repeats an address', () => {
+    const result = checkMeetingFields(
+      {
+        title: '',
+        start: new Date(NOW - START_TOLERANCE_MS - 1).toISOString(),
+        duration_minutes: 14,
+        time_zone: 'Mars/Base',
+        attendees: ['fine@example.test', 'x@@bad'],
+      },
+      NOW,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.field)).toEqual([
+      'title',
+      'start',
+      'duration_minutes',
+      'time_zone',
+      'attendees.1',
+    ]);
+    expect(JSON.stringify(result.problems)).not.toContain('bad');
+  });
+
+  it('a start within the tolerance passes; durations outside 15–480 never do', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -600, max: 2000 }),
+        fc.integer({ min: 0, max: START_TOLERANCE_MS }),
+        (d, late) => {
+          const result = checkMeetingFields(
+            { start: new Date(NOW - late).toISOString(), duration_minutes: d },
+            NOW,
+          );
+          expect(result.ok).toBe(d >= 15 && d <= 480);
+        },
+      ),
+    );
+  });
+
+  it(`more than ${MAX_ATTENDEES} attendees is refused as a whole`, () => {
+    const many = Array.from({ length: MAX_ATTENDEES + 1 }, (_, i) => `p${i}@example.test`);
+    const result = checkMeetingFields({ attendees: many }, NOW);
+    expect(result).toEqual({ ok: false, problems: [{ field: 'attendees', message: expect.any(String) }] });
+    expect(checkMeetingFields({ attendees: many.slice(1) }, NOW).ok).toBe(true);
+  });
+
+  it('a start without an offset is ambiguous and refused', () => {
+    expect(checkMeetingFields({ start: '2026-03-03T10:00:00' }, NOW).ok).toBe(false);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('does not depend on key order', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (object) => {
+        const reversed = Object.fromEntries(Object.entries(object).reverse());
+        expect(canonicalJson(reversed)).toBe(canonicalJson(object));
+      }),
+    );
+  });
+  it('differs when a value differs', () => {
+    expect(canonicalJson({ a: 1, b: [1, 2] })).not.toBe(canonicalJson({ a: 1, b: [2, 1] }));
+  });
+});
+
+describe('attendeeAnswers', () => {
+  const invited = [
+    { email: 'a@example.test', responseStatus: 'needsAction' as const },
+    { email: 'b@example.test', responseStatus: 'needsAction' as const },
+  ];
+  it('reads Google entries', () => {
+    expect(
+      attendeeAnswers(invited, [
+        { email: 'org@example.test', organizer: true, responseStatus: 'accepted' },
+        { email: 'A@example.test', responseStatus: 'declined' },
+      ]),
+    ).toEqual([
+      { email: 'a@example.test', responseStatus: 'declined' },
+      { email: 'b@example.test', responseStatus: 'needsAction' },
+    ]);
+  });
+  it('reads Graph entries', () => {
+    expect(
+      attendeeAnswers(invited, [
+        { emailAddress: { address: 'b@example.test' }, status: { response: 'tentativelyAccepted' } },
+        { emailAddress: { address: 'a@example.test' }, status: { response: 'accepted' } },
+      ]),
+    ).toEqual([
+      { email: 'a@example.test', responseStatus: 'accepted' },
+      { email: 'b@example.test', responseStatus: 'tentative' },
+    ]);
+  });
+});
+
+describe('followChange', () => {
+  const activity = {
+    subject: 'Review',
+    startsAtMs: NOW,
+    endsAtMs: NOW + 1_800_000,
+    attendees: [{ email: 'a@example.test', responseStatus: 'needsAction' as const }],
+  };
+  const event = (over: Partial<MirrorEvent>): MirrorEvent => ({
+    providerEventId: 'e1',
+    seriesRole: 'single',
+    seriesKey: 'e1',
+    icalUid: null,
+    title: 'Review',
+    description: null,
+    location: null,
+    timing: { allDay: false, startMs: NOW, endMs: NOW + 1_800_000 },
+    timeZone: 'UTC',
+    status: 'confirmed',
+    transparency: 'opaque',
+    eventKind: 'default',
+    responseStatus: null,
+    isOrganizer: true,
+    attendees: [{ email: 'a@example.test', responseStatus: 'needsAction' }],
+    organizer: null,
+    recurrence: null,
+    recurringEventId: null,
+    originalStart: null,
+    appTag: 'tag',
+    providerEtag: null,
+    providerUpdatedMs: null,
+    ...over,
+  });
+  it('our own echo changes nothing', () => {
+    expect(followChange(activity, event({}))).toEqual({ kind: 'none' });
+  });
+  it('deleted or cancelled cancels', () => {
+    expect(followChange(activity, 'deleted')).toEqual({ kind: 'cancel' });
+    expect(followChange(activity, event({ status: 'cancelled' }))).toEqual({ kind: 'cancel' });
+  });
+  it('a move, a retitle and an answer come back', () => {
+    expect(
+      followChange(
+        activity,
+        event({
+          title: 'Moved',
+          timing: { allDay: false, startMs: NOW + 3_600_000, endMs: NOW + 5_400_000 },
+          attendees: [{ email: 'a@example.test', responseStatus: 'declined' }],
+        }),
+      ),
+    ).toEqual({
+      kind: 'update',
+      subject: 'Moved',
+      moved: { startsAtMs: NOW + 3_600_000, endsAtMs: NOW + 5_400_000 },
+      attendees: [{ email: 'a@example.test', responseStatus: 'declined' }],
+    });
+  });
+});
+
+describe('timing', () => {
+  it('the reminder is due the setting before the start, never in the past', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10 ** 9 }),
+        fc.integer({ min: 5, max: 1440 }),
+        (ahead, minutes) => {
+          const due = reminderDueAt(NOW + ahead, minutes, NOW);
+          expect(due).toBe(Math.max(NOW + ahead - minutes * 60_000, NOW));
+          expect(due).toBeGreaterThanOrEqual(NOW);
+        },
+      ),
+    );
+  });
+  it('outbox retries back off, honour Retry-After and stay bounded', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        fc.option(fc.integer({ min: 0, max: 3600 }), { nil: undefined }),
+        (attempts, random, retryAfter) => {
+          const delay = outboxRetryDelayMs(attempts, random, retryAfter);
+          expect(delay).toBeGreaterThanOrEqual((retryAfter ?? 0) * 1000);
+          expect(delay).toBeLessThanOrEqual(Math.max(15 * 60_000 + 1000, (retryAfter ?? 0) * 1000));
+          expect(outboxRetryDelayMs(attempts + 1, random)).toBeGreaterThanOrEqual(
+            outboxRetryDelayMs(attempts, random),
+          );
+        },
+      ),
+    );
+  });
+});
+
+describe('wire helpers', () => {
+  it('a uuid tag is a valid Google event id (base32hex, 5–1024)', () => {
+    fc.assert(
+      fc.property(fc.uuid(), (uuid) => {
+        expect(googleEventIdFor(uuid)).toMatch(/^[a-v0-9]{5,1024}$/);
+      }),
+    );
+  });
+  it('Graph wall time is the zone clock', () => {
+    expect(wallTimeIn(Date.parse('2026-07-01T08:00:00Z'), 'Europe/Berlin')).toBe('2026-07-01T10:00:00');
+    expect(wallTimeIn(Date.parse('2026-01-01T08:00:00Z'), 'America/New_York')).toBe('2026-01-01T03:00:00');
+    expect(wallTimeIn(Date.parse('2026-01-01T00:30:00Z'), 'UTC')).toBe('2026-01-01T00:30:00');
+  });
+});
+
+describe('WriteLock', () => {
+  it('runs work one at a time in arrival order, also after a failure', async () => {
+    const lock = new WriteLock();
+    const log: string[] = [];
+    const step = (name: string, fail = false) =>
+      lock.run(async () => {
+        log.push(`start ${name}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        log.push(`end ${name}`);
+        if (fail) throw new Error(name);
+        return name;
+      });
+    const results = await Promise.allSettled([step('a'), step('b', true), step('c')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+  });
+});
