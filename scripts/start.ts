@@ -94,6 +94,9 @@ const vars: Record<string, string> = {
   AUTH_JWT_SECRET: secrets.AUTH_JWT_SECRET,
   CREDENTIAL_VAULT_KEYS: secrets.CREDENTIAL_VAULT_KEYS,
   PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+  // Push: the emulator delivers Google channel and Graph subscription notifications to this worker's
+  // webhook routes, so an event edited through the emulator shows in the panel within seconds.
+  WEBHOOK_BASE_URL: process.env.WEBHOOK_BASE_URL ?? `http://127.0.0.1:${port}`,
 };
 // Secrets go through a git-ignored env file, not the command line (which `ps` shows).
 const envFile = `${LOCAL_DIR}/dev.vars`;
@@ -193,6 +196,8 @@ CE Calendar is running.
   API token:  (demo org_admin, 12 h)
     curl -H "Authorization: Bearer ${token}" ${base}/v1/calendar/settings
   Cron:       curl ${base}/cdn-cgi/local/scheduled   (runs the scheduled handler once: backfill, sync)
+  Push:       the emulator notifies ${vars.WEBHOOK_BASE_URL}/v1/calendar/webhooks/{google,microsoft}; an event edited through
+              ${emulator.url}/_control/accounts/… reaches the panel within seconds
   Worker:     wrangler dev, pid ${wrangler?.pid}; restarted if it exits
   Local env:  ${envFile} (DATABASE_URL, DB_WS_PROXY, … for npm run vault:rotate)
 Ctrl-C stops everything.`);
