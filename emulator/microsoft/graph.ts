@@ -27,7 +27,15 @@ import { blankEvent, deleteEvent, newGraphEventId, recordChange } from '../mutat
 import { singletons, takePage } from '../paging.ts';
 import { exchange, pushNow } from '../push.ts';
 import type { EmulatorState, SyncCursor } from '../state.ts';
-import { formatDate, formatGraphDateTime, ianaZone, parseWall, wallTimeIn, zonedToInstant } from '../time.ts';
+import {
+  formatDate,
+  formatGraphDateTime,
+  ianaZone,
+  parseWall,
+  wallTimeIn,
+  windowsZone,
+  zonedToInstant,
+} from '../time.ts';
 import { fromGraphId, toGraphId } from './ids.ts';
 import {
   applyGraphBody,
@@ -729,7 +737,8 @@ microsoftGraph.post('/v1.0/me/calendar/getSchedule', async (c) => {
         daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
         startTime: '08:00:00.0000000',
         endTime: '17:00:00.0000000',
-        timeZone: { name: owner.timeZone },
+        // Graph names the mailbox's working-hours zone in Windows terms (providers.md §8 getSchedule).
+        timeZone: { name: windowsZone(owner.timeZone) },
       },
     };
   });
