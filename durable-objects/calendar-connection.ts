@@ -253,10 +253,6 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
   }
 
   /**
-   * The object's machine state. `correlationId` like every RPC (a status read logs nothing today; the
-   * parameter keeps the surface uniform, so a future log line joins its request).
-   */
-  /**
    * A provider notification the webhook route parsed (issue 16). The object verifies it before
    * anything happens (durable-objects/push/channels.ts); the caller learns nothing it can show.
    */
@@ -303,6 +299,10 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     return { attached: true, ...outcome };
   }
 
+  /**
+   * The object's machine state. `correlationId` like every RPC (a status read logs nothing today; the
+   * parameter keeps the surface uniform, so a future log line joins its request).
+   */
   async status(_correlationId: string): Promise<ConnectionObjectStatus> {
     const alarm = await this.ctx.storage.getAlarm();
     return {
