@@ -3,6 +3,7 @@
  * year and 1,900 singles (30 or 60 minutes, every hundredth all-day), seeded per user so every run
  * writes the same mirror; and the sampling loop. Shared by freebusy.bench.test.ts and the profile.
  */
+import { emptyMirrorEvent } from '../../worker/sync/google-event.ts';
 import type { MirrorEvent, NormalizedChange } from '../../worker/sync/types.ts';
 
 export const EVENTS_PER_USER = 2_000;
@@ -20,28 +21,13 @@ export const FROM = (() => {
 
 function mirrorEvent(id: string, timing: MirrorEvent['timing'], recurrence: string[] | null): MirrorEvent {
   return {
-    providerEventId: id,
+    ...emptyMirrorEvent(id, id),
     seriesRole: recurrence ? 'master' : 'single',
-    seriesKey: id,
     icalUid: `${id}@bench`,
     title: `Bench ${id}`,
-    description: null,
-    location: null,
     timing,
     timeZone: 'Europe/Berlin',
-    status: 'confirmed',
-    transparency: 'opaque',
-    eventKind: 'default',
-    responseStatus: null,
-    isOrganizer: true,
-    attendees: [],
-    organizer: null,
     recurrence,
-    recurringEventId: null,
-    originalStart: null,
-    appTag: null,
-    providerEtag: null,
-    providerUpdatedMs: null,
   };
 }
 

@@ -5,32 +5,27 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  bearerIn,
   type ConnectedUser,
   connectGoogleUser,
   createGoogleEvent,
   googleFreeBusyOracle,
+  newIds,
+  postJson,
   syncIntoMirror,
 } from './freebusy-mirror.ts';
-import { call, tokenFor } from './helpers.ts';
+import { call } from './helpers.ts';
 
-const ORG = crypto.randomUUID();
-const OTHER_ORG = crypto.randomUUID();
-const NY = crypto.randomUUID();
-const BERLIN = crypto.randomUUID();
-const SCHEDULER = crypto.randomUUID();
+const id = newIds('org', 'otherOrg', 'ny', 'berlin', 'scheduler');
 const ZONE = 'America/New_York';
 const WINDOW = { time_min: '2027-03-10T00:00:00Z', time_max: '2027-03-18T00:00:00Z' };
 
 let ny: ConnectedUser;
 let berlin: ConnectedUser;
 
-const token = (sub: string, permissions: string[], org = ORG, roles: string[] = []) =>
-  tokenFor({ sub, org_id: org, permissions, roles });
-
-async function availability(bearer: Promise<string>, body: unknown) {
-  const res = await call('/v1/calendar/availability', { method: 'POST', token: await bearer, json: body });
-  return { status: res.status, text: await res.text() };
-}
+const token = bearerIn(id.org);
+const availability = (bearer: Promise<string>, body: unknown) =>
+  postJson('/v1/calendar/availability', bearer, body);
 
 interface Slots {
   duration_minutes: number;
@@ -39,8 +34,8 @@ interface Slots {
 }
 
 beforeAll(async () => {
-  ny = await connectGoogleUser(ORG, NY, ZONE);
-  berlin = await connectGoogleUser(ORG, BERLIN, 'Europe/Berlin');
+  ny = await connectGoogleUser(id.org, id.ny, ZONE);
+  berlin = await connectGoogleUser(id.org, id.berlin, 'Europe/Berlin');
   const nyTime = (dateTime: string) => ({ dateTime, timeZone: ZONE });
   await createGoogleEvent(ny, {
     summary: 'Standup',
@@ -113,8 +108,8 @@ async function oracle(
 describe('availability equals a brute-force oracle over the DST week', () => {
   for (const required of ['all', 1] as const) {
     it(`required: ${required}`, async () => {
-      const { status, text } = await availability(token(SCHEDULER, ['ce.calendar.schedule']), {
-        user_ids: [NY, BERLIN],
+      const { status, text } = await availability(token(id.scheduler, ['ce.calendar.schedule']), {
+        user_ids: [id.ny, id.berlin],
         ...WINDOW,
         time_zone: ZONE,
         duration_minutes: 30,
@@ -122,7 +117,7 @@ describe('availability equals a brute-force oracle over the DST week', () => {
       });
       expect(status, text).toBe(200);
       const answer = JSON.parse(text) as Slots;
-      expect(answer.slots).toEqual(await oracle(required, 30, [ny, berlin], [NY, BERLIN]));
+      expect(answer.slots).toEqual(await oracle(required, 30, [ny, berlin], [id.ny, id.berlin]));
       expect(answer.slots.length).toBeGreaterThan(0);
       // 09:00–10:00 local is the standup on both sides of the change; 10:00 local is free.
       const starts = answer.slots.map((s) => s.start);
@@ -132,14 +127,14 @@ describe('availability equals a brute-force oracle over the DST week', () => {
       if (required === 'all') expect(starts).not.toContain('2027-03-16T13:00:00.000Z');
       else
         expect(answer.slots.find((x) => x.start === '2027-03-16T13:00:00.000Z')?.free_user_ids).toEqual([
-          BERLIN,
+          id.berlin,
         ]);
     });
   }
 
   it('the all-day event blocks the New York user’s whole day; Berlin’s call blocks late afternoon', async () => {
-    const { text } = await availability(token(SCHEDULER, ['ce.calendar.schedule']), {
-      user_ids: [NY, BERLIN],
+    const { text } = await availability(token(id.scheduler, ['ce.calendar.schedule']), {
+      user_ids: [id.ny, id.berlin],
       ...WINDOW,
       time_zone: ZONE,
       duration_minutes: 60,
@@ -148,14 +143,14 @@ describe('availability equals a brute-force oracle over the DST week', () => {
     const slots = (JSON.parse(text) as Slots).slots;
     const onDayOff = slots.filter((s) => s.start.startsWith('2027-03-12'));
     expect(onDayOff.length).toBeGreaterThan(0);
-    expect(onDayOff.every((s) => s.free_user_ids.join() === BERLIN)).toBe(true);
+    expect(onDayOff.every((s) => s.free_user_ids.join() === id.berlin)).toBe(true);
     // Berlin 17:00–19:00 CET on Mar 15 = 12:00–14:00 EDT.
     const noon = slots.find((s) => s.start === '2027-03-15T16:00:00.000Z');
-    expect(noon?.free_user_ids).toEqual([NY]);
+    expect(noon?.free_user_ids).toEqual([id.ny]);
   });
 
   it('duration defaults to the organization setting', async () => {
-    const admin = token(SCHEDULER, ['ce.calendar.schedule'], ORG, ['org_admin']);
+    const admin = token(id.scheduler, ['ce.calendar.schedule'], ['org_admin']);
     const put = await call('/v1/calendar/settings', {
       method: 'PUT',
       token: await admin,
@@ -166,7 +161,7 @@ describe('availability equals a brute-force oracle over the DST week', () => {
       },
     });
     expect(put.status).toBe(200);
-    const { status, text } = await availability(admin, { user_ids: [NY], ...WINDOW, time_zone: ZONE });
+    const { status, text } = await availability(admin, { user_ids: [id.ny], ...WINDOW, time_zone: ZONE });
     expect(status, text).toBe(200);
     const answer = JSON.parse(text) as Slots;
     expect(answer.duration_minutes).toBe(45);
@@ -176,17 +171,20 @@ describe('availability equals a brute-force oracle over the DST week', () => {
 
 describe('permissions and bad input', () => {
   it("others' availability needs ce.calendar.schedule (403); another organization's users are 404", async () => {
-    const denied = await availability(token(NY, ['ce.calendar.view']), {
-      user_ids: [NY, BERLIN],
+    const denied = await availability(token(id.ny, ['ce.calendar.view']), {
+      user_ids: [id.ny, id.berlin],
       ...WINDOW,
       time_zone: ZONE,
     });
     expect(denied.status).toBe(403);
-    const outsider = await availability(token(crypto.randomUUID(), ['ce.calendar.schedule'], OTHER_ORG), {
-      user_ids: [NY],
-      ...WINDOW,
-      time_zone: ZONE,
-    });
+    const outsider = await availability(
+      bearerIn(id.otherOrg)(crypto.randomUUID(), ['ce.calendar.schedule']),
+      {
+        user_ids: [id.ny],
+        ...WINDOW,
+        time_zone: ZONE,
+      },
+    );
     expect(outsider.status).toBe(404);
     expect(outsider.text).not.toContain('Standup');
   });
@@ -207,8 +205,8 @@ describe('permissions and bad input', () => {
   ];
   for (const [name, patch, field] of cases) {
     it(name, async () => {
-      const { status, text } = await availability(token(SCHEDULER, ['ce.calendar.schedule']), {
-        user_ids: [NY, BERLIN],
+      const { status, text } = await availability(token(id.scheduler, ['ce.calendar.schedule']), {
+        user_ids: [id.ny, id.berlin],
         ...WINDOW,
         time_zone: ZONE,
         ...patch,

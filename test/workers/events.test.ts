@@ -7,23 +7,22 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from './connect-helpers.ts';
 import {
+  bearerIn,
   type ConnectedUser,
   connectGoogleUser,
   createGoogleEvent,
   deleteEvent,
   googleList,
   instancesOf,
+  MARCH_2027,
+  newIds,
   patchEvent,
   syncIntoMirror,
 } from './freebusy-mirror.ts';
-import { call, tokenFor } from './helpers.ts';
+import { call } from './helpers.ts';
 
-const ORG = crypto.randomUUID();
-const OTHER_ORG = crypto.randomUUID();
-const OWNER = crypto.randomUUID();
-const ORGANIZER = crypto.randomUUID();
-const COLLEAGUE = crypto.randomUUID();
-const WINDOW = { time_min: '2027-03-08T00:00:00Z', time_max: '2027-04-05T00:00:00Z' };
+const id = newIds('org', 'otherOrg', 'owner', 'organizer', 'colleague');
+const WINDOW = MARCH_2027;
 
 let owner: ConnectedUser;
 
@@ -44,11 +43,11 @@ async function list(bearer: Promise<string>, params: Record<string, string>) {
   return { status: res.status, text: await res.text() };
 }
 
-const token = (sub: string, permissions: string[], org = ORG) => tokenFor({ sub, org_id: org, permissions });
+const token = bearerIn(id.org);
 
 beforeAll(async () => {
-  owner = await connectGoogleUser(ORG, OWNER, 'America/New_York');
-  const organizer = await connectGoogleUser(ORG, ORGANIZER, 'Europe/Berlin');
+  owner = await connectGoogleUser(id.org, id.owner, 'America/New_York');
+  const organizer = await connectGoogleUser(id.org, id.organizer, 'Europe/Berlin');
   const nyTime = (dateTime: string) => ({ dateTime, timeZone: 'America/New_York' });
   const weekly = await createGoogleEvent(owner, {
     summary: 'Weekly review',
@@ -94,7 +93,7 @@ beforeAll(async () => {
 
 describe('events list', () => {
   it('equals the emulator’s own expansion (singleEvents=true) in the window', async () => {
-    const { status, text } = await list(token(OWNER, ['ce.calendar.view']), { ...WINDOW, limit: '500' });
+    const { status, text } = await list(token(id.owner, ['ce.calendar.view']), { ...WINDOW, limit: '500' });
     expect(status, text).toBe(200);
     const page = JSON.parse(text) as Page;
     const { items } = await googleList(owner, {
@@ -120,14 +119,14 @@ describe('events list', () => {
 
   it('pages with an opaque cursor: no gap, no duplicate; a foreign cursor is 400', async () => {
     const all = JSON.parse(
-      (await list(token(OWNER, ['ce.calendar.view']), { ...WINDOW, limit: '500' })).text,
+      (await list(token(id.owner, ['ce.calendar.view']), { ...WINDOW, limit: '500' })).text,
     ) as Page;
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
       const params: Record<string, string> = { ...WINDOW, limit: '7', ...(cursor ? { cursor } : {}) };
-      const { status, text } = await list(token(OWNER, ['ce.calendar.view']), params);
+      const { status, text } = await list(token(id.owner, ['ce.calendar.view']), params);
       expect(status, text).toBe(200);
       const page = JSON.parse(text) as Page;
       seen.push(...page.events.map((e) => e.id));
@@ -137,32 +136,35 @@ describe('events list', () => {
     expect(pages).toBeGreaterThan(2);
     expect(seen).toEqual(all.events.map((e) => e.id));
     const first = JSON.parse(
-      (await list(token(OWNER, ['ce.calendar.view']), { ...WINDOW, limit: '7' })).text,
+      (await list(token(id.owner, ['ce.calendar.view']), { ...WINDOW, limit: '7' })).text,
     ) as Page;
-    const other = await list(token(OWNER, ['ce.calendar.view']), {
+    const other = await list(token(id.owner, ['ce.calendar.view']), {
       time_min: '2027-03-09T00:00:00Z',
       time_max: WINDOW.time_max,
       cursor: first.next_cursor!,
     });
     expect(other.status).toBe(400);
     expect(other.text).toContain('cursor');
-    const junk = await list(token(OWNER, ['ce.calendar.view']), { ...WINDOW, cursor: '%%%' });
+    const junk = await list(token(id.owner, ['ce.calendar.view']), { ...WINDOW, cursor: '%%%' });
     expect(junk.status).toBe(400);
   });
 
   it("others' events need view-all (403); another organization's user is 404", async () => {
-    const denied = await list(token(COLLEAGUE, ['ce.calendar.view', 'ce.calendar.schedule']), {
+    const denied = await list(token(id.colleague, ['ce.calendar.view', 'ce.calendar.schedule']), {
       ...WINDOW,
-      user_id: OWNER,
+      user_id: id.owner,
     });
     expect(denied.status).toBe(403);
     expect(denied.text).not.toContain('Weekly review');
-    const allowed = await list(token(COLLEAGUE, ['ce.calendar.view-all']), { ...WINDOW, user_id: OWNER });
+    const allowed = await list(token(id.colleague, ['ce.calendar.view-all']), {
+      ...WINDOW,
+      user_id: id.owner,
+    });
     expect(allowed.status).toBe(200);
     expect(allowed.text).toContain('Weekly review');
-    const outsider = await list(token(crypto.randomUUID(), ['ce.calendar.view-all'], OTHER_ORG), {
+    const outsider = await list(bearerIn(id.otherOrg)(crypto.randomUUID(), ['ce.calendar.view-all']), {
       ...WINDOW,
-      user_id: OWNER,
+      user_id: id.owner,
     });
     expect(outsider.status).toBe(404);
     expect(outsider.text).not.toContain('Weekly review');
@@ -170,7 +172,7 @@ describe('events list', () => {
   });
 
   it('bad input → 400 naming the field', async () => {
-    const bearer = token(OWNER, ['ce.calendar.view']);
+    const bearer = token(id.owner, ['ce.calendar.view']);
     for (const [params, field] of [
       [{ time_min: WINDOW.time_max, time_max: WINDOW.time_min }, 'time_max'],
       [{ ...WINDOW, user_id: 'nope' }, 'user_id'],

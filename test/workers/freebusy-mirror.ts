@@ -1,16 +1,19 @@
 /**
  * Test set-up for free/busy, availability and events: emulator accounts connected through the
- * worker (real OAuth, vault, Durable Object), and their calendars written into the mirror with the
- * sync engine's own pieces — the provider's full list read with the connection object's token,
- * `mapGoogleEvent` → `planPage` → one multi-row upsert → `deriveSeriesBusy` per series, under the
- * owner's claims (RLS), as test/node/sync-storage.test.ts does. Used until the engine's Durable
- * Object sync can be driven from tests; nothing of ours is mocked.
+ * worker (real OAuth, vault, Durable Object), their calendars filled "as the user would", and the
+ * mirror filled either by a real sync run of the connection's Durable Object (`syncThroughObject`:
+ * the object's alarm, as test/workers/sync-google.test.ts drives it) or, for tests that must own the
+ * mirror while the object is paused, with the sync engine's own pieces (`syncIntoMirror`: the
+ * provider's full list read with the object's token, `mapGoogleEvent` → `planPage` → one multi-row
+ * upsert → `deriveSeriesBusy` per series, under the owner's claims). Oracles come from the
+ * emulator's own expansion (Google freeBusy, Graph calendarView). Nothing of ours is mocked.
  */
 import { env } from 'cloudflare:workers';
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { inboundConflictSet } from '../../db/queries/events.ts';
 import { ceCalendarBusyOccurrences, ceCalendarConnections, ceCalendarEvents } from '../../db/schema.ts';
 import { Database } from '../../db/tenant.ts';
+import { allDayToInterval, mergeIntervals } from '../../worker/availability/index.ts';
 import { getFreshCalendarAccessToken } from '../../worker/services/tokens.ts';
 import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
 import { type GoogleEventJson, mapGoogleEvent } from '../../worker/sync/google-event.ts';
@@ -20,6 +23,9 @@ import { busyRow, eventRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent } from '../../worker/sync/types.ts';
 import { connectThroughWorker, emulatorControl, registerPlatformClients } from './connect-helpers.ts';
 import { call, ownerQuery, tokenFor } from './helpers.ts';
+import { objectOf, settle } from './sync-model.ts';
+
+export type ProviderName = 'google' | 'microsoft';
 
 export interface ConnectedUser {
   orgId: string;
@@ -27,57 +33,107 @@ export interface ConnectedUser {
   email: string;
   connectionId: string;
   timeZone: string;
+  provider: ProviderName;
 }
 
-/** A fresh Google emulator account in `timeZone`, connected by `userId` through the worker. */
-export async function connectGoogleUser(
+/** An emulator account as the control API names it (connected or not). */
+export type EmulatorAccount = Pick<ConnectedUser, 'provider' | 'email'>;
+
+/** An emulator account that is never connected (an organizer who invites the connected users). */
+export async function emulatorAccount(provider: ProviderName, timeZone: string): Promise<EmulatorAccount> {
+  const email = `org-${crypto.randomUUID().slice(0, 8)}@demo.example`;
+  await emulatorControl('/accounts', { provider, email, name: email.split('@')[0], time_zone: timeZone });
+  return { provider, email };
+}
+
+/** The window most of these tests read: four weeks around the 2027 New York and Berlin DST changes. */
+export const MARCH_2027 = { time_min: '2027-03-08T00:00:00Z', time_max: '2027-04-05T00:00:00Z' };
+
+/** A fresh random id per name: `const id = newIds('org', 'ny')` → `id.org`, `id.ny`. */
+export function newIds<Name extends string>(...names: Name[]): Record<Name, string> {
+  return Object.fromEntries(names.map((name) => [name, crypto.randomUUID()])) as Record<Name, string>;
+}
+
+/** Bearer tokens of one organization: `bearerIn(org)(sub, permissions, roles?)`. */
+export const bearerIn =
+  (orgId: string) =>
+  (sub: string, permissions: string[], roles: string[] = []): Promise<string> =>
+    tokenFor({ sub, org_id: orgId, permissions, roles });
+
+/** POSTs `body` as JSON with `bearer`; the status and the raw text (for leak checks on the JSON). */
+export async function postJson(
+  path: string,
+  bearer: string | Promise<string>,
+  body: unknown,
+): Promise<{ status: number; text: string }> {
+  const res = await call(path, { method: 'POST', token: await bearer, json: body });
+  return { status: res.status, text: await res.text() };
+}
+
+/**
+ * A fresh emulator account of `provider` in `timeZone`, connected by `userId` through the worker.
+ * `pauseSync` (default) pauses the engine's own Durable Object sync so the caller owns the mirror
+ * (`syncIntoMirror`) and a push-triggered run cannot interleave with its writes; without it the
+ * object syncs and `syncThroughObject` drives its runs.
+ */
+export async function connectUser(
+  provider: ProviderName,
   orgId: string,
   userId: string,
   timeZone: string,
+  { pauseSync = true }: { pauseSync?: boolean } = {},
 ): Promise<ConnectedUser> {
   await registerPlatformClients();
   const email = `fb-${crypto.randomUUID().slice(0, 8)}@demo.example`;
-  await emulatorControl('/accounts', {
-    provider: 'google',
-    email,
-    name: email.split('@')[0],
-    time_zone: timeZone,
-  });
+  await emulatorControl('/accounts', { provider, email, name: email.split('@')[0], time_zone: timeZone });
   const token = await tokenFor({
     sub: userId,
     org_id: orgId,
     permissions: ['ce.calendar.connect', 'ce.calendar.view'],
   });
-  const landed = await connectThroughWorker(token, 'google', email);
+  const landed = await connectThroughWorker(token, provider, email);
   if (landed.searchParams.get('calendar_error')) throw new Error(`connect failed: ${landed.search}`);
   const [row] = await ownerQuery<{ id: string }>(
     sql`select id from ce_calendar_connections where user_id = ${userId} and account_email = ${email}`,
   );
   if (!row) throw new Error('no connection row');
-  // The engine's own Durable Object sync is live now; pause it so these fixtures own the mirror and
-  // a push-triggered run cannot interleave with the writes below (the engine's tests cover it).
-  const paused = await call(`/v1/calendar/connections/${row.id}`, {
-    method: 'PATCH',
-    token,
-    json: { sync_enabled: false },
-  });
-  if (paused.status !== 200) throw new Error(`pause failed: ${paused.status}`);
-  return { orgId, userId, email, connectionId: row.id, timeZone };
+  if (pauseSync) {
+    const paused = await call(`/v1/calendar/connections/${row.id}`, {
+      method: 'PATCH',
+      token,
+      json: { sync_enabled: false },
+    });
+    if (paused.status !== 200) throw new Error(`pause failed: ${paused.status}`);
+  }
+  return { orgId, userId, email, connectionId: row.id, timeZone, provider };
 }
 
-/** Creates an event "as the user would" on the emulator; returns its provider JSON. */
-export async function createGoogleEvent(user: ConnectedUser, event: Record<string, unknown>) {
-  return emulatorControl<{ id: string } & Record<string, unknown>>(`/accounts/google/${user.email}/events`, {
-    event,
-  });
+/** A Google account whose mirror the caller fills with `syncIntoMirror` (the object's sync paused). */
+export const connectGoogleUser = (orgId: string, userId: string, timeZone: string) =>
+  connectUser('google', orgId, userId, timeZone);
+
+/** Runs the connection's Durable Object sync (its alarm) until a run has finished cleanly. */
+export async function syncThroughObject(user: ConnectedUser): Promise<void> {
+  await settle(objectOf(user.connectionId));
 }
+
+/** Creates an event "as the user would" on the emulator (Google or Graph JSON); returns it. */
+export async function createEvent(user: EmulatorAccount, event: Record<string, unknown>) {
+  return emulatorControl<{ id: string } & Record<string, unknown>>(
+    `/accounts/${user.provider}/${user.email}/events`,
+    { event },
+  );
+}
+
+/** The Google spelling the older tests use. */
+export const createGoogleEvent = createEvent;
 
 export async function accessTokenOf(user: ConnectedUser): Promise<string> {
   return getFreshCalendarAccessToken(env, {
     id: user.connectionId,
     organizationId: user.orgId,
     userId: user.userId,
-    provider: 'google',
+    provider: user.provider,
   });
 }
 
@@ -219,16 +275,78 @@ export async function writeMirror(
 }
 
 /** The series' instance ids as the provider names them (to move or cancel the n-th one). */
-export async function instancesOf(user: ConnectedUser, eventId: string, from: string, to: string) {
+export async function instancesOf(user: EmulatorAccount, eventId: string, from: string, to: string) {
   return emulatorControl<Array<{ id: string; start: string; original_start: string }>>(
-    `/accounts/google/${user.email}/events/${eventId}/instances?from=${from}&to=${to}`,
+    `/accounts/${user.provider}/${user.email}/events/${eventId}/instances?from=${from}&to=${to}`,
   );
 }
 
-export async function patchEvent(user: ConnectedUser, eventId: string, event: Record<string, unknown>) {
-  return emulatorControl(`/accounts/google/${user.email}/events/${eventId}`, { event }, 'PATCH');
+export async function patchEvent(user: EmulatorAccount, eventId: string, event: Record<string, unknown>) {
+  return emulatorControl(`/accounts/${user.provider}/${user.email}/events/${eventId}`, { event }, 'PATCH');
 }
 
-export async function deleteEvent(user: ConnectedUser, eventId: string) {
-  return emulatorControl(`/accounts/google/${user.email}/events/${eventId}`, undefined, 'DELETE');
+export async function deleteEvent(user: EmulatorAccount, eventId: string) {
+  return emulatorControl(`/accounts/${user.provider}/${user.email}/events/${eventId}`, undefined, 'DELETE');
+}
+
+/** The account answers an invitation copy it received (`accepted|declined|tentative|needsAction`). */
+export async function respond(user: EmulatorAccount, eventId: string, response: string) {
+  return emulatorControl(`/accounts/${user.provider}/${user.email}/events/${eventId}/respond`, { response });
+}
+
+/** The invitation copies the account received (Graph gives the copy its own id). */
+export async function invitationsOf(user: EmulatorAccount) {
+  return emulatorControl<Array<{ id: string; subject?: string; summary?: string }>>(
+    `/accounts/${user.provider}/${user.email}/invitations`,
+  );
+}
+
+/**
+ * Oracle for a Microsoft calendar: the emulator's own `calendarView` expansion, busy where `showAs`
+ * blocks (busy, tentative, oof) and the occurrence is not cancelled; all-day events (floating
+ * midnights on Graph) cover the owner's local days; merged and clipped to the window, as ISO.
+ */
+export async function microsoftCalendarViewBusy(
+  user: ConnectedUser,
+  window: { time_min: string; time_max: string },
+): Promise<Array<{ start: string; end: string }>> {
+  const accessToken = await accessTokenOf(user);
+  const blocks: Array<{ start: number; end: number }> = [];
+  let url: string | undefined =
+    `${env.MICROSOFT_GRAPH_BASE_URL}/v1.0/me/calendarView?startDateTime=${window.time_min}&endDateTime=${window.time_max}`;
+  while (url) {
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${accessToken}`, prefer: 'outlook.timezone="UTC"' },
+    });
+    const body = (await res.json()) as {
+      value: Array<{
+        showAs?: string;
+        isCancelled?: boolean;
+        isAllDay?: boolean;
+        start: { dateTime: string };
+        end: { dateTime: string };
+      }>;
+      '@odata.nextLink'?: string;
+    };
+    for (const e of body.value) {
+      if (e.isCancelled || !['busy', 'tentative', 'oof'].includes(e.showAs ?? 'busy')) continue;
+      blocks.push(
+        e.isAllDay
+          ? allDayToInterval(
+              { startDate: e.start.dateTime.slice(0, 10), endDate: e.end.dateTime.slice(0, 10) },
+              user.timeZone,
+            )
+          : {
+              start: Date.parse(`${e.start.dateTime.slice(0, 23)}Z`),
+              end: Date.parse(`${e.end.dateTime.slice(0, 23)}Z`),
+            },
+      );
+    }
+    url = body['@odata.nextLink'];
+  }
+  const start = Date.parse(window.time_min);
+  const end = Date.parse(window.time_max);
+  return mergeIntervals(
+    blocks.map((b) => ({ start: Math.max(b.start, start), end: Math.min(b.end, end) })),
+  ).map((b) => ({ start: new Date(b.start).toISOString(), end: new Date(b.end).toISOString() }));
 }

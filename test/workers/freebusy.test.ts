@@ -9,25 +9,23 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from './connect-helpers.ts';
 import {
+  bearerIn,
   type ConnectedUser,
   connectGoogleUser,
   createGoogleEvent,
   deleteEvent,
   googleFreeBusyOracle,
   instancesOf,
+  MARCH_2027,
+  newIds,
   patchEvent,
+  postJson,
   syncIntoMirror,
 } from './freebusy-mirror.ts';
-import { call, tokenFor } from './helpers.ts';
+import { call } from './helpers.ts';
 
-const ORG = crypto.randomUUID();
-const OTHER_ORG = crypto.randomUUID();
-const NY = crypto.randomUUID();
-const BERLIN = crypto.randomUUID();
-const SCHEDULER = crypto.randomUUID();
-const OUTSIDER = crypto.randomUUID();
-
-const WINDOW = { time_min: '2027-03-08T00:00:00Z', time_max: '2027-04-05T00:00:00Z' };
+const id = newIds('org', 'otherOrg', 'ny', 'berlin', 'scheduler', 'outsider');
+const WINDOW = MARCH_2027;
 const SECRETS = [
   'Standup secret',
   'Offsite secret',
@@ -44,12 +42,9 @@ const SECRETS = [
 let ny: ConnectedUser;
 let berlin: ConnectedUser;
 
-const token = (sub: string, permissions: string[], org = ORG) => tokenFor({ sub, org_id: org, permissions });
-
-async function freeBusy(bearer: string | Promise<string>, body: unknown) {
-  const res = await call('/v1/calendar/freebusy', { method: 'POST', token: await bearer, json: body });
-  return { status: res.status, text: await res.text() };
-}
+const token = bearerIn(id.org);
+const freeBusy = (bearer: string | Promise<string>, body: unknown) =>
+  postJson('/v1/calendar/freebusy', bearer, body);
 
 interface Answer {
   source: string;
@@ -64,8 +59,8 @@ interface Answer {
 }
 
 beforeAll(async () => {
-  ny = await connectGoogleUser(ORG, NY, 'America/New_York');
-  berlin = await connectGoogleUser(ORG, BERLIN, 'Europe/Berlin');
+  ny = await connectGoogleUser(id.org, id.ny, 'America/New_York');
+  berlin = await connectGoogleUser(id.org, id.berlin, 'Europe/Berlin');
   const zoned = (dateTime: string, timeZone: string) => ({ dateTime, timeZone });
   const nyTime = (t: string) => zoned(t, 'America/New_York');
   const beTime = (t: string) => zoned(t, 'Europe/Berlin');
@@ -142,8 +137,8 @@ beforeAll(async () => {
 
 describe('free/busy from the mirror equals the provider', () => {
   it('equals the emulator freeBusy for each user (recurring with exceptions, DST, all-day, kinds)', async () => {
-    const { status, text } = await freeBusy(token(SCHEDULER, ['ce.calendar.schedule']), {
-      user_ids: [NY, BERLIN],
+    const { status, text } = await freeBusy(token(id.scheduler, ['ce.calendar.schedule']), {
+      user_ids: [id.ny, id.berlin],
       ...WINDOW,
     });
     expect(status, text).toBe(200);
@@ -151,11 +146,8 @@ describe('free/busy from the mirror equals the provider', () => {
     expect(answer.source).toBe('mirror');
     const start = Date.parse(WINDOW.time_min);
     const end = Date.parse(WINDOW.time_max);
-    for (const [user, id] of [
-      [ny, NY],
-      [berlin, BERLIN],
-    ] as const) {
-      const mine = answer.users.find((u) => u.user_id === id)!;
+    for (const user of [ny, berlin]) {
+      const mine = answer.users.find((u) => u.user_id === user.userId)!;
       expect(mine.busy, `user ${user.timeZone}`).toEqual(await googleFreeBusyOracle(user, start, end));
       expect(mine.all_day_time_zone).toBe(user.timeZone);
       expect(mine.calendars[0]?.last_sync_at).not.toBeNull();
@@ -163,7 +155,7 @@ describe('free/busy from the mirror equals the provider', () => {
   });
 
   it('spot checks: DST-shifted instances, moved/cancelled instance, all-day east and west, kinds', async () => {
-    const { text } = await freeBusy(token(NY, ['ce.calendar.view']), { user_ids: [NY], ...WINDOW });
+    const { text } = await freeBusy(token(id.ny, ['ce.calendar.view']), { user_ids: [id.ny], ...WINDOW });
     const busy = (JSON.parse(text) as Answer).users[0]!.busy.map((b) => `${b.start}/${b.end}`);
     expect(busy).toContain('2027-03-08T14:00:00.000Z/2027-03-08T14:30:00.000Z'); // 09:00 EST
     expect(busy).toContain('2027-03-15T13:00:00.000Z/2027-03-15T13:30:00.000Z'); // 09:00 EDT
@@ -175,8 +167,8 @@ describe('free/busy from the mirror equals the provider', () => {
     expect(busy.some((b) => b.startsWith('2027-03-18T18:00'))).toBe(false); // deleted
     expect(busy.some((b) => b.startsWith('2027-03-09T15:00'))).toBe(false); // declined
     expect(busy).toContain('2027-03-12T14:00:00.000Z/2027-03-12T15:00:00.000Z'); // unanswered invite
-    const { text: berlinText } = await freeBusy(token(BERLIN, ['ce.calendar.view']), {
-      user_ids: [BERLIN],
+    const { text: berlinText } = await freeBusy(token(id.berlin, ['ce.calendar.view']), {
+      user_ids: [id.berlin],
       ...WINDOW,
     });
     const berlinBusy = (JSON.parse(berlinText) as Answer).users[0]!.busy.map((b) => `${b.start}/${b.end}`);
@@ -186,11 +178,11 @@ describe('free/busy from the mirror equals the provider', () => {
   });
 
   it('live: true answers the same busy intervals as the mirror after a sync', async () => {
-    const body = { user_ids: [NY, BERLIN], ...WINDOW };
+    const body = { user_ids: [id.ny, id.berlin], ...WINDOW };
     const mirror = JSON.parse(
-      (await freeBusy(token(SCHEDULER, ['ce.calendar.schedule']), body)).text,
+      (await freeBusy(token(id.scheduler, ['ce.calendar.schedule']), body)).text,
     ) as Answer;
-    const { status, text } = await freeBusy(token(SCHEDULER, ['ce.calendar.schedule']), {
+    const { status, text } = await freeBusy(token(id.scheduler, ['ce.calendar.schedule']), {
       ...body,
       live: true,
     });
@@ -212,19 +204,19 @@ describe('free/busy from the mirror equals the provider', () => {
       times: 5,
     });
     try {
-      const { status, text } = await freeBusy(token(SCHEDULER, ['ce.calendar.schedule']), {
-        user_ids: [NY, BERLIN],
+      const { status, text } = await freeBusy(token(id.scheduler, ['ce.calendar.schedule']), {
+        user_ids: [id.ny, id.berlin],
         ...WINDOW,
         live: true,
       });
       expect(status, text).toBe(200);
       const live = JSON.parse(text) as Answer;
-      const failed = live.users.find((u) => u.user_id === BERLIN)!;
+      const failed = live.users.find((u) => u.user_id === id.berlin)!;
       expect(failed.errors).toEqual([
         expect.objectContaining({ code: 'temporary', connection_id: berlin.connectionId }),
       ]);
-      expect(live.users.find((u) => u.user_id === NY)!.errors).toEqual([]);
-      expect(live.users.find((u) => u.user_id === NY)!.busy.length).toBeGreaterThan(0);
+      expect(live.users.find((u) => u.user_id === id.ny)!.errors).toEqual([]);
+      expect(live.users.find((u) => u.user_id === id.ny)!.busy.length).toBeGreaterThan(0);
     } finally {
       await emulatorControl('/faults', undefined, 'DELETE');
     }
@@ -234,8 +226,8 @@ describe('free/busy from the mirror equals the provider', () => {
 describe('tenancy and permissions', () => {
   it('a colleague with schedule gets busy blocks only: no title, location or attendee in the raw JSON', async () => {
     for (const live of [false, true]) {
-      const { status, text } = await freeBusy(token(SCHEDULER, ['ce.calendar.schedule']), {
-        user_ids: [NY, BERLIN],
+      const { status, text } = await freeBusy(token(id.scheduler, ['ce.calendar.schedule']), {
+        user_ids: [id.ny, id.berlin],
         ...WINDOW,
         live,
       });
@@ -247,51 +239,58 @@ describe('tenancy and permissions', () => {
   });
 
   it("without ce.calendar.schedule, others' free/busy is 403; one's own is fine", async () => {
-    const denied = await freeBusy(token(NY, ['ce.calendar.view']), { user_ids: [NY, BERLIN], ...WINDOW });
+    const denied = await freeBusy(token(id.ny, ['ce.calendar.view']), {
+      user_ids: [id.ny, id.berlin],
+      ...WINDOW,
+    });
     expect(denied.status).toBe(403);
     expect(denied.text).not.toContain('secret');
-    const own = await freeBusy(token(NY, ['ce.calendar.view']), { user_ids: [NY], ...WINDOW });
+    const own = await freeBusy(token(id.ny, ['ce.calendar.view']), { user_ids: [id.ny], ...WINDOW });
     expect(own.status).toBe(200);
-    const none = await freeBusy(token(NY, []), { user_ids: [NY], ...WINDOW });
+    const none = await freeBusy(token(id.ny, []), { user_ids: [id.ny], ...WINDOW });
     expect(none.status).toBe(403);
   });
 
   it("another organization's users are excluded, never their data", async () => {
     for (const live of [false, true]) {
       const { status, text } = await freeBusy(
-        token(OUTSIDER, ['ce.calendar.schedule', 'ce.calendar.view-all'], OTHER_ORG),
-        { user_ids: [NY, BERLIN, OUTSIDER], ...WINDOW, live },
+        bearerIn(id.otherOrg)(id.outsider, ['ce.calendar.schedule', 'ce.calendar.view-all']),
+        { user_ids: [id.ny, id.berlin, id.outsider], ...WINDOW, live },
       );
       expect(status).toBe(200);
       const answer = JSON.parse(text) as Answer;
-      expect(answer.users.map((u) => u.user_id)).toEqual([OUTSIDER]);
+      expect(answer.users.map((u) => u.user_id)).toEqual([id.outsider]);
       expect(answer.users[0]!.busy).toEqual([]);
-      expect(answer.not_found_user_ids.sort()).toEqual([NY, BERLIN].sort());
+      expect(answer.not_found_user_ids.sort()).toEqual([id.ny, id.berlin].sort());
       expect(text).not.toContain('2027-03-08T14:00');
     }
   });
 });
 
 describe('bad input → 400 naming the field', () => {
-  const bearer = () => token(SCHEDULER, ['ce.calendar.schedule']);
+  const bearer = () => token(id.scheduler, ['ce.calendar.schedule']);
   const cases: Array<[string, unknown, string]> = [
-    ['inverted window', { user_ids: [NY], time_min: WINDOW.time_max, time_max: WINDOW.time_min }, 'time_max'],
     [
-      'over 62 days',
-      { user_ids: [NY], time_min: '2027-01-01T00:00:00Z', time_max: '2027-03-05T00:00:00Z' },
+      'inverted window',
+      { user_ids: [id.ny], time_min: WINDOW.time_max, time_max: WINDOW.time_min },
       'time_max',
     ],
-    ['unknown zone', { user_ids: [NY], ...WINDOW, time_zone: 'Mars/Olympus' }, 'time_zone'],
-    ['offset as zone', { user_ids: [NY], ...WINDOW, time_zone: '+01:00' }, 'time_zone'],
+    [
+      'over 62 days',
+      { user_ids: [id.ny], time_min: '2027-01-01T00:00:00Z', time_max: '2027-03-05T00:00:00Z' },
+      'time_max',
+    ],
+    ['unknown zone', { user_ids: [id.ny], ...WINDOW, time_zone: 'Mars/Olympus' }, 'time_zone'],
+    ['offset as zone', { user_ids: [id.ny], ...WINDOW, time_zone: '+01:00' }, 'time_zone'],
     [
       '> 50 users',
       { user_ids: Array.from({ length: 51 }, () => crypto.randomUUID()), ...WINDOW },
       'user_ids',
     ],
-    ['malformed id', { user_ids: [NY, 'not-a-uuid'], ...WINDOW }, 'user_ids[1]'],
+    ['malformed id', { user_ids: [id.ny, 'not-a-uuid'], ...WINDOW }, 'user_ids[1]'],
     ['empty users', { user_ids: [], ...WINDOW }, 'user_ids'],
-    ['bad time', { user_ids: [NY], time_min: 'yesterday', time_max: WINDOW.time_max }, 'time_min'],
-    ['live not boolean', { user_ids: [NY], ...WINDOW, live: 'yes' }, 'live'],
+    ['bad time', { user_ids: [id.ny], time_min: 'yesterday', time_max: WINDOW.time_max }, 'time_min'],
+    ['live not boolean', { user_ids: [id.ny], ...WINDOW, live: 'yes' }, 'live'],
   ];
   for (const [name, body, field] of cases) {
     it(name, async () => {
@@ -318,7 +317,7 @@ describe('bad input → 400 naming the field', () => {
         arbitrary: fc.record(
           {
             user_ids: fc.oneof(
-              fc.uniqueArray(fc.constantFrom(NY, BERLIN, SCHEDULER, OUTSIDER), { minLength: 1 }),
+              fc.uniqueArray(fc.constantFrom(id.ny, id.berlin, id.scheduler, id.outsider), { minLength: 1 }),
               fc.array(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 })), { maxLength: 60 }),
               small,
             ),
