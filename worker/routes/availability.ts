@@ -28,7 +28,7 @@ export const AvailabilityRequest = z
     }),
     working_hours: z.record(z.string(), z.array(Range)).nullable().optional().openapi({
       description:
-        'Per weekday (sun … sat) HH:MM ranges in time_zone, e.g. {"mon":[{"start":"09:00","end":"17:00"}]}; default Mon–Fri 09:00–17:00',
+        'Per weekday (sun … sat) HH:MM ranges in time_zone, e.g. {"mon":[{"start":"09:00","end":"17:00"}]}; default Mon–Fri 09:00–17:00. Applies to every user: users\' own working hours are not stored yet (docs/decisions.md)',
     }),
     buffer_minutes: z
       .number()

@@ -1,6 +1,6 @@
 /**
  * POST /v1/calendar/availability: slots where everyone (or any N) is free, from the mirror.
- * Busy time comes through the same leak-proof path as free/busy (`ce_busy_blocks()`); the slot
+ * Busy time comes through the same leak-proof path as free/busy (`ce_free_busy_read()`); the slot
  * maths is the pure `worker/availability` core (see docs/decisions.md).
  */
 import { readModuleSettings } from '../../db/queries/settings.ts';

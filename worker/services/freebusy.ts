@@ -1,8 +1,8 @@
 /**
  * POST /v1/calendar/freebusy: merged busy intervals per user, from the mirror (default) or live from
- * the providers. Colleagues' time is read only through `ce_busy_blocks()` / `ce_calendar_freshness()`
- * (SECURITY DEFINER, busy blocks and sync state only), so an answer cannot carry a title, attendee
- * or location. Own time takes the same path: one code path, one shape.
+ * the providers. Colleagues' time is read only through `ce_free_busy_read()` (SECURITY DEFINER,
+ * merged busy blocks and sync state only), so an answer cannot carry a title, attendee or location.
+ * Own time takes the same path: one code path, one shape.
  */
 import {
   type BusyBlockRow,
@@ -98,7 +98,7 @@ export function busyByUser(
   return new Map(userIds.map((id) => [id, busyIntervals(events.get(id) ?? [], zoneOf(id), range)]));
 }
 
-/** Everything the mirror knows for `userIds` in one transaction: calendars and busy blocks. */
+/** Everything the mirror knows for `userIds` in one call: calendars and (merged) busy blocks. */
 export async function readMirror(
   tx: TenantTx,
   userIds: readonly string[],
