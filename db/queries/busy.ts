@@ -200,7 +200,7 @@ export async function readLiveTargets(tx: TenantTx, userIds: readonly string[]):
   }));
 }
 
-/** A `{{a, b, …}, ...}` array column as tuples (drivers give nested arrays; an empty one is `{}`). */
+/** A JSON `[[a, b, …], …]` column as tuples (the driver parses `json`; anything else is no tuple). */
 const tuplesOf = (value: unknown): unknown[][] =>
   Array.isArray(value) ? value.filter((tuple): tuple is unknown[] => Array.isArray(tuple)) : [];
 
@@ -210,7 +210,7 @@ const busyKindOf = (value: unknown): BusyKindRow => BUSY_KINDS.find((kind) => ki
 /**
  * Calendars and busy blocks of `userIds` in one call of `ce_free_busy_read()`: a row per calendar
  * (sync state, zone) and a row per user carrying that user's timed blocks already merged in SQL as
- * `{{start_ms, end_ms}, ...}` and their all-day blocks as `{{start_date, end_date, busy_kind}, ...}`. Every
+ * JSON `[[start_ms, end_ms], …]` and their all-day blocks as `[[start_date, end_date, busy_kind], …]`. Every
  * request opens a fresh database session, which pays for each catalog entry, buffer and page of
  * work memory it touches first; one index-only read shaped into a few array rows touches far less
  * than row-per-block output (see migration 0015 and docs/decisions.md).
