@@ -330,7 +330,9 @@ export class PushChannels {
       const id = notice.notificationId;
       await this.#save((r) => ({ ...r, seen: [...r.seen, id].slice(-SEEN_NOTIFICATIONS) }));
     }
-    await this.#save((r) => ({ ...r, lastNotificationAt: Date.now(), silentRuns: 0 }));
+    // The sync handshake proves the address works, not that changes arrive: only change-bearing kinds count.
+    if (notice.kind !== 'sync')
+      await this.#save((r) => ({ ...r, lastNotificationAt: Date.now(), silentRuns: 0 }));
     await this.#count('accepted');
     const action: NoticeAction =
       notice.kind === 'changed' || notice.kind === 'missed'

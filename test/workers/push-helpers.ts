@@ -38,13 +38,32 @@ interface OutboxEntry {
  * Turns push on for this test file (the worker and its objects share `env` with the test) with a
  * webhook origin of its own, and relays the emulator's deliveries to that origin into the worker.
  */
-export async function startPushRelay(): Promise<{ origin: string; stop(): Promise<void> }> {
+export interface PushRelay {
+  origin: string;
+  /** While true, deliveries are acknowledged (200) without reaching the worker: a channel gone silent. */
+  dropping: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startPushRelay(): Promise<PushRelay> {
   const host = `push-${crypto.randomUUID().slice(0, 8)}.ce-calendar.test`;
   const origin = `https://${host}`;
   (env as { WEBHOOK_BASE_URL?: string }).WEBHOOK_BASE_URL = origin;
   await emulatorControl('/push/relay', { hosts: [host] });
   let running = true;
+  const relay: PushRelay = {
+    origin,
+    dropping: false,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
   const forward = async (entry: OutboxEntry) => {
+    if (relay.dropping) {
+      await emulatorControl(`/push/outbox/${entry.id}`, { status: 200, body: '' });
+      return;
+    }
     const headers = new Headers(entry.headers);
     headers.delete('content-length');
     const response = await exports.default.fetch(
@@ -63,13 +82,7 @@ export async function startPushRelay(): Promise<{ origin: string; stop(): Promis
       await Promise.all(entries.map((entry) => forward(entry).catch(() => undefined)));
     }
   })();
-  return {
-    origin,
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
+  return relay;
 }
 
 export const pushRecord = (stub: Stub) =>

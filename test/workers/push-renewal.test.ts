@@ -99,6 +99,40 @@ describe('Graph lifecycle notifications', () => {
   });
 });
 
+describe('a channel that stopped delivering', () => {
+  it('is recreated after two polls found changes no notification announced', async () => {
+    const email = 'push.silent@acme.example';
+    const { stub } = await pushConnection('google', email);
+    const silent = (await pushRecord(stub))?.channel;
+    relay.dropping = true;
+    try {
+      for (let poll = 0; poll < 2; poll++) {
+        await emulatorControl(`/accounts/google/${email}/events`, {
+          event: {
+            summary: `unannounced ${poll}`,
+            start: { dateTime: new Date(Date.now() + HOUR).toISOString() },
+            end: { dateTime: new Date(Date.now() + 2 * HOUR).toISOString() },
+          },
+        });
+        await emulatorControl('/settle', {});
+        // The next poll (15 min away) becomes due now and finds the change.
+        await shiftSchedule(stub, 20 * 60_000);
+        await runDue(stub);
+      }
+    } finally {
+      relay.dropping = false;
+    }
+    await runDue(stub);
+    await vi.waitUntil(async () => (await pushCounters(stub))?.recreated === 1, {
+      timeout: 10_000,
+      interval: 100,
+    });
+    const current = (await pushRecord(stub))?.channel;
+    expect(current?.providerId).not.toBe(silent?.providerId);
+    expect((await liveFor('google', email)).map((c) => c.id)).toEqual([current?.providerId]);
+  });
+});
+
 describe('channels we own but do not keep', () => {
   it('Google: a channel whose record was lost is stopped when it calls', async () => {
     const email = 'push.stale@acme.example';
