@@ -87,3 +87,33 @@ export async function timed(samples: number, run: () => Promise<unknown>): Promi
   }
   return out;
 }
+
+/**
+ * Samples two operations alternately (A B, then B A, …), so both see the same machine: on a shared
+ * box, timing all of A and then all of B lets a burst of load land on one side of a ratio only.
+ */
+export async function timedInterleaved(
+  samples: number,
+  first: () => Promise<unknown>,
+  second: () => Promise<unknown>,
+): Promise<[number[], number[]]> {
+  await first(); // warm
+  await second();
+  const a: number[] = [];
+  const b: number[] = [];
+  const sample = async (run: () => Promise<unknown>, into: number[]) => {
+    const t = performance.now();
+    await run();
+    into.push(performance.now() - t);
+  };
+  for (let i = 0; i < samples; i++) {
+    if (i % 2 === 0) {
+      await sample(first, a);
+      await sample(second, b);
+    } else {
+      await sample(second, b);
+      await sample(first, a);
+    }
+  }
+  return [a, b];
+}
