@@ -68,15 +68,19 @@ export async function insertIdempotencyKey(
   });
 }
 
-export async function insertActivity(tx: TenantTx, row: ActivityInsert): Promise<void> {
-  await tx.insert(ceActivities).values(row);
+export async function insertActivity(tx: TenantTx, row: ActivityInsert): Promise<ActivityRow> {
+  const [inserted] = await tx.insert(ceActivities).values(row).returning();
+  if (!inserted) throw new Error('activity insert returned no row');
+  return inserted;
 }
 
 export async function insertOutboundEvent(
   tx: TenantTx,
   row: typeof ceCalendarEvents.$inferInsert,
-): Promise<void> {
-  await tx.insert(ceCalendarEvents).values(row);
+): Promise<OutboundEventRow> {
+  const [inserted] = await tx.insert(ceCalendarEvents).values(row).returning();
+  if (!inserted) throw new Error('event insert returned no row');
+  return inserted;
 }
 
 export interface MeetingRows {

@@ -80,6 +80,18 @@ export interface DeskContext {
   provider(identity: ConnectionIdentity): CalendarProvider;
 }
 
+interface Loaded {
+  calendarId: string;
+  rows: MeetingRows;
+}
+
+interface Prepared {
+  activityId: string;
+  replayed: boolean;
+  /** Set for a new meeting: its rows as inserted. */
+  loaded?: Loaded;
+}
+
 type PushResult =
   | { kind: 'synced' | 'nothing' | 'failed' }
   | { kind: 'retry'; retryAfterSeconds?: number }
@@ -95,7 +107,7 @@ export class MeetingDesk {
   ): Promise<MeetingOutcome> {
     return this.#withDatabase(async (db) => {
       const claims = claimsOf(identity);
-      let prepared: { activityId: string; replayed: boolean } | { conflict: true } | { gone: true };
+      let prepared: Prepared | { conflict: true } | { gone: true };
       try {
         prepared = await db.asTenant(claims, (tx) => this.#prepareCreate(tx, identity, input));
       } catch (error) {
@@ -108,10 +120,9 @@ export class MeetingDesk {
       if ('gone' in prepared) return fail('not_found', 'Connection not found');
       await this.context.storage.put(HAS_MEETINGS_KEY, true);
       // A replay of a meeting whose provider write is still owed drives it now (the client retried).
-      const pushed = await this.#push(db, identity, prepared.activityId, correlationId);
-      await this.#planReminders(db, identity);
+      const pushed = await this.#push(db, identity, prepared.activityId, correlationId, prepared.loaded);
+      const view = await this.#finish(db, identity, prepared.activityId);
       if (pushed.kind === 'rejected') return this.#rejected(pushed.code);
-      const view = await this.#view(db, identity, prepared.activityId);
       if (!view) return fail('not_found', 'Meeting not found');
       log('info', 'meeting created', {
         correlationId,
@@ -143,9 +154,8 @@ export class MeetingDesk {
       if (outcome === 'not_found') return fail('not_found', 'Meeting not found');
       if (outcome === 'cancelled') return fail('cancelled', 'The meeting is cancelled');
       const pushed = await this.#push(db, identity, activityId, correlationId);
-      await this.#planReminders(db, identity);
+      const view = await this.#finish(db, identity, activityId);
       if (pushed.kind === 'rejected') return this.#rejected(pushed.code);
-      const view = await this.#view(db, identity, activityId);
       return view ? { ok: true, meeting: view, replayed: false } : fail('not_found', 'Meeting not found');
     });
   }
@@ -168,9 +178,8 @@ export class MeetingDesk {
       });
       if (!found) return fail('not_found', 'Meeting not found');
       const pushed = await this.#push(db, identity, activityId, correlationId);
-      await this.#planReminders(db, identity);
+      const view = await this.#finish(db, identity, activityId);
       if (pushed.kind === 'rejected') return this.#rejected(pushed.code);
-      const view = await this.#view(db, identity, activityId);
       return view ? { ok: true, meeting: view, replayed: false } : fail('not_found', 'Meeting not found');
     });
   }
@@ -216,7 +225,7 @@ export class MeetingDesk {
     tx: TenantTx,
     identity: ConnectionIdentity,
     input: MeetingInput,
-  ): Promise<{ activityId: string; replayed: boolean } | { conflict: true } | { gone: true }> {
+  ): Promise<Prepared | { conflict: true } | { gone: true }> {
     const target = await lockSyncTarget(tx, identity.connectionId);
     if (!target) return { gone: true };
     if (input.idempotency) {
@@ -235,7 +244,7 @@ export class MeetingDesk {
       email,
       responseStatus: 'needsAction',
     }));
-    await insertActivity(tx, {
+    const activity = await insertActivity(tx, {
       id: activityId,
       organizationId: identity.organizationId,
       ownerUserId: identity.userId,
@@ -252,7 +261,7 @@ export class MeetingDesk {
       conference: input.conference,
     });
     const pendingId = `${PENDING_EVENT_PREFIX}${activityId}`;
-    await insertOutboundEvent(tx, {
+    const event = await insertOutboundEvent(tx, {
       organizationId: identity.organizationId,
       connectionId: identity.connectionId,
       providerEventId: pendingId,
@@ -290,7 +299,11 @@ export class MeetingDesk {
         requestHash: input.idempotency.requestHash,
         activityId,
       });
-    return { activityId, replayed: false };
+    return {
+      activityId,
+      replayed: false,
+      loaded: { calendarId: target.providerCalendarId, rows: { activity, event } },
+    };
   }
 
   async #applyPatch(
@@ -353,13 +366,17 @@ export class MeetingDesk {
     identity: ConnectionIdentity,
     activityId: string,
     correlationId: string,
+    preloaded?: Loaded,
   ): Promise<PushResult> {
     const claims = claimsOf(identity);
-    const loaded = await db.asTenant(claims, async (tx) => {
-      const target = await lockSyncTarget(tx, identity.connectionId);
-      const rows = await findMeeting(tx, activityId);
-      return target && rows ? { calendarId: target.providerCalendarId, rows } : undefined;
-    });
+    // A create just prepared passes its rows (one transaction less on the hot path).
+    const loaded =
+      preloaded ??
+      (await db.asTenant(claims, async (tx): Promise<Loaded | undefined> => {
+        const target = await lockSyncTarget(tx, identity.connectionId);
+        const rows = await findMeeting(tx, activityId);
+        return target && rows ? { calendarId: target.providerCalendarId, rows } : undefined;
+      }));
     const event = loaded?.rows.event;
     if (!loaded || !event?.outboxOperation) return { kind: 'nothing' };
     const { activity } = loaded.rows;
@@ -476,22 +493,29 @@ export class MeetingDesk {
   /** The object's single `reminder` row points at the connection's next unsent reminder. */
   async #planReminders(db: Database, identity: ConnectionIdentity): Promise<void> {
     const next = await db.asTenant(claimsOf(identity), (tx) => nextReminderAt(tx, identity.connectionId));
-    this.context.schedule.removeKinds(['reminder']);
-    if (next !== null) this.context.schedule.schedule('reminder', Math.max(next, Date.now()), {});
+    this.#scheduleReminder(next);
     await this.context.armAlarm();
   }
 
-  async #view(
+  /** One transaction after a write: the meeting as stored, and the reminder row re-planned. */
+  async #finish(
     db: Database,
     identity: ConnectionIdentity,
     activityId: string,
   ): Promise<MeetingView | undefined> {
-    return db.asTenant(claimsOf(identity), async (tx) => {
+    const { next, view } = await db.asTenant(claimsOf(identity), async (tx) => {
+      const next = await nextReminderAt(tx, identity.connectionId);
       const rows = await findMeeting(tx, activityId);
-      if (!rows) return undefined;
-      const reminder = await reminderFor(tx, activityId);
-      return meetingView(rows, reminder);
+      return { next, view: rows ? meetingView(rows, await reminderFor(tx, activityId)) : undefined };
     });
+    this.#scheduleReminder(next);
+    await this.context.armAlarm();
+    return view;
+  }
+
+  #scheduleReminder(next: number | null): void {
+    this.context.schedule.removeKinds(['reminder']);
+    if (next !== null) this.context.schedule.schedule('reminder', Math.max(next, Date.now()), {});
   }
 
   #rejected(code: string): MeetingOutcome {
