@@ -295,10 +295,7 @@ export const ceCalendarEvents = pgTable(
     check('ce_calendar_events_transparency', sql`${t.transparency} in ('opaque', 'transparent')`),
     check('ce_calendar_events_sync_direction', sql`${t.syncDirection} in ('inbound', 'outbound')`),
     check('ce_calendar_events_sync_status', sql`${t.syncStatus} in ('synced', 'pending', 'error')`),
-    check(
-      'ce_calendar_events_outbox_operation',
-      sql`${t.outboxOperation} in ('create', 'update', 'delete')`,
-    ),
+    check('ce_calendar_events_outbox_operation', sql`${t.outboxOperation} in ('create', 'update', 'delete')`),
     check('ce_calendar_events_range', sql`${t.endAt} >= ${t.startAt}`),
   ],
 );

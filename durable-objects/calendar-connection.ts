@@ -121,7 +121,8 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     poll: (row) => this.#poll(row),
     retry: (row) => this.#poll(row),
     renew_channel: (row) => this.#maintainChannel(row),
-    reminder: (row) => this.#meetingWork(row, (identity, id) => this.#meetings.deliverReminders(identity, id)),
+    reminder: (row) =>
+      this.#meetingWork(row, (identity, id) => this.#meetings.deliverReminders(identity, id)),
     meeting_outbox: (row) => this.#meetingWork(row, (identity, id) => this.#meetings.runOutbox(identity, id)),
   };
   /** Meetings (issue 15, durable-objects/meetings/): creates, changes, cancels, reminders, the outbox. */
@@ -282,7 +283,11 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
   }
 
   /** Reschedules / retitles / re-invites a meeting of this calendar. */
-  async updateMeeting(activityId: string, patch: MeetingPatch, correlationId: string): Promise<MeetingRpcResult> {
+  async updateMeeting(
+    activityId: string,
+    patch: MeetingPatch,
+    correlationId: string,
+  ): Promise<MeetingRpcResult> {
     const identity = this.#identity;
     if (!identity) return { attached: false };
     const outcome = await this.#writer.run(() =>
@@ -386,9 +391,11 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     const correlationId = correlationOf(row);
     return this.#sync(correlationId, async (identity) => {
       // Inbound changes to CE's meetings may have moved or withdrawn reminders.
-      await this.#meetings.afterSync(identity).catch((error: unknown) =>
-        log('warn', 'meeting reminders not re-planned', { correlationId, ...describeError(error) }),
-      );
+      await this.#meetings
+        .afterSync(identity)
+        .catch((error: unknown) =>
+          log('warn', 'meeting reminders not re-planned', { correlationId, ...describeError(error) }),
+        );
       // While backing off, the retry is the next run (it schedules the poll when it succeeds).
       const backingOff = this.#schedule.pending('retry').length > 0;
       if (this.#state.syncEnabled && this.#state.stage !== 'reconnect_required' && !backingOff) {
@@ -422,16 +429,19 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     let result: RunResult;
     try {
       const forceFull = await this.#needsRebaseline();
-      result = await this.#writer.run(() => runSync({
-        identity,
-        provider: providerFor(this.env, identity.provider),
-        database,
-        accessToken: (force) => this.#tokens.get(identity, correlationId, force),
-        stillWanted: () => this.#identity?.connectionId === identity.connectionId && this.#state.syncEnabled,
-        now: () => Date.now(),
-        forceFull,
-        signal: abort.signal,
-      }));
+      result = await this.#writer.run(() =>
+        runSync({
+          identity,
+          provider: providerFor(this.env, identity.provider),
+          database,
+          accessToken: (force) => this.#tokens.get(identity, correlationId, force),
+          stillWanted: () =>
+            this.#identity?.connectionId === identity.connectionId && this.#state.syncEnabled,
+          now: () => Date.now(),
+          forceFull,
+          signal: abort.signal,
+        }),
+      );
       if (result.outcome === 'ok' && result.baseline)
         await this.ctx.storage.put(BASELINE_KEY, result.baseline);
     } catch (error) {
