@@ -359,15 +359,17 @@ export class PushChannels {
     const { watch, recreate } = assessDelivery(record, run);
     await this.#save((r) => ({ ...r, ...watch }));
     const pending = this.deps.schedule.pending('renew_channel').length > 0;
-    if (!record.channel && !record.opening && !pending) {
-      this.deps.schedule.schedule('renew_channel', Date.now(), { correlationId });
-    } else if (recreate && record.channel) {
+    if (recreate && record.channel) {
       log('warn', 'push channel went silent; recreating', {
         correlationId,
         connection_id: identity.connectionId,
         provider: identity.provider,
       });
       this.deps.schedule.schedule('renew_channel', Date.now(), { correlationId, recreate: true });
+    } else if (!record.opening && !pending) {
+      // No channel yet (first run, re-enabled), or one whose renewal was dropped while the connection
+      // waited for a reconnect: open or renew it now.
+      this.deps.schedule.schedule('renew_channel', Date.now(), { correlationId });
     }
   }
 
