@@ -99,6 +99,48 @@ describe('Graph lifecycle notifications', () => {
   });
 });
 
+describe('provider failures', () => {
+  it('a failed renewal is retried with back-off while the current channel keeps working', async () => {
+    const email = 'push.faults@acme.example';
+    const { stub } = await pushConnection('google', email);
+    const before = (await pushRecord(stub))?.channel;
+    await emulatorControl('/faults', {
+      provider: 'google',
+      account: email,
+      endpoint: 'events.watch',
+      kind: 'http_503',
+      times: 2,
+    });
+    const renewalRow = () =>
+      runInDurableObject(stub, (_instance, state) =>
+        state.storage.sql
+          .exec<{ due_at: number }>("SELECT due_at FROM schedule WHERE kind = 'renew_channel'")
+          .one(),
+      );
+    // The renewal becomes due now: the replacement watch fails twice, then succeeds.
+    await shiftSchedule(stub, (await renewalRow()).due_at - Date.now());
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await runDue(stub);
+      const record = await pushRecord(stub);
+      expect(record?.consecutiveFailures).toBe(attempt + 1);
+      expect(record?.channel?.providerId).toBe(before?.providerId);
+      const wait = (await renewalRow()).due_at - Date.now();
+      delays.push(wait);
+      await shiftSchedule(stub, wait + 1);
+    }
+    expect(delays[0]).toBeGreaterThanOrEqual(29_000);
+    expect(delays[1]).toBeGreaterThanOrEqual(59_000); // exponential: 30 s, then 60 s (+ jitter)
+    expect(await liveFor('google', email)).toHaveLength(1); // never without a channel meanwhile
+    await runDue(stub);
+    const after = await pushRecord(stub);
+    expect(after?.consecutiveFailures).toBe(0);
+    expect(after?.channel?.providerId).not.toBe(before?.providerId);
+    expect((await pushCounters(stub))?.failures).toBe(2);
+    expect(await liveFor('google', email)).toHaveLength(1);
+  });
+});
+
 describe('a channel that stopped delivering', () => {
   it('is recreated after two polls found changes no notification announced', async () => {
     const email = 'push.silent@acme.example';
