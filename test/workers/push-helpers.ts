@@ -57,6 +57,8 @@ export async function startPushRelay(): Promise<PushRelay> {
     async stop() {
       running = false;
       await loop;
+      // Push off again, in case another file runs in this isolate after us.
+      delete (env as { WEBHOOK_BASE_URL?: string }).WEBHOOK_BASE_URL;
     },
   };
   const forward = async (entry: OutboxEntry) => {
