@@ -274,7 +274,13 @@ describe('initial and incremental rounds', () => {
     }
     expect(mirror.rows.get(master.id)).toMatchObject({ seriesRole: 'master', title: 'Team weekly' });
     expect(fetches.filter((f) => f.url.includes('/events/'))).toEqual([]);
-    for (const f of fetches) expect(f.prefer).toBe('odata.maxpagesize=3, outlook.timezone="UTC"');
+    // Delta pages carry the page size and UTC; the full round's zone lookup (/me, getSchedule) is not paged.
+    const deltaFetches = fetches.filter((f) => f.url.includes('calendarView/delta'));
+    expect(deltaFetches.length).toBeGreaterThan(1);
+    for (const f of deltaFetches) expect(f.prefer).toBe('odata.maxpagesize=3, outlook.timezone="UTC"');
+    expect(
+      fetches.filter((f) => !f.url.includes('calendarView/delta')).map((f) => new URL(f.url).pathname),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/getSchedule$/)]));
     expect(first.changes.every((c) => c.kind !== 'upsert' || c.event.title)).toBe(true);
     await expectMirrorEqualsView(email, mirror);
 
