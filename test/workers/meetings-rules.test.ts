@@ -101,7 +101,9 @@ describe.each(['google', 'microsoft'] as const)('meeting reminders on %s', (prov
         (h) => h.kind === 'reminder',
       ),
     );
-    expect(handled.length).toBeGreaterThanOrEqual(4);
+    // At least the first delivery and the restarted object's run (how many of the concurrent runs found
+    // a row depends on timing).
+    expect(handled.length).toBeGreaterThanOrEqual(2);
     expect(handled.filter((h) => h.outcome === 'reminders 0').length).toBe(handled.length - 1);
   });
 
