@@ -4,7 +4,8 @@
  * a duplicate row, rescheduled and cancelled from CE and from the provider side, with the activity and
  * the reminder following each time.
  */
-import { describe, expect, it } from 'vitest';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
 import { createAccount, emulatorControl } from './connect-helpers.ts';
 import {
   activityOf,
@@ -261,5 +262,46 @@ describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => 
         activity_id: first.body.id,
       }),
     ]);
+  });
+
+  it('a provider outage leaves the meeting pending; the object retries from its outbox until it is there once', async () => {
+    const { id, stub, organizer, accessToken } = await setup(provider, `o-${provider}`);
+    const token = await schedulerToken();
+    const endpoint = provider === 'google' ? 'events.insert' : 'events.create';
+    await emulatorControl('/faults', { provider, account: organizer, endpoint, kind: 'http_503', times: 2 });
+    const { status, body } = await postMeeting(token, {
+      connection_id: id,
+      title: 'Outage',
+      start: inMinutes(30 * 60),
+      time_zone: 'UTC',
+      attendees: [],
+    });
+    expect(status).toBe(201);
+    expect(body.sync_status).toBe('pending');
+    expect(await taggedCount(provider, await accessToken(), body.id)).toBe(0);
+    // The object's outbox row (what waiting for it would do, made due now), twice: one more 503.
+    const runOutbox = () =>
+      runInDurableObject(stub, async (_instance, state) => {
+        state.storage.sql.exec(
+          "UPDATE schedule SET due_at = ? WHERE kind = 'meeting_outbox'",
+          Date.now() - 1,
+        );
+        await state.storage.setAlarm(Date.now() - 1);
+      }).then(() => runDurableObjectAlarm(stub));
+    await vi.waitFor(
+      async () => {
+        await runOutbox();
+        const [row] = await mirrorRowsOf(id, body.id);
+        expect(row).toMatchObject({
+          sync_status: 'synced',
+          outbox_operation: null,
+          sync_direction: 'outbound',
+        });
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    expect(await taggedCount(provider, await accessToken(), body.id)).toBe(1);
+    await settle(stub);
+    expect(await mirrorRowsOf(id, body.id)).toHaveLength(1);
   });
 });
