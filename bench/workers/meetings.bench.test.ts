@@ -59,8 +59,30 @@ async function benchProvider(provider: ProviderName): Promise<void> {
     if (delta > 0) calls[endpoint] = delta;
   }
   const total = Object.values(calls).reduce((sum, n) => sum + n, 0);
+  // The object's share: the same create as a direct RPC (no JWT check, no route transaction).
+  const direct: number[] = [];
+  for (let i = 0; i < MEETINGS / 2; i++) {
+    const started = performance.now();
+    const result = await stub.createMeeting(
+      {
+        title: `Direct ${i}`,
+        startMs: Date.parse(inMinutes(24 * 60 + i * 60)),
+        durationMinutes: 30,
+        timeZone: 'Europe/Berlin',
+        attendees: [unique('guest')],
+        description: null,
+        location: null,
+        conference: false,
+        idempotency: null,
+      },
+      crypto.randomUUID(),
+    );
+    direct.push(performance.now() - started);
+    expect(result.attached && result.ok).toBe(true);
+  }
   const latency = summarize(samples);
   report('meetings', `${provider}: create latency (0 ms provider)`, latency);
+  report('meetings', `${provider}: object share (direct RPC create)`, summarize(direct));
   report('meetings', `${provider}: provider calls per meeting`, {
     meetings: MEETINGS,
     calls_per_meeting: Math.round((total / MEETINGS) * 100) / 100,
