@@ -124,8 +124,8 @@ describe('Google sync', () => {
     const busy = await mirrorBusy(id);
     expect(busy.some((b) => b.startsWith(third.start.replace(/\.\d{3}Z$/, 'Z')))).toBe(false);
     // Out-of-office blocks, working location does not.
-    expect(busy).toContain(`${at(5, '00:00:00')}|${at(6, '00:00:00')}`);
-    expect(busy).not.toContain(`${day(3)}|${day(4)}`);
+    expect(busy).toContain(`${at(5, '00:00:00')}|${at(6, '00:00:00')}|out_of_office`);
+    expect(busy.some((b) => b.startsWith(`${day(3)}|${day(4)}|`))).toBe(false);
   });
 
   it('410 → a full round that removes what vanished; the cursor is replaced', async () => {

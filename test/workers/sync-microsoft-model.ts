@@ -20,6 +20,7 @@ export interface GraphViewItem {
   isAllDay?: boolean;
   isCancelled?: boolean;
   showAs?: string;
+  isOrganizer?: boolean;
   responseStatus?: { response?: string };
   start: GraphTime;
   end: GraphTime;
@@ -56,12 +57,21 @@ function viewSpan(item: GraphViewItem): { start: string; end: string } {
   return { start: iso(item.start), end: iso(item.end) };
 }
 
-/** Busy per docs/decisions.md, from Graph's own fields (what getSchedule would call busy). */
-function viewBusy(item: GraphViewItem): boolean {
-  if (item.isCancelled) return false;
-  if (item.showAs === 'free' || item.showAs === 'workingElsewhere') return false;
-  if (item.responseStatus?.response === 'declined') return false;
-  return true;
+/**
+ * The kind of busy time per docs/decisions.md, from Graph's own fields (what getSchedule would call
+ * busy, with oof as out-of-office and tentative or unanswered invitations as tentative); null: free.
+ */
+function viewBusyKind(item: GraphViewItem): string | null {
+  if (item.isCancelled) return null;
+  const organizer = item.isOrganizer ?? item.responseStatus?.response === 'organizer';
+  const response = organizer ? undefined : item.responseStatus?.response;
+  if (response === 'declined') return null;
+  if (item.showAs === 'oof') return 'out_of_office';
+  if (item.showAs === 'free' || item.showAs === 'workingElsewhere') return null;
+  if (item.showAs === 'tentative') return 'tentative';
+  if (response === 'none' || response === 'notResponded' || response === 'tentativelyAccepted')
+    return 'tentative';
+  return 'busy';
 }
 
 export class MicrosoftModel implements ProviderModel {
@@ -331,11 +341,12 @@ export class MicrosoftModel implements ProviderModel {
   }
 
   async expectedBusy(from: number, to: number): Promise<string[]> {
-    const spans = (await this.view()).filter(viewBusy).map(viewSpan);
-    return inWindow(
-      spans.map((s) => `${s.start}|${s.end}`),
-      from,
-      to,
-    );
+    const busy = (await this.view()).flatMap((item) => {
+      const kind = viewBusyKind(item);
+      if (!kind) return [];
+      const span = viewSpan(item);
+      return [`${span.start}|${span.end}|${kind}`];
+    });
+    return inWindow(busy, from, to);
   }
 }

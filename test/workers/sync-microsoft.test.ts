@@ -124,8 +124,8 @@ describe('Microsoft sync', () => {
     expect(rows.find((r) => r.series_role === 'master')?.provider_event_id).toBe(series.id);
     expect(rows.find((r) => r.title === 'Customer call')).toBeTruthy();
     const busy = await mirrorBusy(id);
-    expect(busy).toContain(`${day(6)}|${day(7)}`); // all-day: the owner's day
-    expect(busy).toContain(`${day(5)}T09:00:00Z|${day(5)}T17:00:00Z`); // out of office
+    expect(busy).toContain(`${day(6)}|${day(7)}|busy`); // all-day: the owner's day
+    expect(busy).toContain(`${day(5)}T09:00:00Z|${day(5)}T17:00:00Z|out_of_office`); // out of office
     expect(busy.some((b) => b.startsWith(`${day(3)}T08:00:00Z`))).toBe(false); // working elsewhere
     const [card] = await ownerQuery<{ sync_cursor: string | null; last_sync_at: Date | null }>(
       sql`select sync_cursor, last_sync_at from ce_calendar_connections where id = ${id}`,

@@ -124,17 +124,20 @@ export async function mirrorRows(connectionId: string): Promise<MirrorRow[]> {
       from ce_calendar_events where connection_id = ${connectionId} order by provider_event_id`);
 }
 
-/** Busy occurrences as `start|end|kind` (instants in UTC ISO without ms, or dates). */
+/**
+ * Busy occurrences as `start|end|kind` (instants in UTC ISO without ms, or dates; kind is
+ * busy|tentative|out_of_office|focus_time), so convergence also checks what kind of busy each one is.
+ */
 export async function mirrorBusy(connectionId: string): Promise<string[]> {
   const rows = await ownerQuery<{ s: string; e: string; k: string }>(sql`
     select case when all_day then start_date::text else to_char(start_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') end as s,
            case when all_day then end_date::text else to_char(end_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') end as e,
            busy_kind as k
       from ce_calendar_busy_occurrences where connection_id = ${connectionId}`);
-  return rows.map((r) => `${r.s}|${r.e}`).sort();
+  return rows.map((r) => `${r.s}|${r.e}|${r.k}`).sort();
 }
 
-/** Keeps `start|end` entries whose start lies in [from, to) (dates count from their UTC midnight). */
+/** Keeps `start|end[|kind]` entries whose start lies in [from, to) (dates count from their UTC midnight). */
 export function inWindow(entries: readonly string[], from: number, to: number): string[] {
   return entries
     .filter((entry) => {
@@ -289,7 +292,7 @@ export interface ProviderModel {
   fault(kind: Extract<SyncOperation, { op: 'fault' }>['kind']): Promise<void>;
   /** The provider's own full listing, in the mirror's row shape (id, title, status, start, end). */
   expectedRows(): Promise<Array<Pick<MirrorRow, 'provider_event_id' | 'title' | 'status' | 'start' | 'end'>>>;
-  /** The provider's own expansion of busy time as `start|end`, starts in [from, to). */
+  /** The provider's own expansion of busy time as `start|end|kind`, starts in [from, to). */
   expectedBusy(from: number, to: number): Promise<string[]>;
 }
 
@@ -308,7 +311,8 @@ interface GoogleItem {
   recurrence?: string[];
   recurringEventId?: string;
   originalStartTime?: { date?: string; dateTime?: string };
-  attendees?: Array<{ email?: string; self?: boolean; responseStatus?: string }>;
+  attendees?: Array<{ email?: string; self?: boolean; organizer?: boolean; responseStatus?: string }>;
+  organizer?: { self?: boolean };
 }
 
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -353,15 +357,23 @@ function itemEnd(item: GoogleItem): string {
   return item.end?.date ?? isoSeconds(Date.parse(item.end?.dateTime ?? ''));
 }
 
-/** Busy per the rules in docs/decisions.md: the same rules the emulator's freeBusy applies. */
-function googleItemBusy(item: GoogleItem): boolean {
-  if (item.status === 'cancelled') return false;
-  if (item.eventType === 'workingLocation') return false;
-  if (item.eventType === 'outOfOffice') return true;
-  if (item.transparency === 'transparent') return false;
+/**
+ * The kind of busy time per the rules in docs/decisions.md ("Sync engine", busy rows), read from
+ * Google's own fields; null when the item does not block time.
+ */
+function googleItemBusyKind(item: GoogleItem): string | null {
+  if (item.status === 'cancelled') return null;
   const self = item.attendees?.find((a) => a.self);
-  if (self?.responseStatus === 'declined') return false;
-  return true;
+  const organizer = item.organizer ? item.organizer.self === true : self ? self.organizer === true : true;
+  const response = organizer ? undefined : self?.responseStatus;
+  if (response === 'declined') return null;
+  if (item.eventType === 'outOfOffice') return 'out_of_office';
+  if (item.eventType === 'workingLocation') return null;
+  if (item.transparency === 'transparent') return null;
+  if (item.status === 'tentative') return 'tentative';
+  if (response === 'tentative' || response === 'needsAction') return 'tentative';
+  if (item.eventType === 'focusTime') return 'focus_time';
+  return 'busy';
 }
 
 export class GoogleModel implements ProviderModel {
@@ -629,7 +641,10 @@ export class GoogleModel implements ProviderModel {
       timeMax: new Date(to + 3 * DAY_MS).toISOString(),
     });
     return inWindow(
-      items.filter(googleItemBusy).map((item) => `${itemStart(item)}|${itemEnd(item)}`),
+      items.flatMap((item) => {
+        const kind = googleItemBusyKind(item);
+        return kind ? [`${itemStart(item)}|${itemEnd(item)}|${kind}`] : [];
+      }),
       from,
       to,
     );
