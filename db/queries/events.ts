@@ -259,7 +259,11 @@ export async function saveSyncCursor(
     .where(eq(ceCalendarConnections.id, connectionId));
 }
 
-/** Mirrored rows per connection (cancellation markers are bookkeeping, not events). */
+/**
+ * Events per connection as a person counts them: singles, series (one per master) and their changed
+ * instances (exceptions). Not counted: Graph's plain occurrence rows (Google has none, so a series would
+ * otherwise count once on Google and once per occurrence on Outlook) and cancellation markers.
+ */
 export async function countMirroredEvents(
   tx: TenantTx,
   connectionIds: readonly string[],
@@ -272,6 +276,7 @@ export async function countMirroredEvents(
       and(
         inArray(ceCalendarEvents.connectionId, [...connectionIds]),
         ne(ceCalendarEvents.status, 'cancelled'),
+        ne(ceCalendarEvents.seriesRole, 'occurrence'),
       ),
     )
     .groupBy(ceCalendarEvents.connectionId);

@@ -6,8 +6,9 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { emulatorControl } from './connect-helpers.ts';
-import { ALICE, BOB, call, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
-import { connect, DAY_MS, settle } from './sync-model.ts';
+import { ALICE, BOB, CAROL, call, ORG_A, ORG_B, ownerQuery, tokenFor } from './helpers.ts';
+import { MicrosoftModel } from './sync-microsoft-model.ts';
+import { connect, DAY_MS, GoogleModel, type SyncOperation, settle, tokenOf } from './sync-model.ts';
 
 interface CardJson {
   id: string;
@@ -103,11 +104,51 @@ describe('connection card: mirror facts', () => {
     expect(hidden.status).toBe(404);
     expect(await hidden.text()).not.toMatch(/Board meeting/);
 
+    // Another organization: even its admins with view-all, even Alice's own user id there, get 404.
+    for (const sub of [CAROL, ALICE]) {
+      const foreign = await tokenFor({
+        sub,
+        org_id: ORG_B,
+        permissions: ['ce.calendar.view', 'ce.calendar.view-all'],
+      });
+      const other = await call(`/v1/calendar/connections/${id}/upcoming`, { token: foreign });
+      expect(other.status).toBe(404);
+      expect(await other.text()).not.toMatch(/Board meeting/);
+    }
+
     const bad = await call('/v1/calendar/connections/not-a-uuid/upcoming', { token: await aliceToken() });
     expect(bad.status).toBe(400);
     const [row] = await ownerQuery<{ n: number }>(
       sql`select count(*)::int as n from ce_calendar_events where connection_id = ${id}`,
     );
     expect(row?.n).toBe(2);
+  });
+
+  it('events mirrored counts the same calendar alike on Google and Outlook (series once, plus changed instances)', async () => {
+    // The same calendar on both: one single, one daily series of 5 with one instance moved and one cancelled.
+    const operations: SyncOperation[] = [
+      { op: 'createSingle', day: 2, hour: 9, minutes: 60, zone: 'UTC', kind: 'default', transparent: false },
+      { op: 'createSeries', day: 3, hour: 8, zone: 'UTC', freq: 'DAILY', count: 5, allDay: false },
+      { op: 'sync' },
+      { op: 'moveInstance', ref: 0, index: 1, shiftMinutes: 60 },
+      { op: 'cancelInstance', ref: 0, index: 3 },
+    ];
+    const counts: Record<string, number> = {};
+    for (const provider of ['google', 'microsoft'] as const) {
+      const email = unique(`count-${provider}`);
+      const { id, stub } = await connect(provider, email, 'UTC');
+      const model =
+        provider === 'google'
+          ? new GoogleModel(email, email, tokenOf(stub))
+          : new MicrosoftModel(email, email, tokenOf(stub));
+      for (const operation of operations) {
+        if (operation.op === 'sync') await settle(stub);
+        else await model.apply(operation);
+      }
+      await settle(stub);
+      counts[provider] = (await cardOf(id, email))?.events_mirrored ?? -1;
+    }
+    // Single + series + the moved instance; the cancelled instance and plain occurrences do not count.
+    expect(counts).toEqual({ google: 3, microsoft: 3 });
   });
 });

@@ -32,10 +32,10 @@ export const ConnectionCard = z
     oauth_client: z.enum(['organization', 'platform']),
     migration_required: z.boolean(),
     created_at: z.string(),
-    events_mirrored: z
-      .number()
-      .int()
-      .openapi({ description: 'Events in the mirror (cancellation markers not counted)' }),
+    events_mirrored: z.number().int().openapi({
+      description:
+        'Events in the mirror as a person counts them: single events, each recurring series once, and each changed instance of a series; not the plain occurrences of a series, not cancelled instances (the same on Google and Outlook)',
+    }),
     next_sync_at: z
       .string()
       .nullable()
