@@ -429,8 +429,8 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     let result: RunResult;
     try {
       const forceFull = await this.#needsRebaseline();
-      result = await this.#writer.run(() =>
-        runSync({
+      result = await this.#writer.run(async () => {
+        const run = await runSync({
           identity,
           provider: providerFor(this.env, identity.provider),
           database,
@@ -440,8 +440,13 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
           now: () => Date.now(),
           forceFull,
           signal: abort.signal,
-        }),
-      );
+          correlationId,
+        });
+        // Under the same lock: a meeting write never lands between a run and the series re-derivation.
+        if (run.outcome === 'ok' && this.#identity?.connectionId === identity.connectionId)
+          await this.#advanceHorizon(identity, correlationId);
+        return run;
+      });
       if (result.outcome === 'ok' && result.baseline)
         await this.ctx.storage.put(BASELINE_KEY, result.baseline);
     } catch (error) {
@@ -459,7 +464,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     }
     // Disconnected meanwhile: the object was cleared; write nothing back.
     if (this.#identity?.connectionId !== identity.connectionId) return 'disconnected';
-    await this.#recordOutcome(identity, result, correlationId);
+    await this.#recordOutcome(result, correlationId);
     if (!this.#identity) return result.outcome; // the connection is gone: the object cleared itself
     await afterRun(identity);
     if (result.outcome === 'ok' && this.#pushActive()) {
@@ -478,18 +483,14 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
       outcome: result.outcome,
       duration_ms: Date.now() - started,
       ...(result.outcome === 'ok'
-        ? { full: result.full, pages: result.pages, changes: result.changes }
+        ? { full: result.full, pages: result.pages, changes: result.changes, skipped: result.skipped }
         : { error_code: result.outcome }),
       ...(result.cursorResets ? { cursor_resets: result.cursorResets } : {}),
     });
     return result.outcome;
   }
 
-  async #recordOutcome(
-    identity: ConnectionIdentity,
-    result: RunResult,
-    correlationId: string,
-  ): Promise<void> {
+  async #recordOutcome(result: RunResult, correlationId: string): Promise<void> {
     const lastRunAt = new Date().toISOString();
     const outcome = result.outcome;
     const cursorResets = this.#state.cursorResets + result.cursorResets;
@@ -503,7 +504,6 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
         lastErrorCode: null,
         cursorResets,
       });
-      await this.#advanceHorizon(identity, correlationId);
       return;
     }
     if (outcome === 'gone') {

@@ -4,10 +4,13 @@
  * from the stored cursor (incremental) or without one (full round). An expired cursor switches to a
  * full round, which removes what vanished. A 401 refreshes the token once. Other provider errors end
  * the run with their code; nothing after the last committed page is assumed, and the cursor only ever
- * moves with the last page of a round.
+ * moves with the last page of a round. An item the mapper cannot read is skipped (logged by provider
+ * id, counted in `skipped`), so one malformed event never blocks the mirror; the cursor still moves on,
+ * and the next full round (410, or the weekly re-baseline) lists it again and retries it.
  */
 import { findEvent, lockSyncTarget } from '../../db/queries/events.ts';
 import type { Database } from '../../db/tenant.ts';
+import { log } from '../../worker/log.ts';
 import { ProviderError, type ProviderErrorCode } from '../../worker/providers/errors.ts';
 import type {
   CalendarProvider,
@@ -36,6 +39,8 @@ export interface RoundDeps {
   forceFull?: boolean;
   /** Aborted on disconnect or pause: an in-flight provider call stops instead of running to its timeout. */
   signal?: AbortSignal;
+  /** Joins the run's log lines (skipped items) with the request or schedule row that started it. */
+  correlationId: string;
 }
 
 export type RunResult =
@@ -44,6 +49,8 @@ export type RunResult =
       full: boolean;
       pages: number;
       changes: number;
+      /** Provider items the mapper could not read, skipped (not written) in this run. */
+      skipped: number;
       /** Longest time from a provider change to its commit in this run (incremental runs only). */
       lagMs: number | null;
       cursorResets: number;
@@ -85,6 +92,7 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
   let pageToken: string | undefined;
   let pages = 0;
   let changes = 0;
+  let skipped = 0;
   let lagMs: number | null = null;
   const horizon = horizonAt(deps.now());
 
@@ -150,12 +158,31 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
     );
     if (written !== 'written') return { outcome: written, cursorResets };
     changes += page.changes.length;
+    skipped += plan.unreadable.length;
+    // The provider id and the field only: never the item's title, attendees or other content.
+    for (const item of plan.unreadable)
+      log('warn', 'provider event skipped: unreadable', {
+        correlationId: deps.correlationId,
+        connection_id: identity.connectionId,
+        provider: identity.provider,
+        provider_event_id: item.providerEventId,
+        field: item.field,
+      });
     if (!full) lagMs = maxLag(lagMs, plan.upserts, deps.now());
     if (last) {
       const baseline = full
         ? { startedAtMs: roundStartedAt.getTime(), windowEndMs: horizon.endMs }
         : undefined;
-      return { outcome: 'ok', full, pages, changes, lagMs, cursorResets, ...(baseline ? { baseline } : {}) };
+      return {
+        outcome: 'ok',
+        full,
+        pages,
+        changes,
+        skipped,
+        lagMs,
+        cursorResets,
+        ...(baseline ? { baseline } : {}),
+      };
     }
     pageToken = page.nextPageToken;
   }

@@ -12,6 +12,7 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COUNTERS_KEY, type ObjectCounters } from '../../durable-objects/calendar-connection.ts';
 import { GOOGLE_LIST_TIMEOUT_MS } from '../../worker/providers/google/changes.ts';
+import { horizonAt } from '../../worker/sync/horizon.ts';
 import { emulatorControl } from './connect-helpers.ts';
 import { ownerQuery } from './helpers.ts';
 import { MicrosoftModel } from './sync-microsoft-model.ts';
@@ -186,6 +187,57 @@ describe('disconnect or pause during a hung page', () => {
       ABORT_TEST_TIMEOUT_MS,
     );
   }
+});
+
+/**
+ * The daily horizon advance re-derives every series reaching into the new days; it runs under the
+ * object's write lock together with the run, so a meeting write queued during the run starts only after
+ * the re-derivation is done (never in between).
+ */
+/** The object's storage key of the horizon the busy table was derived for (calendar-connection.ts). */
+const HORIZON_KEY = 'busyHorizonStart';
+
+describe('horizon advance under the write lock', () => {
+  it('a meeting queued during a run waits for the run and its horizon re-derivation', async () => {
+    const email = unique('horizon-lock');
+    const { stub } = await connect('google', email, 'UTC');
+    await emulatorControl(`/accounts/google/${email}/generate`, { count: 20, seed: 11, days: 60 });
+    await settle(stub);
+    // The busy table was last derived for yesterday's horizon: the next good run advances it.
+    const yesterday = horizonAt(Date.now() - DAY_MS).startMs;
+    await runInDurableObject(stub, (_instance, state) => state.storage.put(HORIZON_KEY, yesterday));
+    await emulatorControl('/faults', {
+      provider: 'google',
+      account: email,
+      endpoint: 'events.list',
+      kind: 'slow',
+      times: 1,
+      delay_ms: 1_500,
+    });
+    await queueRun(stub);
+    const run = runDurableObjectAlarm(stub);
+    await waitFor(async () => (await faultCount('google', email, 'slow')) === 1);
+    const meeting = await stub.createMeeting(
+      {
+        title: 'Queued behind the run',
+        startMs: Date.now() + 3 * DAY_MS,
+        durationMinutes: 30,
+        timeZone: 'UTC',
+        attendees: [],
+        description: null,
+        location: null,
+        conference: false,
+        idempotency: null,
+      },
+      crypto.randomUUID(),
+    );
+    const horizonWhenMeetingDone = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.get<number>(HORIZON_KEY),
+    );
+    await run;
+    expect(meeting).toMatchObject({ attached: true, ok: true });
+    expect(horizonWhenMeetingDone).toBe(horizonAt(Date.now()).startMs);
+  }, 90_000);
 });
 
 /**

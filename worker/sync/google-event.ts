@@ -96,6 +96,24 @@ function statusOf(status: string | undefined): EventStatus {
 }
 
 /**
+ * One events.list page's items, each mapped on its own: an item the mapper cannot read becomes
+ * `unreadable` (skipped by the round) instead of failing the whole page and so the whole mirror.
+ */
+export function mapGoogleItems(
+  items: readonly GoogleEventJson[],
+  calendarTimeZone: string | null,
+): NormalizedChange[] {
+  return items.map((item) => {
+    try {
+      return mapGoogleEvent(item, calendarTimeZone);
+    } catch (error) {
+      if (!(error instanceof GoogleEventShapeError)) throw error;
+      return { kind: 'unreadable', providerEventId: error.eventId, field: error.field };
+    }
+  });
+}
+
+/**
  * `calendarTimeZone` is the calendar's zone (events.list `timeZone`): Google omits `start.timeZone`
  * on single timed events, and all-day events are interpreted in it.
  */

@@ -212,41 +212,63 @@ const isStub = (item: GraphEventJson) => item.type === 'occurrence' && item.subj
 
 /**
  * Maps one delta page. `knownMasters`: masters already in the mirror (or fetched) by id, used for
- * stubs whose master is not on this page.
+ * stubs whose master is not on this page. An item the mapper cannot read (and the stubs of such a
+ * master) becomes `unreadable`: skipped by the round, never the whole page.
  */
 export function mapGraphPage(
   items: readonly GraphEventJson[],
   knownMasters: ReadonlyMap<string, MirrorEvent> = new Map(),
 ): NormalizedChange[] {
   const masters = new Map(knownMasters);
-  const changes: NormalizedChange[] = [];
+  /** Masters on the page our mapper cannot read, by id → the field: their stubs are skipped too. */
+  const unreadableMasters = new Map<string, string>();
   for (const item of items) {
     if (item['@removed'] || item.type !== 'seriesMaster') continue;
-    const master = fullEvent(item, 'master');
-    masters.set(item.id, master);
+    try {
+      masters.set(item.id, fullEvent(item, 'master'));
+    } catch (error) {
+      if (!(error instanceof GraphEventShapeError)) throw error;
+      unreadableMasters.set(item.id, error.field);
+    }
   }
+  const changes: NormalizedChange[] = [];
+  // Each item on its own: one the mapper cannot read is skipped, the rest of the page is written.
   for (const item of items) {
-    if (!item.id) throw new GraphEventShapeError('(no id)', 'id');
-    if (item['@removed']) {
-      changes.push({ kind: 'delete', providerEventId: item.id });
-      continue;
+    try {
+      changes.push(...mapGraphItem(item, masters, unreadableMasters));
+    } catch (error) {
+      if (!(error instanceof GraphEventShapeError)) throw error;
+      changes.push({ kind: 'unreadable', providerEventId: error.eventId, field: error.field });
     }
-    const role = ROLE[item.type ?? 'singleInstance'] ?? 'single';
-    if (role === 'master') {
-      changes.push({ kind: 'upsert', event: masters.get(item.id)! });
-      const dates = cancelledOccurrenceDates(item.cancelledOccurrences);
-      if (dates.length) changes.push({ kind: 'cancelOccurrences', seriesKey: item.id, dates });
-      continue;
-    }
-    if (isStub(item)) {
-      const masterId = item.seriesMasterId;
-      const master = masterId ? masters.get(masterId) : undefined;
-      if (!masterId) throw new GraphEventShapeError(item.id, 'seriesMasterId');
-      if (!master) changes.push({ kind: 'needsMaster', seriesMasterId: masterId, occurrenceId: item.id });
-      else changes.push({ kind: 'upsert', event: occurrenceFromMaster(item, master) });
-      continue;
-    }
-    changes.push({ kind: 'upsert', event: fullEvent(item, role) });
   }
   return changes;
+}
+
+function mapGraphItem(
+  item: GraphEventJson,
+  masters: ReadonlyMap<string, MirrorEvent>,
+  unreadableMasters: ReadonlyMap<string, string>,
+): NormalizedChange[] {
+  if (!item.id) throw new GraphEventShapeError('(no id)', 'id');
+  if (item['@removed']) return [{ kind: 'delete', providerEventId: item.id }];
+  const role = ROLE[item.type ?? 'singleInstance'] ?? 'single';
+  if (role === 'master') {
+    const unreadable = unreadableMasters.get(item.id);
+    if (unreadable) throw new GraphEventShapeError(item.id, unreadable);
+    const master = masters.get(item.id);
+    if (!master) throw new GraphEventShapeError(item.id, 'seriesMaster');
+    const changes: NormalizedChange[] = [{ kind: 'upsert', event: master }];
+    const dates = cancelledOccurrenceDates(item.cancelledOccurrences);
+    if (dates.length) changes.push({ kind: 'cancelOccurrences', seriesKey: item.id, dates });
+    return changes;
+  }
+  if (isStub(item)) {
+    const masterId = item.seriesMasterId;
+    if (!masterId) throw new GraphEventShapeError(item.id, 'seriesMasterId');
+    if (unreadableMasters.has(masterId)) throw new GraphEventShapeError(item.id, 'seriesMaster');
+    const master = masters.get(masterId);
+    if (!master) return [{ kind: 'needsMaster', seriesMasterId: masterId, occurrenceId: item.id }];
+    return [{ kind: 'upsert', event: occurrenceFromMaster(item, master) }];
+  }
+  return [{ kind: 'upsert', event: fullEvent(item, role) }];
 }

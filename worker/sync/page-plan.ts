@@ -21,6 +21,11 @@ export interface PagePlan {
   needsMaster: string[];
   /** Series to recompute after the writes; the caller adds the surviving series of deleted rows. */
   recomputeSeries: string[];
+  /**
+   * Items the mapper could not read, skipped (nothing written for them, their stored row untouched):
+   * logged by provider id and counted by the run; the next full round lists them again.
+   */
+  unreadable: Array<{ providerEventId: string; field: string }>;
 }
 
 export function planPage(changes: readonly NormalizedChange[]): PagePlan {
@@ -29,6 +34,7 @@ export function planPage(changes: readonly NormalizedChange[]): PagePlan {
   const rowDeletions = new Set<string>();
   const cancellations = new Map<string, Set<string>>();
   const needsMaster = new Set<string>();
+  const unreadable: PagePlan['unreadable'] = [];
   for (const change of changes) {
     switch (change.kind) {
       case 'upsert':
@@ -55,6 +61,9 @@ export function planPage(changes: readonly NormalizedChange[]): PagePlan {
       case 'needsMaster':
         needsMaster.add(change.seriesMasterId);
         break;
+      case 'unreadable':
+        unreadable.push({ providerEventId: change.providerEventId, field: change.field });
+        break;
     }
   }
   const recompute = new Set<string>();
@@ -70,6 +79,7 @@ export function planPage(changes: readonly NormalizedChange[]): PagePlan {
     })),
     needsMaster: [...needsMaster],
     recomputeSeries: [...recompute],
+    unreadable,
   };
 }
 

@@ -67,10 +67,12 @@ export interface MirrorEvent {
 /**
  * One provider item after mapping. `cancelInstance` is expressed as an `upsert` of a cancelled
  * exception (a marker the expansion needs); `needsMaster` means a Graph occurrence stub arrived whose
- * master is neither on the page nor known: fetch it, never store an untitled row.
+ * master is neither on the page nor known: fetch it, never store an untitled row. `unreadable`: an item
+ * our mapper cannot read (malformed field); it is skipped, not written, and the round goes on.
  */
 export type NormalizedChange =
   | { kind: 'upsert'; event: MirrorEvent }
   | { kind: 'delete'; providerEventId: string }
   | { kind: 'needsMaster'; seriesMasterId: string; occurrenceId: string }
-  | { kind: 'cancelOccurrences'; seriesKey: string; dates: string[] };
+  | { kind: 'cancelOccurrences'; seriesKey: string; dates: string[] }
+  | { kind: 'unreadable'; providerEventId: string; field: string };

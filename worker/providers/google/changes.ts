@@ -5,7 +5,7 @@
  * incremental round repeats the same `syncToken` query with `showDeleted=true` (false is forbidden
  * there) plus `pageToken`. `nextSyncToken` is on the last page only. A 410 is `cursor_expired`.
  */
-import { type GoogleEventJson, mapGoogleEvent } from '../../sync/google-event.ts';
+import { type GoogleEventJson, mapGoogleItems } from '../../sync/google-event.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest } from '../types.ts';
 import { googleError } from './errors.ts';
@@ -55,7 +55,7 @@ export async function listGoogleChanges(
   const body = (await response.json()) as EventsListBody;
   const zone = body.timeZone ?? null;
   return {
-    changes: (body.items ?? []).map((item) => mapGoogleEvent(item, zone)),
+    changes: mapGoogleItems(body.items ?? [], zone),
     ...(zone ? { calendarTimeZone: zone } : {}),
     ...(body.nextPageToken ? { nextPageToken: body.nextPageToken } : {}),
     ...(!body.nextPageToken && body.nextSyncToken ? { nextCursor: body.nextSyncToken } : {}),
