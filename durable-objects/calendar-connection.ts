@@ -73,6 +73,8 @@ const IDENTITY_KEY = 'identity';
 const HORIZON_KEY = 'busyHorizonStart';
 /** Start and window end of the full round that founded the current cursor. */
 const BASELINE_KEY = 'cursorBaseline';
+/** When Graph said notifications were lost (`missed`): a full round is owed until one starts after it. */
+const FULL_ROUND_OWED_KEY = 'fullRoundOwedAt';
 const DAY_MS = 86_400_000;
 /** Consecutive retryable failures after which the card says "error" (retries go on underneath). */
 const FAILING_AFTER = 3;
@@ -244,7 +246,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     this.#tokens.forget();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.#schedule.init();
+    this.#schedule.dropped();
     log('info', 'connection object cleared', {
       correlationId,
       connection_id: this.#identity?.connectionId ?? null,
@@ -259,7 +261,8 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
    */
   async pushNotification(notice: PushNotice, correlationId: string): Promise<NoticeVerdict> {
     const identity = this.#identity;
-    if (!identity) return { outcome: 'ignored', action: 'none' };
+    // Not attached (a forged ref names any id, or a disconnected one): write nothing, not even a counter.
+    if (!identity) return { outcome: 'unknown', action: 'none' };
     const verdict = await this.#push.receive(identity, notice, this.#pushActive(), correlationId);
     if (verdict.action === 'renew' || verdict.action === 'recreate') {
       this.#schedule.schedule('renew_channel', Date.now(), {
@@ -268,8 +271,10 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
       });
       await this.#armNextAlarm();
     }
+    // Lost notifications: the next run lists the whole window again, so what vanished is removed too.
+    if (verdict.action === 'full_sync') await this.ctx.storage.put(FULL_ROUND_OWED_KEY, Date.now());
     // A removed subscription may have missed changes too: catch up with a run.
-    if (verdict.action === 'sync' || verdict.action === 'recreate')
+    if (verdict.action === 'sync' || verdict.action === 'full_sync' || verdict.action === 'recreate')
       await this.requestSync('webhook', correlationId);
     return verdict;
   }
@@ -447,8 +452,12 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
           await this.#advanceHorizon(identity, correlationId);
         return run;
       });
-      if (result.outcome === 'ok' && result.baseline)
+      if (result.outcome === 'ok' && result.baseline) {
         await this.ctx.storage.put(BASELINE_KEY, result.baseline);
+        const owedAt = await this.ctx.storage.get<number>(FULL_ROUND_OWED_KEY);
+        if (owedAt !== undefined && owedAt <= result.baseline.startedAtMs)
+          await this.ctx.storage.delete(FULL_ROUND_OWED_KEY);
+      }
     } catch (error) {
       // A database or mapping failure: retried with backoff like a provider outage.
       log('error', 'sync run failed', {
@@ -578,6 +587,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
    * provider: for Google it is a weekly full listing that also removes anything a missed change left.
    */
   async #needsRebaseline(): Promise<boolean> {
+    if ((await this.ctx.storage.get<number>(FULL_ROUND_OWED_KEY)) !== undefined) return true;
     const baseline = await this.ctx.storage.get<{ startedAtMs: number; windowEndMs: number }>(BASELINE_KEY);
     if (!baseline) return false; // no full round recorded by this object yet: the stored cursor decides
     return needsRebaseline(baseline.startedAtMs, baseline.windowEndMs, Date.now());

@@ -28,12 +28,30 @@ const toRow = (raw: RawRow): ScheduleRow => ({
 });
 
 export class Schedule {
-  constructor(private readonly sql: SqlStorage) {
-    this.init();
+  /**
+   * Whether the table exists: unknown until asked. It is created by the first row scheduled, never
+   * by a read, so an object no connection was ever attached to (a forged webhook names any id it
+   * likes) writes nothing to its storage.
+   */
+  #created: boolean | undefined;
+
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** `deleteAll()` dropped the table: the next row scheduled creates it again. */
+  dropped(): void {
+    this.#created = false;
   }
 
-  /** Idempotent; also after `deleteAll()` dropped the table. */
-  init(): void {
+  #exists(): boolean {
+    this.#created ??=
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schedule'").toArray()
+        .length > 0;
+    return this.#created;
+  }
+
+  /** Idempotent; called before every write, so reads never create the table. */
+  #create(): void {
+    if (this.#created) return;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS schedule (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       kind TEXT NOT NULL,
@@ -41,6 +59,7 @@ export class Schedule {
       payload TEXT NOT NULL DEFAULT '{}'
     )`);
     this.sql.exec('CREATE INDEX IF NOT EXISTS schedule_due ON schedule (due_at, id)');
+    this.#created = true;
   }
 
   /**
@@ -53,6 +72,7 @@ export class Schedule {
     payload: Record<string, unknown> = {},
     when: 'earliest' | 'replace' = 'replace',
   ): ScheduleRow {
+    this.#create();
     if (SINGLETON.has(kind)) {
       const [pending] = this.pending(kind);
       if (pending) {
@@ -79,6 +99,7 @@ export class Schedule {
   }
 
   pending(kind?: ScheduleKind): ScheduleRow[] {
+    if (!this.#exists()) return [];
     const cursor = kind
       ? this.sql.exec<RawRow>('SELECT * FROM schedule WHERE kind = ? ORDER BY due_at, id', kind)
       : this.sql.exec<RawRow>('SELECT * FROM schedule ORDER BY due_at, id');
@@ -87,6 +108,7 @@ export class Schedule {
 
   /** Rows due at `now`, earliest first (ties in insertion order). */
   due(now: number): ScheduleRow[] {
+    if (!this.#exists()) return [];
     return this.sql
       .exec<RawRow>('SELECT * FROM schedule WHERE due_at <= ? ORDER BY due_at, id', now)
       .toArray()
@@ -94,14 +116,17 @@ export class Schedule {
   }
 
   remove(id: number): void {
+    if (!this.#exists()) return;
     this.sql.exec('DELETE FROM schedule WHERE id = ?', id);
   }
 
   removeKinds(kinds: readonly ScheduleKind[]): void {
+    if (!this.#exists()) return;
     for (const kind of kinds) this.sql.exec('DELETE FROM schedule WHERE kind = ?', kind);
   }
 
   earliestDueAt(): number | null {
+    if (!this.#exists()) return null;
     const [row] = this.sql.exec<{ due: number | null }>('SELECT min(due_at) AS due FROM schedule').toArray();
     return row?.due ?? null;
   }

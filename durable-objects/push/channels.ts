@@ -83,11 +83,22 @@ const ZERO_COUNTERS: PushCounters = {
   failures: 0,
 };
 
-export type NoticeAction = 'none' | 'sync' | 'renew' | 'recreate';
+/** `full_sync`: Graph says notifications were lost (`missed`): a full round re-lists the window. */
+export type NoticeAction = 'none' | 'sync' | 'full_sync' | 'renew' | 'recreate';
 export interface NoticeVerdict {
-  outcome: 'accepted' | 'ignored' | 'rejected';
+  /** `unknown`: the object is attached to no connection (a forged ref, or a disconnected one); nothing was stored. */
+  outcome: 'accepted' | 'ignored' | 'rejected' | 'unknown';
   action: NoticeAction;
 }
+
+/** What a verified notification asks of the object (the sync handshake only proves the address works). */
+const NOTICE_ACTIONS: Record<PushNotice['kind'], NoticeAction> = {
+  sync: 'none',
+  changed: 'sync',
+  missed: 'full_sync',
+  reauthorization_required: 'renew',
+  removed: 'recreate',
+};
 
 export interface PushDeps {
   env: ObjectEnv;
@@ -101,6 +112,13 @@ export interface PushDeps {
 }
 
 export class PushChannels {
+  /**
+   * Aborted (and replaced) by `stopAll` on pause and disconnect. Channel work that was awaiting the
+   * provider or the database then writes nothing more: after a disconnect the object's storage was
+   * cleared, and a late write would bring back a record (and a renewal row) for a connection that is gone.
+   */
+  #stopped = new AbortController();
+
   constructor(private readonly deps: PushDeps) {}
 
   /** Push is on when the deployment names the public origin providers deliver to. */
@@ -148,10 +166,12 @@ export class PushChannels {
    */
   async maintain(identity: ConnectionIdentity, correlationId: string, recreate = false): Promise<string> {
     if (!this.enabled) return 'push_off';
+    const stopped = this.#stopped.signal;
     const provider = providerFor(this.deps.env, identity.provider);
     const record = await this.record();
     if (recreate && record.channel) {
       await this.#close(identity, provider, record.channel, correlationId);
+      if (stopped.aborted) return 'stopped';
       await this.#save((r) => ({ ...r, channel: null }));
       await this.#count('recreated');
     }
@@ -167,10 +187,18 @@ export class PushChannels {
         notificationUrl: new URL(WEBHOOK_PATHS[identity.provider], this.deps.env.WEBHOOK_BASE_URL).toString(),
         providerNowMs: Date.now() + record.skewMs,
       };
+      if (stopped.aborted) return 'stopped';
       await this.#save((r) => ({ ...r, opening: channelRef }));
-      const channel = await this.#withToken(identity, correlationId, (token) =>
-        current ? provider.renewChannel(token, current, request) : provider.openChannel(token, request),
-      );
+      const channel = await this.#withToken(identity, correlationId, async (token) => {
+        const answered = current
+          ? await provider.renewChannel(token, current, request)
+          : await provider.openChannel(token, request);
+        // Paused or disconnected while the provider answered: stop it with the token that opened it
+        // (after a disconnect the object has no other), and keep nothing.
+        if (stopped.aborted) await provider.closeChannel(token, answered).catch(() => undefined);
+        return answered;
+      });
+      if (stopped.aborted) return 'stopped';
       await this.#adopt(channel, current);
       await this.#count(current ? 'renewed' : 'opened');
       log('info', current ? 'push channel renewed' : 'push channel opened', {
@@ -181,6 +209,7 @@ export class PushChannels {
       });
       return current ? 'renewed' : 'opened';
     } catch (error) {
+      if (stopped.aborted) return 'stopped';
       const code = error instanceof ProviderError ? error.code : 'unknown';
       if (current && code === 'not_found') {
         // The provider dropped it (Graph deletes expired or removed subscriptions): open a new one now.
@@ -239,6 +268,8 @@ export class PushChannels {
 
   /** Pause and disconnect: stop every channel we hold (best effort; they expire anyway). */
   async stopAll(identity: ConnectionIdentity, correlationId: string): Promise<void> {
+    this.#stopped.abort();
+    this.#stopped = new AbortController();
     this.deps.schedule.removeKinds(['renew_channel']);
     const record = await this.deps.storage.get<PushRecord>(PUSH_KEY);
     if (!record) return;
@@ -334,15 +365,7 @@ export class PushChannels {
     if (notice.kind !== 'sync')
       await this.#save((r) => ({ ...r, lastNotificationAt: Date.now(), silentRuns: 0 }));
     await this.#count('accepted');
-    const action: NoticeAction =
-      notice.kind === 'changed' || notice.kind === 'missed'
-        ? 'sync'
-        : notice.kind === 'reauthorization_required'
-          ? 'renew'
-          : notice.kind === 'removed'
-            ? 'recreate'
-            : 'none';
-    return { outcome: 'accepted', action };
+    return { outcome: 'accepted', action: NOTICE_ACTIONS[notice.kind] };
   }
 
   /**

@@ -4,10 +4,11 @@
  * longer keep is stopped when it calls; pause and disconnect stop channels.
  */
 import { runInDurableObject } from 'cloudflare:test';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PUSH_KEY, type PushRecord } from '../../durable-objects/push/channels.ts';
 import { emulatorControl } from './connect-helpers.ts';
-import { ALICE, call, ORG_A, tokenFor } from './helpers.ts';
+import { ALICE, call, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
 import {
   emulatorChannels,
   liveFor,
@@ -64,9 +65,9 @@ describe('renewal across 30 simulated days', () => {
 });
 
 describe('Graph lifecycle notifications', () => {
-  it('reauthorizationRequired renews, subscriptionRemoved recreates, missed resyncs', async () => {
+  it('reauthorizationRequired renews, subscriptionRemoved recreates, missed runs a full round', async () => {
     const email = 'push.lifecycle@contoso.example';
-    const { stub } = await pushConnection('microsoft', email);
+    const { id, stub } = await pushConnection('microsoft', email);
     const first = (await pushRecord(stub))?.channel;
     if (!first) throw new Error('no subscription');
 
@@ -78,12 +79,33 @@ describe('Graph lifecycle notifications', () => {
       interval: 100,
     });
 
+    // A row Graph no longer has, as if its deletion's notification was lost: only a full round
+    // (which removes what it did not list) takes it away; a delta from the stored cursor would not.
+    await ownerQuery(sql`insert into ce_calendar_events (organization_id, connection_id, provider_event_id, title, start_at, end_at, series_key)
+      values (${ORG_A}, ${id}, 'missed-deletion', 'Missed', now(), now() + interval '1 hour', 'missed-deletion')`);
+    const phantomLeft = async () =>
+      (
+        await ownerQuery<{ n: number }>(
+          sql`select count(*)::int as n from ce_calendar_events where connection_id = ${id} and provider_event_id = 'missed-deletion'`,
+        )
+      )[0]?.n ?? 0;
+    expect(await phantomLeft()).toBe(1);
     const syncsBefore = (await objectCounters(stub)).syncRequests;
+    const missedAt = Date.now();
     await emulatorControl(`/subscriptions/${first.providerId}/lifecycle`, { event: 'missed' });
     await vi.waitUntil(async () => (await objectCounters(stub)).syncRequests === syncsBefore + 1, {
       timeout: 10_000,
       interval: 100,
     });
+    await shiftSchedule(stub, 2_000);
+    await runDue(stub);
+    await vi.waitUntil(async () => (await phantomLeft()) === 0, { timeout: 10_000, interval: 100 });
+    const { baseline, owed } = await runInDurableObject(stub, async (_instance, state) => ({
+      baseline: await state.storage.get<{ startedAtMs: number }>('cursorBaseline'),
+      owed: await state.storage.get<number>('fullRoundOwedAt'),
+    }));
+    expect(baseline?.startedAtMs).toBeGreaterThanOrEqual(missedAt); // the run after `missed` was a full round
+    expect(owed).toBeUndefined(); // and it paid what was owed: the next poll is incremental again
 
     await emulatorControl(`/subscriptions/${first.providerId}/lifecycle`, { event: 'subscriptionRemoved' });
     await vi.waitUntil(

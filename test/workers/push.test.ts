@@ -3,6 +3,7 @@
  * webhook while the next poll is 15 minutes away; forged, replayed and malformed notifications are
  * rejected or ignored without triggering a sync, never answered 5xx, never reflected.
  */
+import { runInDurableObject } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { channelSecret } from '../../durable-objects/push/channel-ref.ts';
 import { emulatorControl } from './connect-helpers.ts';
@@ -11,6 +12,7 @@ import {
   liveFor,
   mirroredTitle,
   objectCounters,
+  objectOf,
   pushConnection,
   pushCounters,
   pushRecord,
@@ -198,5 +200,64 @@ describe('forged and malformed notifications', () => {
     expect(tooLong.status).toBe(400);
     expect((await objectCounters(stub)).syncRequests).toBe(before.syncRequests + 1);
     expect((await pushCounters(stub))?.rejected).toBe(1);
+  });
+});
+
+describe('a forged notification naming a connection that does not exist', () => {
+  /** Everything the object keeps: its key-value pairs, its SQLite tables, its alarm. */
+  const storageOf = (connectionId: string) =>
+    runInDurableObject(objectOf(connectionId), async (_instance, state) => ({
+      keys: [...(await state.storage.list()).keys()],
+      tables: state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((row) => row.name),
+      alarm: await state.storage.getAlarm(),
+    }));
+
+  it('leaves no storage behind in the object it names, and is answered like any unknown channel', async () => {
+    const googleTarget = crypto.randomUUID();
+    const graphTarget = crypto.randomUUID();
+    const forgedGoogle = await googlePush({
+      'x-goog-channel-id': `${googleTarget}.AAAAAAAAAAAAAAAA`,
+      'x-goog-channel-token': 'A'.repeat(43),
+    });
+    const unknownGoogle = await googlePush({ 'x-goog-channel-id': 'not-ours', 'x-goog-channel-token': 'x' });
+    const graphItem = (clientState: string) =>
+      JSON.stringify({
+        value: [{ id: 'n-1', subscriptionId: 's-1', clientState, changeType: 'updated', resource: 'x' }],
+      });
+    const forgedGraph = await graphPost(graphItem(`${graphTarget}.AAAAAAAAAAAAAAAA.${'B'.repeat(43)}`));
+    const unknownGraph = await graphPost(graphItem('whatever'));
+    const answer = async (response: Response) => ({
+      status: response.status,
+      body: await response.text(),
+      type: response.headers.get('content-type'),
+    });
+    expect(await answer(forgedGoogle)).toEqual(await answer(unknownGoogle));
+    expect(await answer(forgedGraph)).toEqual(await answer(unknownGraph));
+    expect(forgedGoogle.status).toBe(204);
+    expect(forgedGraph.status).toBe(202);
+
+    // The RPC itself says so, and (like the route's calls) stores nothing.
+    const direct = crypto.randomUUID();
+    const verdict = await objectOf(direct).pushNotification(
+      {
+        channelRef: `${direct}.AAAAAAAAAAAAAAAA`,
+        secret: 'A'.repeat(43),
+        providerId: 'p',
+        kind: 'changed',
+      },
+      crypto.randomUUID(),
+    );
+    expect(verdict).toEqual({ outcome: 'unknown', action: 'none' });
+
+    for (const target of [googleTarget, graphTarget, direct]) {
+      const stored = await storageOf(target);
+      expect(stored.keys).toEqual([]);
+      // workerd's own bookkeeping tables (_cf_*) aside, the object created nothing.
+      expect(stored.tables.filter((name) => !name.startsWith('_cf_'))).toEqual([]);
+      expect(stored.alarm).toBeNull();
+    }
   });
 });
