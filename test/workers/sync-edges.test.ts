@@ -200,7 +200,7 @@ const HORIZON_KEY = 'busyHorizonStart';
 describe('horizon advance under the write lock', () => {
   it('a meeting queued during a run waits for the run and its horizon re-derivation', async () => {
     const email = unique('horizon-lock');
-    const { stub } = await connect('google', email, 'UTC');
+    const { id, stub } = await connect('google', email, 'UTC');
     await emulatorControl(`/accounts/google/${email}/generate`, { count: 20, seed: 11, days: 60 });
     await settle(stub);
     // The busy table was last derived for yesterday's horizon: the next good run advances it.
@@ -237,6 +237,19 @@ describe('horizon advance under the write lock', () => {
     await run;
     expect(meeting).toMatchObject({ attached: true, ok: true });
     expect(horizonWhenMeetingDone).toBe(horizonAt(Date.now()).startMs);
+    // Start order, from the database's own clock: every series the advance derived again was written
+    // before the meeting's first transaction began (before the fix the meeting started in between).
+    const activityId = meeting.attached && meeting.ok ? meeting.meeting.activityId : '';
+    const [order] = await ownerQuery<{ rederived_first: boolean | null; series: number }>(sql`
+      select max(b.created_at) <= (select created_at from ce_activities where id = ${activityId})
+               as rederived_first,
+             count(distinct b.series_key)::int as series
+        from ce_calendar_busy_occurrences b
+       where b.connection_id = ${id}
+         and b.series_key in (select provider_event_id from ce_calendar_events
+                               where connection_id = ${id} and series_role = 'master')`);
+    expect(order?.series).toBeGreaterThan(0);
+    expect(order?.rederived_first).toBe(true);
   }, 90_000);
 });
 
