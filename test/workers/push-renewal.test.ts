@@ -187,10 +187,11 @@ describe('a channel that stopped delivering', () => {
       relay.dropping = false;
     }
     await runDue(stub);
-    await vi.waitUntil(async () => (await pushCounters(stub))?.recreated === 1, {
-      timeout: 10_000,
-      interval: 100,
-    });
+    // `recreated` is counted when the silent channel is closed; the replacement is stored after its open.
+    await vi.waitUntil(
+      async () => (await pushCounters(stub))?.recreated === 1 && (await pushRecord(stub))?.channel != null,
+      { timeout: 10_000, interval: 100 },
+    );
     const current = (await pushRecord(stub))?.channel;
     expect(current?.providerId).not.toBe(silent?.providerId);
     expect((await liveFor('google', email)).map((c) => c.id)).toEqual([current?.providerId]);
