@@ -140,7 +140,8 @@ export async function recordOutboxFailure(
       syncStatus: sql`case when ${ceCalendarEvents.outboxAttempts} + 1 >= ${maxAttempts} then 'error' else 'pending' end`,
       updatedAt: sql`now()`,
     })
-    .where(eq(ceCalendarEvents.id, eventId))
+    // A row confirmed meanwhile (an outbox run answered first) owes nothing: a late failure leaves it.
+    .where(and(eq(ceCalendarEvents.id, eventId), isNotNull(ceCalendarEvents.outboxOperation)))
     .returning({ attempts: ceCalendarEvents.outboxAttempts });
   return row?.attempts ?? 0;
 }

@@ -3,10 +3,11 @@
  * "Meetings"): an outbox. One transaction writes everything CE owns — the activity, the outbound
  * mirror row marked `pending` with the provider write it owes, the reminder, the idempotency key —
  * then the provider is called with CE's own id for the event (Google event id / Graph transactionId),
- * and a second transaction confirms. A provider that refuses a create leaves nothing behind (the rows
- * are removed: nothing exists on the provider). A provider that does not answer leaves the meeting
- * `pending`; the object retries the same idempotent call until the provider confirms, so a retry
- * never creates a second event.
+ * and a second transaction confirms. A provider that refuses a create on its first, answered call leaves
+ * nothing behind (nothing exists on the provider); a refusal after an unanswered call keeps the rows as
+ * `error`. Before each call the object plans its `meeting_outbox` row, so a meeting left `pending` (no
+ * answer, an eviction, a failed confirm) is retried with the same idempotent call until the provider
+ * confirms: a retry never creates a second event.
  *
  * Every method runs under the object's write lock (the caller holds it).
  */
@@ -57,6 +58,12 @@ import type {
 /** Storage flag: this connection has meetings, so a sync run re-plans reminders afterwards. */
 const HAS_MEETINGS_KEY = 'hasMeetings';
 const MINUTE_MS = 60_000;
+/**
+ * How long after a provider call starts the outbox checks that it was answered. Planned before the
+ * call, in the object's own storage: an eviction or a failing confirm after the provider accepted still
+ * ends with the same idempotent write sent again.
+ */
+const OUTBOX_GUARD_MS = 60_000;
 
 /** Provider answers worth retrying: the write may still succeed later. */
 const RETRYABLE: ReadonlySet<ProviderErrorCode | 'not_found' | 'not_attached'> = new Set([
@@ -218,7 +225,13 @@ export class MeetingDesk {
   /** After a sync run: inbound changes may have moved or withdrawn reminders. */
   async afterSync(identity: ConnectionIdentity): Promise<void> {
     if (!(await this.context.storage.get<boolean>(HAS_MEETINGS_KEY))) return;
-    await this.#withDatabase((db) => this.#planReminders(db, identity));
+    await this.#withDatabase(async (db) => {
+      const owed = await db.asTenant(claimsOf(identity), (tx) => pendingOutbox(tx, identity.connectionId));
+      // Follow-back skips rows with an owed write: make sure each has a retry planned.
+      if (owed.length > 0)
+        this.context.schedule.schedule('meeting_outbox', Date.now() + OUTBOX_GUARD_MS, {}, 'earliest');
+      await this.#planReminders(db, identity);
+    });
   }
 
   async #prepareCreate(
@@ -395,6 +408,13 @@ export class MeetingDesk {
       conference: activity.conference,
     };
     const confirmed = event.providerEventId.startsWith(PENDING_EVENT_PREFIX) ? null : event.providerEventId;
+    this.context.schedule.schedule(
+      'meeting_outbox',
+      Date.now() + OUTBOX_GUARD_MS,
+      { correlationId },
+      'earliest',
+    );
+    await this.context.armAlarm();
     let written: WrittenMeeting | 'deleted';
     try {
       written = await this.#withToken(identity, correlationId, async (token) => {
@@ -409,12 +429,14 @@ export class MeetingDesk {
         return provider.updateEvent(token, loaded.calendarId, confirmed, change);
       });
     } catch (error) {
-      return this.#pushFailed(db, identity, activityId, event.id, operation, error, correlationId);
+      // Only a create prepared in this very call is its first provider call: nothing earlier went unanswered.
+      const firstCall = preloaded !== undefined;
+      return this.#pushFailed(db, identity, activityId, event.id, operation, error, correlationId, firstCall);
     }
-    await db.asTenant(claims, async (tx) => {
+    const stillOwed = await db.asTenant(claims, async (tx) => {
       if (written === 'deleted') {
         await deleteOutboundEvent(tx, event.id);
-        return;
+        return pendingOutbox(tx, identity.connectionId);
       }
       await confirmOutbound(tx, event, written);
       await mirrorActivity(tx, event.id, draft);
@@ -427,7 +449,10 @@ export class MeetingDesk {
         [written.providerEventId],
         horizonAt(Date.now()),
       );
+      return pendingOutbox(tx, identity.connectionId);
     });
+    // Nothing else owed: the guard planned before the call has no work left.
+    if (stillOwed.length === 0) this.context.schedule.removeKinds(['meeting_outbox']);
     return { kind: 'synced' };
   }
 
@@ -439,6 +464,7 @@ export class MeetingDesk {
     operation: 'create' | 'update' | 'delete',
     error: unknown,
     correlationId: string,
+    firstCall: boolean,
   ): Promise<PushResult> {
     const code: string = error instanceof ProviderError ? error.code : 'unknown';
     const retryable = RETRYABLE.has(code as ProviderErrorCode);
@@ -452,8 +478,10 @@ export class MeetingDesk {
       ...(error instanceof ProviderError ? {} : describeError(error)),
     });
     const claims = claimsOf(identity);
-    if (!retryable && operation === 'create') {
-      // Refused: nothing exists on the provider, so nothing stays here either (the key goes with it).
+    if (!retryable && operation === 'create' && firstCall) {
+      // Refused on the first call, answered: nothing exists on the provider, so nothing stays here either
+      // (the key goes with it). A refusal after an unanswered call keeps the rows (below, `error`): the
+      // provider may hold the event from that earlier call.
       await db.asTenant(claims, async (tx) => {
         await withdrawReminders(tx, activityId);
         await deleteUnsentMeeting(tx, activityId);

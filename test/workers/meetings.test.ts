@@ -5,8 +5,12 @@
  * the reminder following each time.
  */
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
+import type { CalendarConnection } from '../../durable-objects/calendar-connection.ts';
 import { createAccount, emulatorControl } from './connect-helpers.ts';
+import { ownerQuery } from './helpers.ts';
 import {
   activityOf,
   deleteMeeting,
@@ -24,6 +28,14 @@ import {
 import { connect, type ProviderName, settle, tokenOf } from './sync-model.ts';
 
 const HOUR_MS = 3_600_000;
+
+/** The activities of one connection (the test cannot know a meeting's id before its POST answers). */
+async function ownRowsOf(connectionId: string): Promise<string[]> {
+  const rows = await ownerQuery<{ id: string }>(
+    sql`select id from ce_activities where connection_id = ${connectionId} order by created_at`,
+  );
+  return rows.map((row) => row.id);
+}
 
 async function setup(provider: ProviderName, label: string) {
   const organizer = unique(`${label}-org`);
@@ -261,6 +273,108 @@ describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => 
         sync_direction: 'outbound',
         activity_id: first.body.id,
       }),
+    ]);
+  });
+
+  it('the object stops between the provider accepting and the confirm → its outbox alarm completes the meeting once', async () => {
+    const { id, stub, organizer, accessToken } = await setup(provider, `c-${provider}`);
+    const token = await schedulerToken();
+    const endpoint = provider === 'google' ? 'events.insert' : 'events.create';
+    // The create is applied, then its answer hangs: the object is "gone" before it can confirm.
+    await emulatorControl('/faults', {
+      provider,
+      account: organizer,
+      endpoint,
+      kind: 'lost_response',
+      times: 1,
+      delay_ms: 4_000,
+    });
+    const stuck = postMeeting(token, {
+      connection_id: id,
+      title: 'Crash',
+      start: inMinutes(28 * 60),
+      time_zone: 'UTC',
+      attendees: [],
+    });
+    const activityId = await vi.waitFor(
+      async () => {
+        const rows = await ownRowsOf(id);
+        expect(rows).toHaveLength(1);
+        return rows[0] as string;
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+    await vi.waitFor(
+      async () => expect(await taggedCount(provider, await accessToken(), activityId)).toBe(1),
+      {
+        timeout: 5_000,
+        interval: 50,
+      },
+    );
+    // A restart: a fresh object over the same storage runs the outbox row planned before the call.
+    await runInDurableObject(stub, async (instance, state) => {
+      const planned = state.storage.sql
+        .exec<{ n: number }>("SELECT count(*) AS n FROM schedule WHERE kind = 'meeting_outbox'")
+        .one().n;
+      expect(planned).toBe(1);
+      const Restarted = instance.constructor as new (
+        state: DurableObjectState,
+        env: Cloudflare.Env,
+      ) => CalendarConnection;
+      const restarted = new Restarted(state, env);
+      await vi.waitFor(async () => expect((await restarted.status('restart')).attached).toBe(true));
+      // Due within the alarm's debounce window (the old instance's alarm stays 60 s out, so only the
+      // restarted object runs it).
+      state.storage.sql.exec("UPDATE schedule SET due_at = ? WHERE kind = 'meeting_outbox'", Date.now() + 200);
+      await restarted.alarm();
+    });
+    const [row] = await mirrorRowsOf(id, activityId);
+    expect(row).toMatchObject({ sync_status: 'synced', outbox_operation: null, sync_direction: 'outbound' });
+    expect(await taggedCount(provider, await accessToken(), activityId)).toBe(1);
+    // The old call's late failure changes nothing.
+    expect((await stuck).status).toBe(201);
+    expect(await mirrorRowsOf(id, activityId)).toEqual([
+      expect.objectContaining({ sync_status: 'synced', outbox_operation: null }),
+    ]);
+    await settle(stub);
+    expect(await taggedCount(provider, await accessToken(), activityId)).toBe(1);
+  });
+
+  it('an unanswered create, then a refused retry → the meeting stays (error), the provider keeps one event', async () => {
+    const { id, organizer, accessToken } = await setup(provider, `rf-${provider}`);
+    const token = await schedulerToken();
+    const endpoint = provider === 'google' ? 'events.insert' : 'events.create';
+    await emulatorControl('/faults', {
+      provider,
+      account: organizer,
+      endpoint,
+      kind: 'lost_response',
+      times: 1,
+      delay_ms: 50,
+    });
+    const key = `refused-${crypto.randomUUID()}`;
+    const body = {
+      connection_id: id,
+      title: 'Refused retry',
+      start: inMinutes(27 * 60),
+      time_zone: 'UTC',
+      attendees: [],
+    };
+    const first = await postMeeting(token, body, key);
+    expect(first.status).toBe(201);
+    expect(first.body.sync_status).toBe('pending');
+    const providerToken = await accessToken();
+    expect(await taggedCount(provider, providerToken, first.body.id)).toBe(1);
+    // The retry is refused for good: the grant is revoked and the access token dead.
+    await emulatorControl(`/accounts/${provider}/${encodeURIComponent(organizer)}/revoke-grants`, {});
+    await emulatorControl(`/accounts/${provider}/${encodeURIComponent(organizer)}/expire-access-tokens`, {});
+    const retried = await postMeeting(token, body, key);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ id: first.body.id, sync_status: 'error', status: 'scheduled' });
+    expect(await activityOf(first.body.id)).toBeTruthy();
+    expect(await remindersOf(first.body.id)).toHaveLength(1);
+    expect(await mirrorRowsOf(id, first.body.id)).toEqual([
+      expect.objectContaining({ sync_status: 'error' }),
     ]);
   });
 

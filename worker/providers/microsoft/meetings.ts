@@ -1,7 +1,8 @@
 /**
  * Microsoft Graph writes for meetings CE schedules (reference/providers.md §9): create on the
- * connection's calendar with `transactionId` (Graph returns the existing event to a retried POST with
- * the same id) and the app tag as a single-value extended property; `isOnlineMeeting` with
+ * connection's calendar with `transactionId` (documented to avoid redundant POSTs on client retries;
+ * what a duplicate returns is not documented — reference ⚠ — and CE assumes the existing event, as the
+ * emulator does; docs/decisions.md) and the app tag as a single-value extended property; `isOnlineMeeting` with
  * `teamsForBusiness` for a Teams link. Graph invites attendees on create and update by itself.
  * Times are sent as wall-clock time in the meeting's IANA zone (Graph accepts IANA names).
  */
