@@ -12,6 +12,7 @@ import {
   COUNTERS_KEY,
   type ObjectCounters,
 } from '../../durable-objects/calendar-connection.ts';
+import { canonicalJson } from '../../worker/services/meeting-input.ts';
 import { ALICE, BOB, CAROL, insertConnection, ORG_A, ORG_B, ownerQuery } from './helpers.ts';
 import {
   deleteMeeting,
@@ -241,5 +242,44 @@ describe('meeting input', () => {
     expect(badPatch.status).toBe(400);
     expect(fieldsOf(badPatch.body)).toContain('duration_minutes');
     expect((await patchMeeting(token, late.body.id, {})).status).toBe(400);
+  });
+});
+
+describe('meeting idempotency', () => {
+  it('a retry of a stored request after its start passed replays the meeting; a new key for it → 400', async () => {
+    const { id } = await connected('google', 'replay-late');
+    const token = await schedulerToken();
+    const first = await postMeeting(token, {
+      connection_id: id,
+      title: 'Already started',
+      start: inMinutes(60),
+      time_zone: 'UTC',
+      attendees: [],
+    });
+    expect(first.status).toBe(201);
+    // The stored request as the client sent it an hour ago (its start is now past the tolerance).
+    const late = {
+      connection_id: id,
+      title: 'Already started',
+      start: new Date(Date.now() - 3_600_000).toISOString(),
+      time_zone: 'UTC',
+      attendees: [],
+    };
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonicalJson(late)));
+    const hash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const key = `late-${crypto.randomUUID()}`;
+    await ownerQuery(
+      sql`insert into ce_meeting_idempotency_keys (organization_id, idempotency_key, user_id, request_hash, activity_id)
+          values (${ORG_A}, ${key}, ${ALICE}, ${hash}, ${first.body.id})`,
+    );
+    const replayed = await postMeeting(token, late, key);
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.id).toBe(first.body.id);
+    // Same body, another key: nothing stored, so the start is checked.
+    const fresh = await postMeeting(token, late, `late-${crypto.randomUUID()}`);
+    expect(fresh.status).toBe(400);
+    // A stored key whose body changed in another field is still checked (and conflicts).
+    const other = await postMeeting(token, { ...late, title: 'Changed' }, key);
+    expect(other.status).toBe(400);
   });
 });

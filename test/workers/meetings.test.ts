@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import type { CalendarConnection } from '../../durable-objects/calendar-connection.ts';
 import { createAccount, emulatorControl } from './connect-helpers.ts';
-import { ownerQuery } from './helpers.ts';
+import { ORG_A, ownerQuery } from './helpers.ts';
 import {
   activityOf,
   deleteMeeting,
@@ -325,7 +325,10 @@ describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => 
       await vi.waitFor(async () => expect((await restarted.status('restart')).attached).toBe(true));
       // Due within the alarm's debounce window (the old instance's alarm stays 60 s out, so only the
       // restarted object runs it).
-      state.storage.sql.exec("UPDATE schedule SET due_at = ? WHERE kind = 'meeting_outbox'", Date.now() + 200);
+      state.storage.sql.exec(
+        "UPDATE schedule SET due_at = ? WHERE kind = 'meeting_outbox'",
+        Date.now() + 200,
+      );
       await restarted.alarm();
     });
     const [row] = await mirrorRowsOf(id, activityId);
@@ -376,6 +379,65 @@ describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => 
     expect(await mirrorRowsOf(id, first.body.id)).toEqual([
       expect.objectContaining({ sync_status: 'error' }),
     ]);
+  });
+
+  it('defaults to the organization duration; a PATCH of attendees reaches the provider; a refused PATCH shows error', async () => {
+    const { id, organizer, attendee } = await setup(provider, `p-${provider}`);
+    const token = await schedulerToken();
+    // An organization setting unlike the built-in default (30), restored afterwards.
+    const [previous] = await ownerQuery<{ minutes: number }>(
+      sql`select calendar_default_meeting_duration_minutes as minutes from ce_module_settings where organization_id = ${ORG_A}`,
+    );
+    await ownerQuery(
+      sql`insert into ce_module_settings (organization_id, calendar_default_meeting_duration_minutes) values (${ORG_A}, 45)
+          on conflict (organization_id) do update set calendar_default_meeting_duration_minutes = 45`,
+    );
+    const created = await postMeeting(token, {
+      connection_id: id,
+      title: 'Default length',
+      start: inMinutes(40 * 60),
+      time_zone: 'UTC',
+      attendees: [],
+    });
+    await ownerQuery(
+      previous
+        ? sql`update ce_module_settings set calendar_default_meeting_duration_minutes = ${previous.minutes} where organization_id = ${ORG_A}`
+        : sql`delete from ce_module_settings where organization_id = ${ORG_A}`,
+    );
+    expect(created.status).toBe(201);
+    expect(Date.parse(created.body.end) - Date.parse(created.body.start)).toBe(45 * 60_000);
+    expect(await invitationsOf(provider, attendee)).toHaveLength(0);
+
+    const invited = await patchMeeting(token, created.body.id, { attendees: [attendee] });
+    expect(invited.status).toBe(200);
+    expect(invited.body).toMatchObject({ sync_status: 'synced', attendee_count: 1 });
+    expect(await invitationsOf(provider, attendee)).toHaveLength(1);
+
+    // The provider refuses for good (grant revoked, access token dead): CE keeps its change, shows error.
+    await emulatorControl(`/accounts/${provider}/${encodeURIComponent(organizer)}/revoke-grants`, {});
+    await emulatorControl(`/accounts/${provider}/${encodeURIComponent(organizer)}/expire-access-tokens`, {});
+    const refused = await patchMeeting(token, created.body.id, { title: 'Refused change' });
+    expect(refused.status).toBe(200);
+    expect(refused.body).toMatchObject({ title: 'Refused change', sync_status: 'error' });
+    expect((await activityOf(created.body.id))?.subject).toBe('Refused change');
+  });
+
+  it('a create refused on its first call → an error answer and nothing stored', async () => {
+    const { id, organizer } = await setup(provider, `rc-${provider}`);
+    const token = await schedulerToken();
+    await emulatorControl(`/accounts/${provider}/${encodeURIComponent(organizer)}/revoke-grants`, {});
+    await emulatorControl(`/accounts/${provider}/${encodeURIComponent(organizer)}/expire-access-tokens`, {});
+    const refused = await postMeeting(
+      token,
+      { connection_id: id, title: 'Refused', start: inMinutes(41 * 60), time_zone: 'UTC', attendees: [] },
+      `refused-first-${crypto.randomUUID()}`,
+    );
+    expect([409, 502]).toContain(refused.status);
+    expect(await ownRowsOf(id)).toEqual([]);
+    const [{ n } = { n: -1 }] = await ownerQuery<{ n: number }>(
+      sql`select count(*)::int as n from ce_calendar_events where connection_id = ${id} and activity_id is not null`,
+    );
+    expect(n).toBe(0);
   });
 
   it('a provider outage leaves the meeting pending; the object retries from its outbox until it is there once', async () => {

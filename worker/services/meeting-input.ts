@@ -8,6 +8,8 @@ import type { FieldProblem } from '../errors.ts';
 
 /** A start this far in the past is accepted (clock skew, a form submitted a moment late). */
 export const START_TOLERANCE_MS = 5 * 60_000;
+/** The one problem a replay of a stored request may have: time passed since it was first sent. */
+export const START_IN_PAST = 'must not be in the past';
 /** Meetings further ahead than this are refused (a typo in the year, not a plan). */
 export const MAX_START_AHEAD_MS = 3 * 366 * 86_400_000;
 export const MIN_DURATION_MINUTES = 15;
@@ -60,8 +62,7 @@ export function checkMeetingFields(input: RawMeetingFields, nowMs: number): Meet
         field: 'start',
         message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-02T09:00:00Z',
       });
-    else if (startMs < nowMs - START_TOLERANCE_MS)
-      problems.push({ field: 'start', message: 'must not be in the past' });
+    else if (startMs < nowMs - START_TOLERANCE_MS) problems.push({ field: 'start', message: START_IN_PAST });
     else if (startMs > nowMs + MAX_START_AHEAD_MS)
       problems.push({ field: 'start', message: 'must be within the next three years' });
     else value.startMs = startMs;

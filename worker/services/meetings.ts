@@ -4,7 +4,7 @@
  * of that calendar (durable-objects/meetings/desk.ts), which answers with the meeting as stored.
  */
 import { type ConnectionRow, findVisibleConnection } from '../../db/queries/connections.ts';
-import { defaultMeetingConnection, findMeeting } from '../../db/queries/meetings.ts';
+import { defaultMeetingConnection, findIdempotencyKey, findMeeting } from '../../db/queries/meetings.ts';
 import type {
   MeetingInput,
   MeetingOutcome,
@@ -16,7 +16,7 @@ import type { RequestScope } from '../env.ts';
 import { AppError, forbidden, notFound, validationFailed } from '../errors.ts';
 import { requirePermission } from '../middleware/auth.ts';
 import { type ConnectionObject, identityOf, withAttachedObject } from './connection-object.ts';
-import { canonicalJson, checkMeetingFields } from './meeting-input.ts';
+import { canonicalJson, checkMeetingFields, START_IN_PAST } from './meeting-input.ts';
 
 export interface CreateMeetingBody {
   connection_id?: string | undefined;
@@ -46,7 +46,18 @@ export async function createMeeting(
   idempotencyKey: string | undefined,
 ): Promise<{ meeting: MeetingView; replayed: boolean }> {
   requirePermission(scope.claims, 'ce.calendar.schedule');
-  const checked = checkMeetingFields(body, Date.now());
+  const requestHash = idempotencyKey ? await sha256Hex(canonicalJson(body)) : null;
+  let checked = checkMeetingFields(body, Date.now());
+  // A retry of a stored request is answered with its meeting even once its start has passed: the body
+  // is checked as of its start (every other field as usual), and the object replays it.
+  if (
+    !checked.ok &&
+    idempotencyKey &&
+    requestHash &&
+    checked.problems.every((p) => p.field === 'start' && p.message === START_IN_PAST) &&
+    (await isStoredRequest(scope, idempotencyKey, requestHash))
+  )
+    checked = checkMeetingFields(body, Date.parse(body.start));
   if (!checked.ok) throw validationFailed(checked.problems);
   const fields = checked.value;
   const connection = await meetingConnection(scope, body.connection_id);
@@ -59,9 +70,7 @@ export async function createMeeting(
     description: body.description?.trim() || null,
     location: body.location?.trim() || null,
     conference: body.conference ?? false,
-    idempotency: idempotencyKey
-      ? { key: idempotencyKey, requestHash: await sha256Hex(canonicalJson(body)) }
-      : null,
+    idempotency: idempotencyKey && requestHash ? { key: idempotencyKey, requestHash } : null,
   };
   const outcome = await callObject(scope, connection, (stub) =>
     stub.createMeeting(input, scope.correlationId),
@@ -101,6 +110,12 @@ export async function cancelMeeting(scope: RequestScope, id: string): Promise<Me
   const connection = await ownMeetingConnection(scope, id);
   const outcome = await callObject(scope, connection, (stub) => stub.cancelMeeting(id, scope.correlationId));
   return succeeded(outcome);
+}
+
+/** Whether this key already holds this very request (the caller's own key; RLS hides others'). */
+async function isStoredRequest(scope: RequestScope, key: string, requestHash: string): Promise<boolean> {
+  const stored = await scope.db.asTenant(scope.claims, (tx) => findIdempotencyKey(tx, key));
+  return stored?.requestHash === requestHash;
 }
 
 /** The named connection (own only: a colleague's visible one is 403, anything else 404), or the default. */
