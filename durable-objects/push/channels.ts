@@ -25,6 +25,7 @@ import {
 import {
   assessDelivery,
   type DeliveryWatch,
+  isOpeningInFlight,
   isReplayedSequence,
   renewalDelayMs,
   SEEN_NOTIFICATIONS,
@@ -50,6 +51,10 @@ export interface PushRecord extends DeliveryWatch {
   channel: StoredChannel | null;
   /** A channel being opened: its sync message may arrive before the provider's answer. */
   opening: string | null;
+  /** When `opening` was set (a stale one no longer blocks a new open; plan.ts isOpeningInFlight). */
+  openingSince?: number;
+  /** Highest Google message number seen on the `opening` channel, carried into the adopted channel. */
+  openingSequence?: number;
   /** Replaced Google channels, until they expire (a notification in flight still verifies). */
   retired: StoredChannel[];
   /** Provider clock minus ours, from the provider's last answer. */
@@ -188,7 +193,7 @@ export class PushChannels {
         providerNowMs: Date.now() + record.skewMs,
       };
       if (stopped.aborted) return 'stopped';
-      await this.#save((r) => ({ ...r, opening: channelRef }));
+      await this.#save((r) => ({ ...r, opening: channelRef, openingSince: Date.now(), openingSequence: 0 }));
       const channel = await this.#withToken(identity, correlationId, async (token) => {
         const answered = current
           ? await provider.renewChannel(token, current, request)
@@ -253,7 +258,11 @@ export class PushChannels {
       ...r,
       channel: {
         ...channel,
-        lastSequence: replaced && !keepOld ? replaced.lastSequence : 0,
+        // Google's sync message (number 1) usually arrives before the watch call answers.
+        lastSequence: Math.max(
+          replaced && !keepOld ? replaced.lastSequence : 0,
+          r.opening === channel.channelRef ? (r.openingSequence ?? 0) : 0,
+        ),
       },
       opening: null,
       skewMs,
@@ -336,8 +345,9 @@ export class PushChannels {
       return { outcome: 'ignored', action: 'none' };
     }
     const channel = current ?? retired;
-    if (notice.sequence !== undefined && channel) {
-      if (notice.kind !== 'sync' && isReplayedSequence(channel.lastSequence, notice.sequence)) {
+    if (notice.sequence !== undefined) {
+      const lastSequence = channel ? channel.lastSequence : (record.openingSequence ?? 0);
+      if (notice.kind !== 'sync' && isReplayedSequence(lastSequence, notice.sequence)) {
         await this.#count('ignored');
         return { outcome: 'ignored', action: 'none' };
       }
@@ -351,6 +361,9 @@ export class PushChannels {
         retired: r.retired.map((c) =>
           c.channelRef === notice.channelRef ? { ...c, lastSequence: Math.max(c.lastSequence, sequence) } : c,
         ),
+        ...(!channel && r.opening === notice.channelRef
+          ? { openingSequence: Math.max(r.openingSequence ?? 0, sequence) }
+          : {}),
       }));
     }
     if (notice.notificationId) {
@@ -389,7 +402,7 @@ export class PushChannels {
         provider: identity.provider,
       });
       this.deps.schedule.schedule('renew_channel', Date.now(), { correlationId, recreate: true });
-    } else if (!record.opening && !pending) {
+    } else if (!isOpeningInFlight(record.opening, record.openingSince, Date.now()) && !pending) {
       // No channel yet (first run, re-enabled), or one whose renewal was dropped while the connection
       // waited for a reconnect: open or renew it now.
       this.deps.schedule.schedule('renew_channel', Date.now(), { correlationId });

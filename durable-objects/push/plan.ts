@@ -10,6 +10,8 @@ export const RENEW_LEAD_MS = 24 * 3_600_000;
 export const MIN_RENEW_DELAY_MS = 60_000;
 /** Consecutive incremental polls that found changes no notification announced before the channel is recreated. */
 export const SILENT_RUNS_BEFORE_RECREATE = 2;
+/** An open still unanswered after this long was lost (the object evicted mid-call): open again. */
+export const OPENING_STALE_MS = 5 * 60_000;
 /** Graph notification ids remembered to recognise a replay. */
 export const SEEN_NOTIFICATIONS = 256;
 
@@ -61,3 +63,18 @@ export function assessDelivery(
 /** Google message numbers increase per channel (not sequentially): one not above the last seen is a replay. */
 export const isReplayedSequence = (lastSequence: number, sequence: number | undefined): boolean =>
   sequence === undefined || sequence <= lastSequence;
+
+/**
+ * Whether a channel open started at `openingSince` may still be in flight at `now`. A record without
+ * a start time (stored before it was kept), or one older than OPENING_STALE_MS, is not: the object was
+ * evicted during the call and nothing else would ever open the channel.
+ */
+export const isOpeningInFlight = (
+  opening: string | null,
+  openingSince: number | undefined,
+  now: number,
+): boolean =>
+  opening !== null &&
+  openingSince !== undefined &&
+  now - openingSince >= 0 &&
+  now - openingSince < OPENING_STALE_MS;

@@ -11,8 +11,10 @@ import {
 import {
   assessDelivery,
   type DeliveryWatch,
+  isOpeningInFlight,
   isReplayedSequence,
   MIN_RENEW_DELAY_MS,
+  OPENING_STALE_MS,
   RENEW_LEAD_MS,
   renewalDelayMs,
   SILENT_RUNS_BEFORE_RECREATE,
@@ -128,6 +130,21 @@ describe('silent channels', () => {
     expect(isReplayedSequence(10, 3)).toBe(true);
     expect(isReplayedSequence(10, 11)).toBe(false);
     expect(isReplayedSequence(10, undefined)).toBe(true);
+    expect(isReplayedSequence(0, 0)).toBe(true); // a missing/invalid number (parsed as 0) on a fresh channel
+  });
+
+  it('an open counts as in flight only for a few minutes after it started (an evicted object does not block)', () => {
+    const now = Date.UTC(2026, 10, 25, 12);
+    expect(isOpeningInFlight(null, now, now)).toBe(false);
+    expect(isOpeningInFlight('ref', now - 1_000, now)).toBe(true);
+    expect(isOpeningInFlight('ref', now - OPENING_STALE_MS + 1, now)).toBe(true);
+    expect(isOpeningInFlight('ref', now - OPENING_STALE_MS, now)).toBe(false);
+    expect(isOpeningInFlight('ref', undefined, now)).toBe(false); // stored before the start time was kept
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 * OPENING_STALE_MS }), (age) => {
+        return isOpeningInFlight('ref', now - age, now) === age < OPENING_STALE_MS;
+      }),
+    );
   });
 });
 
@@ -154,6 +171,17 @@ describe('notification parsing (nothing trusted yet)', () => {
     expect(parseGoogleNotification(headers)?.kind).toBe('changed');
     headers.set('x-goog-resource-state', 'bogus');
     expect(parseGoogleNotification(headers)).toBeUndefined();
+    for (const inherited of ['constructor', '__proto__', 'toString']) {
+      headers.set('x-goog-resource-state', inherited);
+      expect(parseGoogleNotification(headers)).toBeUndefined();
+    }
+    headers.set('x-goog-resource-state', 'exists');
+    for (const number of ['0', '-3', 'abc', '1.5']) {
+      headers.set('x-goog-message-number', number);
+      expect(parseGoogleNotification(headers)?.sequence).toBe(0);
+    }
+    headers.delete('x-goog-message-number');
+    expect(parseGoogleNotification(headers)?.sequence).toBe(0);
     expect(parseGoogleNotification(new Headers())).toBeUndefined();
   });
 
@@ -167,6 +195,8 @@ describe('notification parsing (nothing trusted yet)', () => {
         { subscriptionId: 'sub', clientState, lifecycleEvent: 'subscriptionRemoved' },
         { subscriptionId: 'sub', clientState, lifecycleEvent: 'missed' },
         { subscriptionId: 'sub', clientState, lifecycleEvent: 'somethingNew' },
+        { subscriptionId: 'sub', clientState, lifecycleEvent: 'constructor' },
+        { subscriptionId: 'sub', clientState, lifecycleEvent: 'toString' },
         { subscriptionId: 'sub', changeType: 'updated' },
         'garbage',
       ],

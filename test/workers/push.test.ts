@@ -93,6 +93,11 @@ const graphPost = (body: string, query = '') =>
 describe('forged and malformed notifications', () => {
   it('Google: wrong token, unknown channel, replayed message, malformed, oversized → no sync, no 5xx', async () => {
     const { stub, id } = await pushConnection('google', 'push.forged@acme.example');
+    // The sync message (number 1) reached the channel, whether it came before or after the watch answered.
+    await vi.waitUntil(async () => (await pushRecord(stub))?.channel?.lastSequence === 1, {
+      timeout: 10_000,
+      interval: 100,
+    });
     const record = await pushRecord(stub);
     const ref = record?.channel?.channelRef ?? '';
     expect(ref.startsWith(id)).toBe(true);
@@ -109,14 +114,36 @@ describe('forged and malformed notifications', () => {
       'x-goog-channel-id': `${crypto.randomUUID()}.AAAAAAAAAAAAAAAA`,
       'x-goog-channel-token': 'A'.repeat(43),
     });
-    // Replay: the right token (as Google holds it) with a message number already seen.
+    // Replays: the right token (as Google holds it) with the number of the sync message Google
+    // actually sent (1), with no number, and with 0.
+    expect(record?.channel?.lastSequence).toBe(1);
     const secret = await channelSecret(record?.key ?? '', ref);
     const replay = await googlePush({
       'x-goog-channel-id': ref,
       'x-goog-channel-token': secret,
-      'x-goog-message-number': String(record?.channel?.lastSequence ?? 1),
+      'x-goog-message-number': '1',
     });
-    for (const response of [forgedToken, noToken, unknownShape, otherObject, replay]) {
+    const replayNoNumber = await call('/v1/calendar/webhooks/google', {
+      method: 'POST',
+      headers: {
+        'x-goog-channel-id': ref,
+        'x-goog-channel-token': secret,
+        'x-goog-resource-state': 'exists',
+        'x-goog-resource-id': 'rid',
+      },
+    });
+    const replayZero = await googlePush({
+      'x-goog-channel-id': ref,
+      'x-goog-channel-token': secret,
+      'x-goog-message-number': '0',
+    });
+    const replayNonNumeric = await googlePush({
+      'x-goog-channel-id': ref,
+      'x-goog-channel-token': secret,
+      'x-goog-message-number': 'abc',
+    });
+    const replays = [replay, replayNoNumber, replayZero, replayNonNumeric];
+    for (const response of [forgedToken, noToken, unknownShape, otherObject, ...replays]) {
       expect(response.status).toBe(204);
       expect(await response.text()).toBe('');
     }
@@ -126,6 +153,26 @@ describe('forged and malformed notifications', () => {
     });
     expect(malformed.status).toBe(400);
     expect(await malformed.text()).not.toContain('<b>');
+    // Names of Object.prototype members are not resource states.
+    for (const state of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const inherited = await googlePush({
+        'x-goog-channel-id': ref,
+        'x-goog-channel-token': secret,
+        'x-goog-resource-state': state,
+        'x-goog-message-number': '5000',
+      });
+      expect(inherited.status).toBe(400);
+      expect(JSON.stringify(await inherited.json())).toContain('x-goog-resource-state');
+    }
+    // The 400 names the header that is actually missing.
+    const noChannel = await call('/v1/calendar/webhooks/google', {
+      method: 'POST',
+      headers: { 'x-goog-resource-state': 'exists', 'x-goog-message-number': '5001' },
+    });
+    expect(noChannel.status).toBe(400);
+    const noChannelBody = JSON.stringify(await noChannel.json());
+    expect(noChannelBody).toContain('x-goog-channel-id');
+    expect(noChannelBody).not.toContain('x-goog-resource-state');
     const huge = await call('/v1/calendar/webhooks/google', {
       method: 'POST',
       headers: { 'x-goog-channel-id': ref, 'x-goog-resource-state': 'exists' },
@@ -137,14 +184,14 @@ describe('forged and malformed notifications', () => {
     const pushAfter = await pushCounters(stub);
     expect(after.syncRequests).toBe(before.syncRequests);
     expect((pushAfter?.rejected ?? 0) - (pushBefore?.rejected ?? 0)).toBe(2);
-    expect((pushAfter?.ignored ?? 0) - (pushBefore?.ignored ?? 0)).toBe(1);
+    expect((pushAfter?.ignored ?? 0) - (pushBefore?.ignored ?? 0)).toBe(replays.length);
     expect(pushAfter?.accepted).toBe(pushBefore?.accepted);
 
     // The same channel with the right token and a new number is accepted (the checks above were not vacuous).
     const fresh = await googlePush({
       'x-goog-channel-id': ref,
       'x-goog-channel-token': secret,
-      'x-goog-message-number': String((record?.channel?.lastSequence ?? 1) + 1000),
+      'x-goog-message-number': '1001',
     });
     expect(fresh.status).toBe(204);
     expect((await objectCounters(stub)).syncRequests).toBe(before.syncRequests + 1);
@@ -177,6 +224,15 @@ describe('forged and malformed notifications', () => {
     expect((await graphPost(genuine)).status).toBe(202);
     expect((await objectCounters(stub)).syncRequests).toBe(before.syncRequests + 1);
     expect((await graphPost(genuine)).status).toBe(202); // replayed: same notification id
+    expect((await objectCounters(stub)).syncRequests).toBe(before.syncRequests + 1);
+    // Names of Object.prototype members are not lifecycle events: skipped, nothing accepted.
+    const acceptedBefore = (await pushCounters(stub))?.accepted;
+    const inherited = ['constructor', '__proto__', 'toString'].map((lifecycleEvent, index) => ({
+      ...item(`${ref}.${secret}`, `n-inherited-${index}`),
+      lifecycleEvent,
+    }));
+    expect((await graphPost(JSON.stringify({ value: inherited }))).status).toBe(202);
+    expect((await pushCounters(stub))?.accepted).toBe(acceptedBefore);
     expect((await objectCounters(stub)).syncRequests).toBe(before.syncRequests + 1);
 
     for (const body of ['{not json', JSON.stringify({ value: 'x' }), JSON.stringify([1, 2])]) {

@@ -133,7 +133,10 @@ export interface PushNotice {
   /** Google X-Goog-Resource-Id (to stop a stale channel we own). */
   resourceId?: string;
   kind: 'sync' | 'changed' | 'reauthorization_required' | 'removed' | 'missed';
-  /** Google X-Goog-Message-Number: increasing per channel, so a replay is recognisable. */
+  /**
+   * Google X-Goog-Message-Number: increasing per channel, so a replay is recognisable. Set on every
+   * Google notice (0 when the header is missing or invalid: a change with it is a replay); Graph has none.
+   */
   sequence?: number;
   /** Graph notification id: a replayed notification repeats it. */
   notificationId?: string;

@@ -69,13 +69,18 @@ const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): 
   }
 };
 
+/** The header that made a Google push unreadable: the channel id when it is missing or too long, else the state. */
+function malformedGoogleField(headers: Headers): { field: string; message: string } {
+  const channelId = headers.get('x-goog-channel-id');
+  if (!channelId) return { field: 'x-goog-channel-id', message: 'is required' };
+  if (channelId.length > 64) return { field: 'x-goog-channel-id', message: 'is longer than 64 characters' };
+  return { field: 'x-goog-resource-state', message: 'is not a Google push notification' };
+}
+
 export const webhookRoutes = createRouter()
   .openapi(googleWebhook, async (c) => {
     const outcome = await receiveGooglePush(c.env, c.req.raw.headers, c.var.correlationId, waitUntilOf(c));
-    if (outcome === 'malformed')
-      throw validationFailed([
-        { field: 'x-goog-resource-state', message: 'is not a Google push notification' },
-      ]);
+    if (outcome === 'malformed') throw validationFailed([malformedGoogleField(c.req.raw.headers)]);
     return c.body(null, 204);
   })
   .openapi(microsoftWebhook, async (c) => {

@@ -95,11 +95,12 @@ export function googlePush(calendarApi: string) {
   return { openChannel, renewChannel, closeChannel };
 }
 
-const RESOURCE_STATES: Record<string, PushNotice['kind']> = {
-  sync: 'sync',
-  exists: 'changed',
-  not_exists: 'changed',
-};
+// A Map, not an object literal: a header value such as `constructor` must not find an inherited key.
+const RESOURCE_STATES: ReadonlyMap<string, PushNotice['kind']> = new Map([
+  ['sync', 'sync'],
+  ['exists', 'changed'],
+  ['not_exists', 'changed'],
+]);
 
 /**
  * The notice in a Google push's headers, or undefined when it is not one (a missing header, an
@@ -108,16 +109,19 @@ const RESOURCE_STATES: Record<string, PushNotice['kind']> = {
 export function parseGoogleNotification(headers: Headers): PushNotice | undefined {
   const channelId = headers.get('x-goog-channel-id');
   const state = headers.get('x-goog-resource-state');
-  const kind = state ? RESOURCE_STATES[state] : undefined;
+  const kind = state ? RESOURCE_STATES.get(state) : undefined;
   if (!channelId || !kind || channelId.length > 64) return undefined;
-  const sequence = Number(headers.get('x-goog-message-number'));
+  // Google numbers every message from 1: a missing, zero or non-numeric number becomes 0, which
+  // the object treats as a replay (a captured push stripped of its number must not start a sync).
+  const number = Number(headers.get('x-goog-message-number') ?? '');
+  const sequence = Number.isSafeInteger(number) && number > 0 ? number : 0;
   const resourceId = headers.get('x-goog-resource-id');
   return {
     channelRef: channelId,
     providerId: channelId,
     secret: (headers.get('x-goog-channel-token') ?? '').slice(0, 256),
     kind,
-    ...(Number.isSafeInteger(sequence) && sequence > 0 ? { sequence } : {}),
+    sequence,
     ...(resourceId && resourceId.length <= 256 ? { resourceId } : {}),
   };
 }

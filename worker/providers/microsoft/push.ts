@@ -143,11 +143,12 @@ export function graphPush(graph: string) {
   return { openChannel, renewChannel, closeChannel };
 }
 
-const LIFECYCLE: Record<string, PushNotice['kind']> = {
-  reauthorizationRequired: 'reauthorization_required',
-  subscriptionRemoved: 'removed',
-  missed: 'missed',
-};
+// A Map, not an object literal: a lifecycleEvent such as `constructor` must not find an inherited key.
+const LIFECYCLE: ReadonlyMap<string, PushNotice['kind']> = new Map([
+  ['reauthorizationRequired', 'reauthorization_required'],
+  ['subscriptionRemoved', 'removed'],
+  ['missed', 'missed'],
+]);
 
 const GraphItem = z.object({
   id: z.string().max(512).optional(),
@@ -172,7 +173,7 @@ export function parseGraphNotifications(body: unknown): PushNotice[] | undefined
     if (!item.success || !item.data.clientState) continue;
     const state = splitClientState(item.data.clientState);
     if (!state) continue;
-    const kind = item.data.lifecycleEvent ? LIFECYCLE[item.data.lifecycleEvent] : 'changed';
+    const kind = item.data.lifecycleEvent ? LIFECYCLE.get(item.data.lifecycleEvent) : 'changed';
     if (!kind) continue;
     notices.push({
       ...state,
