@@ -243,6 +243,8 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
     this.#runAbort?.abort();
     // Stop push channels while the tokens still work (best effort: they would expire by themselves).
     if (this.#identity) await this.#push.stopAll(this.#identity, correlationId).catch(() => undefined);
+    // Only this object delivers the connection's reminders: the unsent ones go with it (best effort).
+    if (this.#identity) await this.#meetings.disconnected(this.#identity).catch(() => undefined);
     this.#tokens.forget();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

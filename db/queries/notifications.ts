@@ -25,6 +25,21 @@ export const reminderDedupeKey = (activityId: string, version: number, startsAt:
   `meeting-reminder:${activityId}:v${version}:${startsAt.toISOString()}`;
 
 /** Withdraws the meeting's unsent reminders (a delivered one stays: it happened). */
+/** A disconnected calendar's meetings are no longer followed: its unsent reminders go (sent ones stay). */
+export async function withdrawConnectionReminders(tx: TenantTx, connectionId: string): Promise<number> {
+  const removed = await tx
+    .delete(pfNotifications)
+    .where(
+      and(
+        eq(pfNotifications.kind, MEETING_REMINDER_KIND),
+        isNull(pfNotifications.sentAt),
+        sql`${pfNotifications.payload} ->> 'connection_id' = ${connectionId}`,
+      ),
+    )
+    .returning({ id: pfNotifications.id });
+  return removed.length;
+}
+
 export async function withdrawReminders(tx: TenantTx, activityId: string): Promise<number> {
   const removed = await tx
     .delete(pfNotifications)

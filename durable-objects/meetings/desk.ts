@@ -34,6 +34,7 @@ import {
   nextReminderAt,
   planReminder,
   reminderFor,
+  withdrawConnectionReminders,
   withdrawReminders,
 } from '../../db/queries/notifications.ts';
 import { readModuleSettings } from '../../db/queries/settings.ts';
@@ -220,6 +221,16 @@ export class MeetingDesk {
         });
       return `reminders ${sent}`;
     });
+  }
+
+  /**
+   * The calendar was disconnected (its rows are gone with the connection): nothing will deliver its
+   * unsent reminders any more, so they are withdrawn. Returns how many.
+   */
+  async disconnected(identity: ConnectionIdentity): Promise<number> {
+    return this.#withDatabase((db) =>
+      db.asTenant(claimsOf(identity), (tx) => withdrawConnectionReminders(tx, identity.connectionId)),
+    );
   }
 
   /** After a sync run: inbound changes may have moved or withdrawn reminders. */
@@ -478,6 +489,18 @@ export class MeetingDesk {
       ...(error instanceof ProviderError ? {} : describeError(error)),
     });
     const claims = claimsOf(identity);
+    if (code === 'not_found' && !(operation === 'create' && firstCall)) {
+      // The event is gone on the provider (deleted while CE's write was owed, 404/410 on update, or a
+      // repeated create finding it cancelled): the meeting is cancelled there, so it is here too.
+      await db.asTenant(claims, async (tx) => {
+        if (operation !== 'delete') {
+          await updateActivity(tx, activityId, { status: 'cancelled', cancelledAt: new Date() });
+          await withdrawReminders(tx, activityId);
+        }
+        await deleteOutboundEvent(tx, eventId);
+      });
+      return { kind: 'failed' };
+    }
     if (!retryable && operation === 'create' && firstCall) {
       // Refused on the first call, answered: nothing exists on the provider, so nothing stays here either
       // (the key goes with it). A refusal after an unanswered call keeps the rows (below, `error`): the

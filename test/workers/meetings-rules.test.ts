@@ -13,7 +13,7 @@ import {
   type ObjectCounters,
 } from '../../durable-objects/calendar-connection.ts';
 import { canonicalJson } from '../../worker/services/meeting-input.ts';
-import { ALICE, BOB, CAROL, insertConnection, ORG_A, ORG_B, ownerQuery } from './helpers.ts';
+import { ALICE, BOB, CAROL, call, insertConnection, ORG_A, ORG_B, ownerQuery } from './helpers.ts';
 import {
   deleteMeeting,
   inMinutes,
@@ -242,6 +242,25 @@ describe('meeting input', () => {
     expect(badPatch.status).toBe(400);
     expect(fieldsOf(badPatch.body)).toContain('duration_minutes');
     expect((await patchMeeting(token, late.body.id, {})).status).toBe(400);
+  });
+});
+
+describe('meetings of a disconnected calendar', () => {
+  it('disconnecting withdraws the unsent reminders (nothing would deliver them)', async () => {
+    const { id } = await connected('google', 'disconnect');
+    const token = await schedulerToken();
+    const { status, body } = await postMeeting(token, {
+      connection_id: id,
+      title: 'Then disconnected',
+      start: inMinutes(3 * 60),
+      time_zone: 'UTC',
+      attendees: [],
+    });
+    expect(status).toBe(201);
+    expect(await remindersOf(body.id)).toHaveLength(1);
+    const removed = await call(`/v1/calendar/connections/${id}`, { method: 'DELETE', token });
+    expect(removed.status).toBeLessThan(300);
+    expect(await remindersOf(body.id)).toHaveLength(0);
   });
 });
 

@@ -440,6 +440,31 @@ describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => 
     expect(n).toBe(0);
   });
 
+  it('deleted on the provider before a CE change reaches it → the change finds it gone: cancelled, reminder withdrawn', async () => {
+    const { id, organizer } = await setup(provider, `g-${provider}`);
+    const token = await schedulerToken();
+    const created = await postMeeting(token, {
+      connection_id: id,
+      title: 'Deleted there',
+      start: inMinutes(42 * 60),
+      time_zone: 'UTC',
+      attendees: [],
+    });
+    expect(created.body.sync_status).toBe('synced');
+    const res = await fetch(
+      `${env.TEST_EMULATOR_URL}/_control/accounts/${provider}/${encodeURIComponent(organizer)}/events/${encodeURIComponent(created.body.provider_event_id ?? '')}`,
+      { method: 'DELETE' },
+    );
+    expect(res.ok).toBe(true);
+    // No sync in between: CE's change is the first to learn of it.
+    const changed = await patchMeeting(token, created.body.id, { title: 'Too late' });
+    expect(changed.status).toBe(200);
+    expect(changed.body.status).toBe('cancelled');
+    expect((await activityOf(created.body.id))?.status).toBe('cancelled');
+    expect((await remindersOf(created.body.id)).filter((r) => r.sent_at === null)).toHaveLength(0);
+    expect(await mirrorRowsOf(id, created.body.id)).toHaveLength(0);
+  });
+
   it('a provider outage leaves the meeting pending; the object retries from its outbox until it is there once', async () => {
     const { id, stub, organizer, accessToken } = await setup(provider, `o-${provider}`);
     const token = await schedulerToken();

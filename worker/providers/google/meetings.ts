@@ -16,6 +16,7 @@ interface GoogleEventAnswer {
   etag?: string;
   iCalUID?: string;
   hangoutLink?: string;
+  status?: string;
   extendedProperties?: { private?: Record<string, string | null> };
 }
 
@@ -95,6 +96,8 @@ export function googleMeetings(calendarApi: string) {
       const existing = await readEvent(accessToken, draft.calendarId, id);
       if (tagFromGoogle(existing.extendedProperties?.private) !== draft.tag)
         throw new ProviderError('conflict', 'event id taken by an event CE did not create', 409);
+      // Our event, but cancelled on the provider since (Google keeps cancelled events readable).
+      if (existing.status === 'cancelled') throw new ProviderError('not_found', 'deleted', 410);
       return written(existing);
     },
 
