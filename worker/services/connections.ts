@@ -61,12 +61,23 @@ export async function requestSync(scope: RequestScope, id: string): Promise<{ re
 }
 
 /**
- * Disconnect: revoke at the provider (best effort: a failed revocation must not keep the user
- * connected here), delete the row (events cascade) and its vault credentials, clear the object.
+ * Disconnect: clear the object (stopping its channels), revoke at the provider (best effort: a failed
+ * revocation must not keep the user connected here), delete the row (events cascade) and its vault credentials.
  */
 export async function disconnect(scope: RequestScope, id: string): Promise<void> {
   const { env, db, claims, correlationId } = scope;
   const connection = await ownConnection(scope, id);
+  // The object first: it stops its push channels, which needs the connection's token (a Google
+  // channel left running calls the webhook for up to a week). A failure here must not keep the user connected.
+  await connectionObject(env, id)
+    .disconnect(correlationId)
+    .catch((error: unknown) =>
+      log('warn', 'durable object cleanup failed', {
+        correlationId,
+        connection_id: id,
+        ...describeError(error),
+      }),
+    );
   const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
   const credentialId = connection.refreshTokenCredentialId;
   const refreshToken = credentialId
@@ -85,15 +96,6 @@ export async function disconnect(scope: RequestScope, id: string): Promise<void>
     await deleteConnection(tx, id);
     await deleteCredentials(tx, [connection.accessTokenCredentialId, connection.refreshTokenCredentialId]);
   });
-  await connectionObject(env, id)
-    .disconnect(correlationId)
-    .catch((error: unknown) =>
-      log('warn', 'durable object cleanup failed', {
-        correlationId,
-        connection_id: id,
-        ...describeError(error),
-      }),
-    );
 }
 
 const SYNC_ERROR_MESSAGES: Record<string, string> = {
