@@ -346,6 +346,8 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
           ...describeError(error),
         });
       }
+      // A handler that found the connection gone cleared storage: writing counters would put a key back.
+      if (!this.#identity) continue;
       await this.#count((c) => ({
         ...c,
         handled: [...c.handled, { kind: row.kind, at: Date.now(), outcome }].slice(-20),
