@@ -197,6 +197,40 @@ describe('forged and malformed notifications', () => {
     expect((await objectCounters(stub)).syncRequests).toBe(before.syncRequests + 1);
   });
 
+  it('Microsoft: one batch carrying notifications for two connections syncs both', async () => {
+    const connections = await Promise.all(
+      ['push.fanout1@contoso.example', 'push.fanout2@contoso.example'].map((email) =>
+        pushConnection('microsoft', email),
+      ),
+    );
+    const items = await Promise.all(
+      connections.map(async ({ stub }, index) => {
+        const record = await pushRecord(stub);
+        const ref = record?.channel?.channelRef ?? '';
+        return {
+          id: `fanout-${index}-${crypto.randomUUID()}`,
+          subscriptionId: record?.channel?.providerId,
+          clientState: `${ref}.${await channelSecret(record?.key ?? '', ref)}`,
+          changeType: 'updated',
+          resource: 'Users/x/Events/y',
+        };
+      }),
+    );
+    const before = await Promise.all(
+      connections.map(async ({ stub }) => (await objectCounters(stub)).syncRequests),
+    );
+    expect((await graphPost(JSON.stringify({ value: items }))).status).toBe(202);
+    await vi.waitUntil(
+      async () => {
+        const after = await Promise.all(
+          connections.map(async ({ stub }) => (await objectCounters(stub)).syncRequests),
+        );
+        return after.every((n, index) => n === (before[index] ?? 0) + 1);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  });
+
   it('Microsoft: wrong clientState, replayed id, malformed, oversized, markup in validationToken', async () => {
     const { stub } = await pushConnection('microsoft', 'push.forged@contoso.example');
     const record = await pushRecord(stub);
