@@ -1,9 +1,10 @@
 /**
- * Cron Trigger entry: removes expired OAuth states, then runs the vault backfill across all
+ * Cron Trigger entry: removes expired OAuth states and meeting Idempotency-Keys, then runs the vault backfill across all
  * organizations, batch by batch, until none remain or the time budget is spent; the next run
  * continues. Each batch runs under RLS with one organization's backfill claims. The two jobs fail
  * independently: one's error is logged and the other still runs.
  */
+import { purgeExpiredMeetingKeys } from '../db/queries/meetings.ts';
 import { purgeExpiredOAuthStates } from '../db/queries/system.ts';
 import { Database } from '../db/tenant.ts';
 import type { Env } from './env.ts';
@@ -36,6 +37,23 @@ export async function handleScheduled(
       correlationId,
       cron: controller.cron,
       job: 'oauth_state_cleanup',
+      ...describeError(error),
+    });
+  }
+  try {
+    const removed = await database.asSystem((tx) => purgeExpiredMeetingKeys(tx));
+    log('info', 'cron tick', {
+      correlationId,
+      cron: controller.cron,
+      scheduled_time: controller.scheduledTime,
+      job: 'meeting_key_cleanup',
+      removed,
+    });
+  } catch (error) {
+    log('error', 'cron job failed', {
+      correlationId,
+      cron: controller.cron,
+      job: 'meeting_key_cleanup',
       ...describeError(error),
     });
   }

@@ -10,7 +10,7 @@ import {
   ceCalendarEvents,
   ceMeetingIdempotencyKeys,
 } from '../schema.ts';
-import type { TenantTx } from '../tenant.ts';
+import type { SystemTx, TenantTx } from '../tenant.ts';
 
 export type ActivityRow = typeof ceActivities.$inferSelect;
 export type ActivityInsert = typeof ceActivities.$inferInsert;
@@ -297,4 +297,10 @@ export async function defaultMeetingConnection(
     .orderBy(asc(ceCalendarConnections.createdAt), asc(ceCalendarConnections.id))
     .limit(1);
   return row;
+}
+
+/** Cron: removes every organization's keys past their 24 h (SECURITY DEFINER, migration 0016). */
+export async function purgeExpiredMeetingKeys(tx: SystemTx): Promise<number> {
+  const result = await tx.execute(sql`select ce_purge_expired_meeting_keys() as removed`);
+  return Number(result.rows[0]?.removed ?? 0);
 }

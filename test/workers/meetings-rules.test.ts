@@ -3,7 +3,13 @@
  * reschedule just before the old time), permissions and tenancy, and input checks naming the field.
  * Attendee addresses never reach a log line (log-scan.setup.ts checks every line of this file).
  */
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createScheduledController,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
@@ -12,6 +18,7 @@ import {
   COUNTERS_KEY,
   type ObjectCounters,
 } from '../../durable-objects/calendar-connection.ts';
+import worker from '../../worker/index.ts';
 import { canonicalJson } from '../../worker/services/meeting-input.ts';
 import { ALICE, BOB, CAROL, call, insertConnection, ORG_A, ORG_B, ownerQuery } from './helpers.ts';
 import {
@@ -300,5 +307,35 @@ describe('meeting idempotency', () => {
     // A stored key whose body changed in another field is still checked (and conflicts).
     const other = await postMeeting(token, { ...late, title: 'Changed' }, key);
     expect(other.status).toBe(400);
+  });
+  it('a key older than 24 h makes a new meeting; the cron sweeps expired keys and keeps fresh ones', async () => {
+    const { id } = await connected('google', 'key-sweep');
+    const token = await schedulerToken();
+    const body = { connection_id: id, title: 'Keyed', start: inMinutes(90), time_zone: 'UTC', attendees: [] };
+    const oldKey = `old-${crypto.randomUUID()}`;
+    const first = await postMeeting(token, body, oldKey);
+    expect(first.status).toBe(201);
+    const age = (key: string, interval: string) =>
+      ownerQuery(
+        sql`update ce_meeting_idempotency_keys set created_at = now() - ${interval}::interval where idempotency_key = ${key}`,
+      );
+    await age(oldKey, '25 hours');
+    const again = await postMeeting(token, body, oldKey);
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(first.body.id);
+
+    const staleKey = `stale-${crypto.randomUUID()}`;
+    const freshKey = `fresh-${crypto.randomUUID()}`;
+    expect((await postMeeting(token, { ...body, title: 'Stale' }, staleKey)).status).toBe(201);
+    expect((await postMeeting(token, { ...body, title: 'Fresh' }, freshKey)).status).toBe(201);
+    await age(staleKey, '25 hours');
+    await age(freshKey, '23 hours');
+    const ctx = createExecutionContext();
+    worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: '*/5 * * * *' }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const left = await ownerQuery<{ key: string }>(
+      sql`select idempotency_key as key from ce_meeting_idempotency_keys where idempotency_key in (${staleKey}, ${freshKey})`,
+    );
+    expect(left.map((row) => row.key)).toEqual([freshKey]);
   });
 });
