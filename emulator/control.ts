@@ -411,6 +411,7 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
       return bad('event must be reauthorizationRequired, subscriptionRemoved or missed');
     const sent = sendGraphLifecycle(state, subscription, body.event as 'missed');
     if (body.event === 'subscriptionRemoved') state.subscriptions.delete(subscription.id);
+    if (body.event === 'reauthorizationRequired') subscription.reauthorizationRequired = true;
     return c.json({ sent });
   });
 

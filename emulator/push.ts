@@ -160,6 +160,8 @@ export function sendGraphNotification(
   event: StoredEvent,
   change: ChangeType,
 ): void {
+  // Waiting for reauthorization: Graph delivers nothing on this subscription until it is renewed.
+  if (subscription.reauthorizationRequired) return;
   const resource = `Users/${account.id}/Events/${toGraphId(event.id)}`;
   const body = {
     value: [

@@ -134,6 +134,8 @@ export interface GraphSubscription {
   clientState?: string;
   expirationDateTime: number;
   applicationId: string;
+  /** Set by a reauthorizationRequired lifecycle event: Graph holds change notifications until a renew/reauthorize. */
+  reauthorizationRequired?: boolean;
 }
 
 export type FaultKind =

@@ -900,13 +900,17 @@ microsoftGraph.patch('/v1.0/subscriptions/:id', async (c) => {
   const expiration = expirationFrom(c, state, body.expirationDateTime, account);
   if (expiration instanceof Response) return expiration;
   sub.expirationDateTime = expiration;
+  sub.reauthorizationRequired = false;
   return c.json(renderSubscription(sub, account));
 });
 
 microsoftGraph.post('/v1.0/subscriptions/:id/reauthorize', async (c) => {
   const account = await begin(c, 'subscriptions.reauthorize');
   if (account instanceof Response) return account;
-  return ownSubscription(c, account) ? c.body(null, 204) : subscriptionMissing(c);
+  const sub = ownSubscription(c, account);
+  if (!sub) return subscriptionMissing(c);
+  sub.reauthorizationRequired = false;
+  return c.body(null, 204);
 });
 
 microsoftGraph.delete('/v1.0/subscriptions/:id', async (c) => {

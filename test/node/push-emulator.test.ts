@@ -82,6 +82,34 @@ describe('relay and push clock', () => {
     });
     if (notification) await answer(notification, 202);
 
+    // reauthorizationRequired holds change notifications until the subscription is renewed.
+    const event = (subject: string) =>
+      control(emulator, `/accounts/microsoft/${MEGAN}/events`, {
+        event: {
+          subject,
+          start: { dateTime: '2027-06-02T10:00:00', timeZone: 'UTC' },
+          end: { dateTime: '2027-06-02T11:00:00', timeZone: 'UTC' },
+        },
+      });
+    await control(emulator, `/subscriptions/${subscription.id}/lifecycle`, {
+      event: 'reauthorizationRequired',
+    });
+    const [lifecycle] = await take();
+    expect(JSON.parse(lifecycle?.body ?? '{}').value[0]).toMatchObject({
+      lifecycleEvent: 'reauthorizationRequired',
+    });
+    if (lifecycle) await answer(lifecycle, 202);
+    await event('Held');
+    expect(await take(500)).toEqual([]);
+    const reauthorized = await graph(`/subscriptions/${subscription.id}`, 'PATCH', {
+      expirationDateTime: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+    });
+    expect(reauthorized.status).toBe(200);
+    await event('Delivered again');
+    const [resumed] = await take();
+    expect(resumed?.kind).toBe('graph_notification');
+    if (resumed) await answer(resumed, 202);
+
     // Four days later on this account's push clock: the subscription lapsed and is gone.
     await control(emulator, '/push/clock', { account: `microsoft:${MEGAN}`, advance_seconds: 4 * 86_400 });
     const { microsoft } = await control<{ microsoft: Array<{ id: string; live: boolean }> }>(

@@ -12,6 +12,7 @@ import { ALICE, call, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
 import {
   emulatorChannels,
   liveFor,
+  mirroredTitle,
   objectCounters,
   pushConnection,
   pushCounters,
@@ -78,6 +79,17 @@ describe('Graph lifecycle notifications', () => {
       timeout: 10_000,
       interval: 100,
     });
+    // The emulator held changes until the renewal (as Graph does); renewed, a change arrives by push again.
+    const title = `Reauthorized ${crypto.randomUUID().slice(0, 6)}`;
+    const at = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString().slice(0, 19);
+    await emulatorControl(`/accounts/microsoft/${email}/events`, {
+      event: {
+        subject: title,
+        start: { dateTime: at(60), timeZone: 'UTC' },
+        end: { dateTime: at(90), timeZone: 'UTC' },
+      },
+    });
+    await vi.waitUntil(() => mirroredTitle(id, title), { timeout: 10_000, interval: 100 });
 
     // A row Graph no longer has, as if its deletion's notification was lost: only a full round
     // (which removes what it did not list) takes it away; a delta from the stored cursor would not.
