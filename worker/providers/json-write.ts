@@ -1,6 +1,6 @@
 /**
- * The one JSON write both adapters' meeting calls use (issue 15): bearer token, JSON body, a time
- * limit. A network failure or the time limit is `temporary`: the caller cannot know whether the
+ * The one JSON write both adapters' meeting and push calls use (issues 15, 16): bearer token, JSON
+ * body, a time limit. A network failure or the time limit is `temporary`: the caller cannot know whether the
  * provider applied the write, so it retries with the same client id (which makes the retry safe).
  */
 import { ProviderError } from './errors.ts';
@@ -13,6 +13,8 @@ export async function jsonWrite(
   url: string,
   accessToken: string,
   body?: unknown,
+  /** Names the call in the error (e.g. `events.watch`); never the URL, which may carry ids. */
+  what = 'provider write',
 ): Promise<Response> {
   try {
     return await fetch(url, {
@@ -26,6 +28,6 @@ export async function jsonWrite(
     });
   } catch (error) {
     const name = error instanceof Error ? error.name : 'unknown';
-    throw new ProviderError('temporary', `provider write not answered: ${name}`);
+    throw new ProviderError('temporary', `${what} not answered: ${name}`);
   }
 }

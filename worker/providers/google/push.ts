@@ -6,12 +6,12 @@
  * in the X-Goog-* headers; `parseGoogleNotification` reads them without trusting anything yet.
  */
 import { ProviderError } from '../errors.ts';
+import { jsonWrite } from '../json-write.ts';
 import type { Channel, ChannelRequest, PushNotice } from '../types.ts';
 import { googleError } from './errors.ts';
 
 /** What we ask for: Google's documented default TTL (the maximum is unpublished; the answer says). */
 export const GOOGLE_CHANNEL_TTL_SECONDS = 7 * 24 * 3600;
-const TIMEOUT_MS = 15_000;
 
 /** The provider's clock from its Date header (second precision), or ours. */
 export function providerNow(response: Response): number {
@@ -19,26 +19,11 @@ export function providerNow(response: Response): number {
   return Number.isFinite(date) ? date : Date.now();
 }
 
-async function post(url: string, accessToken: string, body: unknown, what: string): Promise<Response> {
-  try {
-    return await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch (error) {
-    throw new ProviderError(
-      'temporary',
-      `${what} failed: ${error instanceof Error ? error.name : 'unknown'}`,
-    );
-  }
-}
-
 export function googlePush(calendarApi: string) {
   async function openChannel(accessToken: string, request: ChannelRequest): Promise<Channel> {
     const url = `${calendarApi}/calendars/${encodeURIComponent(request.calendarId)}/events/watch`;
-    const response = await post(
+    const response = await jsonWrite(
+      'POST',
       url,
       accessToken,
       {
@@ -68,7 +53,8 @@ export function googlePush(calendarApi: string) {
     accessToken: string,
     channel: Pick<Channel, 'providerId' | 'resourceId'>,
   ): Promise<void> {
-    const response = await post(
+    const response = await jsonWrite(
+      'POST',
       `${calendarApi}/channels/stop`,
       accessToken,
       { id: channel.providerId, resourceId: channel.resourceId },

@@ -7,12 +7,12 @@
 import { z } from 'zod';
 import { ProviderError } from '../errors.ts';
 import { providerNow } from '../google/push.ts';
+import { jsonWrite } from '../json-write.ts';
 import type { Channel, ChannelRequest, PushNotice } from '../types.ts';
 import { microsoftError } from './errors.ts';
 
 /** Live Graph refuses more than 10,070 minutes; 70 minutes of margin absorb clock skew. */
 export const GRAPH_SUBSCRIPTION_MINUTES = 10_000;
-const TIMEOUT_MS = 15_000;
 
 /** Graph subscription resource of a calendar's events ('primary' is the mailbox's default calendar). */
 export const subscriptionResource = (calendarId: string) =>
@@ -26,31 +26,6 @@ function splitClientState(clientState: string): { channelRef: string; secret: st
   const cut = clientState.lastIndexOf('.');
   if (cut <= 0) return undefined;
   return { channelRef: clientState.slice(0, cut), secret: clientState.slice(cut + 1) };
-}
-
-async function send(
-  url: string,
-  method: string,
-  accessToken: string,
-  body: unknown,
-  what: string,
-): Promise<Response> {
-  try {
-    return await fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${accessToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch (error) {
-    throw new ProviderError(
-      'temporary',
-      `${what} failed: ${error instanceof Error ? error.name : 'unknown'}`,
-    );
-  }
 }
 
 interface SubscriptionBody {
@@ -92,9 +67,9 @@ export function graphPush(graph: string) {
 
   async function openChannel(accessToken: string, request: ChannelRequest): Promise<Channel> {
     const response = await withExpiry(request.providerNowMs, (expirationDateTime) =>
-      send(
-        `${graph}/subscriptions`,
+      jsonWrite(
         'POST',
+        `${graph}/subscriptions`,
         accessToken,
         {
           changeType: 'created,updated,deleted',
@@ -118,7 +93,7 @@ export function graphPush(graph: string) {
   ): Promise<Channel> {
     const url = `${graph}/subscriptions/${encodeURIComponent(current.providerId)}`;
     const response = await withExpiry(request.providerNowMs, (expirationDateTime) =>
-      send(url, 'PATCH', accessToken, { expirationDateTime }, 'subscriptions.update'),
+      jsonWrite('PATCH', url, accessToken, { expirationDateTime }, 'subscriptions.update'),
     );
     if (!response.ok) throw await microsoftError(response);
     // The clientState (and so the ref and secret) stays the subscription's own.
@@ -126,9 +101,9 @@ export function graphPush(graph: string) {
   }
 
   async function closeChannel(accessToken: string, channel: Pick<Channel, 'providerId'>): Promise<void> {
-    const response = await send(
-      `${graph}/subscriptions/${encodeURIComponent(channel.providerId)}`,
+    const response = await jsonWrite(
       'DELETE',
+      `${graph}/subscriptions/${encodeURIComponent(channel.providerId)}`,
       accessToken,
       undefined,
       'subscriptions.delete',
