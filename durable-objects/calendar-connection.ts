@@ -240,20 +240,25 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
 
   /** Disconnect: stop alarms and drop everything this object holds. */
   async disconnect(correlationId: string): Promise<void> {
+    // Detach before anything awaits: the run aborted below must find itself unwanted and write
+    // nothing back (it resumes while the cleanup awaits the provider and the database).
+    const identity = this.#identity;
+    this.#identity = undefined;
     this.#runAbort?.abort();
-    // Stop push channels while the tokens still work (best effort: they would expire by themselves).
-    if (this.#identity) await this.#push.stopAll(this.#identity, correlationId).catch(() => undefined);
-    // Only this object delivers the connection's reminders: the unsent ones go with it (best effort).
-    if (this.#identity) await this.#meetings.disconnected(this.#identity).catch(() => undefined);
+    if (identity) {
+      // Stop push channels while the tokens still work (best effort: they would expire by themselves).
+      await this.#push.stopAll(identity, correlationId).catch(() => undefined);
+      // Only this object delivers the connection's reminders: the unsent ones go with it (best effort).
+      await this.#meetings.disconnected(identity).catch(() => undefined);
+    }
     this.#tokens.forget();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#schedule.dropped();
     log('info', 'connection object cleared', {
       correlationId,
-      connection_id: this.#identity?.connectionId ?? null,
+      connection_id: identity?.connectionId ?? null,
     });
-    this.#identity = undefined;
     this.#state = INITIAL_STATE;
   }
 
