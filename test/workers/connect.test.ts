@@ -397,7 +397,16 @@ describe('connections API', () => {
     expect(
       (await call(`/v1/calendar/connections/${card?.id}`, { method: 'DELETE', token: outsider })).status,
     ).toBe(404);
-    expect(await cards(outsider)).toEqual([]);
+    // Other files may connect calendars in organization B meanwhile: none of A's may show.
+    const orgAIds = new Set(
+      (
+        await ownerQuery<{ id: string }>(
+          sql`select id from ce_calendar_connections where organization_id = ${ORG_A}`,
+        )
+      ).map((r) => r.id),
+    );
+    expect(orgAIds.has(card?.id ?? '')).toBe(true);
+    expect((await cards(outsider)).filter((c) => orgAIds.has(c.id))).toEqual([]);
     const outsiderCreds = await call('/v1/calendar/google-credentials', { token: outsider });
     expect(await outsiderCreds.json()).toMatchObject({ configured: false });
     const colleague = await tokenFor({
