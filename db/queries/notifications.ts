@@ -24,35 +24,32 @@ export interface ReminderPlan {
 export const reminderDedupeKey = (activityId: string, version: number, startsAt: Date) =>
   `meeting-reminder:${activityId}:v${version}:${startsAt.toISOString()}`;
 
-/** Withdraws the meeting's unsent reminders (a delivered one stays: it happened). */
-/** A disconnected calendar's meetings are no longer followed: its unsent reminders go (sent ones stay). */
-export async function withdrawConnectionReminders(tx: TenantTx, connectionId: string): Promise<number> {
+/** Deletes unsent meeting reminders whose payload names `id` under `key` (a delivered one stays: it happened). */
+async function withdrawUnsent(
+  tx: TenantTx,
+  key: 'activity_id' | 'connection_id',
+  id: string,
+): Promise<number> {
   const removed = await tx
     .delete(pfNotifications)
     .where(
       and(
         eq(pfNotifications.kind, MEETING_REMINDER_KIND),
         isNull(pfNotifications.sentAt),
-        sql`${pfNotifications.payload} ->> 'connection_id' = ${connectionId}`,
+        sql`${pfNotifications.payload} ->> ${key} = ${id}`,
       ),
     )
     .returning({ id: pfNotifications.id });
   return removed.length;
 }
 
-export async function withdrawReminders(tx: TenantTx, activityId: string): Promise<number> {
-  const removed = await tx
-    .delete(pfNotifications)
-    .where(
-      and(
-        eq(pfNotifications.kind, MEETING_REMINDER_KIND),
-        isNull(pfNotifications.sentAt),
-        sql`${pfNotifications.payload} ->> 'activity_id' = ${activityId}`,
-      ),
-    )
-    .returning({ id: pfNotifications.id });
-  return removed.length;
-}
+/** A disconnected calendar's meetings are no longer followed: its unsent reminders go. */
+export const withdrawConnectionReminders = (tx: TenantTx, connectionId: string) =>
+  withdrawUnsent(tx, 'connection_id', connectionId);
+
+/** Withdraws the meeting's unsent reminders. */
+export const withdrawReminders = (tx: TenantTx, activityId: string) =>
+  withdrawUnsent(tx, 'activity_id', activityId);
 
 /** Replaces the meeting's unsent reminder with one for its current start (idempotent per version). */
 export async function planReminder(tx: TenantTx, plan: ReminderPlan): Promise<void> {
