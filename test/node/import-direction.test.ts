@@ -1,130 +1,142 @@
 /**
- * The production tree's imports run one way (issue 10): routes → services → (db, vault, providers,
- * objects); db knows no one above it; no import circle anywhere in worker/, durable-objects/, db/;
- * only worker/providers/index.ts branches on the provider's name; the emulator shares no code with
- * the worker. Walks the import statements (type-only ones too: a type cycle is still a circle).
+ * The production tree keeps the layering written in docs/architecture/layers.json: every file in one
+ * part, imports between parts only along allowed arrows, no forbidden arrow (db imports nothing above
+ * it, the emulator shares no code, …), no import circle, and the provider switch only in
+ * worker/providers/index.ts. The second block plants one violation of each kind in a copy of the
+ * graph (in memory, never in the tree) and shows the guard reports it.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { buildGraph, checkLayers, type ImportGraph, type LayerRules, readRules } from './layer-rules.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const TREES = ['worker', 'durable-objects', 'db'];
+const rules = readRules(root);
+const graph = buildGraph(root, rules);
+/** A file's text; a file planted in memory has none. */
+const realText = (file: string) =>
+  existsSync(join(root, file)) ? readFileSync(join(root, file), 'utf8') : '';
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(join(root, dir)).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(join(root, path)).isDirectory()) return name === 'migrations' ? [] : sourceFiles(path);
-    return /\.tsx?$/.test(name) && !name.endsWith('.d.ts') ? [path] : [];
-  });
-}
-
-const IMPORT =
-  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
-
-/** Repository-relative targets of a file's relative imports. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(join(root, file), 'utf8');
-  const targets: string[] = [];
-  for (const match of text.matchAll(IMPORT)) {
-    const spec = match[1] ?? match[2] ?? '';
-    if (spec.startsWith('.')) targets.push(relative(root, resolve(root, dirname(file), spec)));
-  }
-  return targets;
-}
-
-const files = TREES.flatMap(sourceFiles);
-const graph = new Map(files.map((f) => [f, importsOf(f)]));
-const under = (file: string, ...dirs: string[]) => dirs.some((d) => file.startsWith(`${d}/`));
-
-function violations(from: string[], forbidden: string[]): string[] {
-  return [...graph].flatMap(([file, targets]) =>
-    under(file, ...from) ? targets.filter((t) => under(t, ...forbidden)).map((t) => `${file} → ${t}`) : [],
-  );
-}
-
-/** Every strongly connected component with more than one file (Tarjan). */
-function cycles(): string[][] {
-  let index = 0;
-  const indices = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const found: string[][] = [];
-  const visit = (v: string) => {
-    indices.set(v, index);
-    low.set(v, index++);
-    stack.push(v);
-    onStack.add(v);
-    for (const w of graph.get(v) ?? []) {
-      if (!graph.has(w)) continue;
-      if (!indices.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0));
-      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v) ?? 0, indices.get(w) ?? 0));
-    }
-    if (low.get(v) === indices.get(v)) {
-      const component: string[] = [];
-      let w: string | undefined;
-      do {
-        w = stack.pop();
-        if (w) {
-          onStack.delete(w);
-          component.push(w);
-        }
-      } while (w && w !== v);
-      if (component.length > 1 || (graph.get(v) ?? []).includes(v)) found.push(component.sort());
-    }
-  };
-  for (const file of graph.keys()) if (!indices.has(file)) visit(file);
-  return found;
-}
-
-describe('import direction', () => {
-  it('finds the files it checks (the walk itself works)', () => {
-    expect(files).toContain('worker/app.ts');
-    expect(files).toContain('durable-objects/calendar-connection.ts');
+describe('import direction (docs/architecture/layers.json)', () => {
+  it('reads the tree (the walk itself works)', () => {
     expect(graph.get('worker/app.ts')).toContain('worker/routes/connections.ts');
+    expect(graph.has('durable-objects/calendar-connection.ts')).toBe(true);
+    expect(graph.has('emulator/server.ts')).toBe(true);
   });
 
-  it('has no import circle in worker/, durable-objects/, db/', () => {
-    expect(cycles()).toEqual([]);
+  it('the tree keeps every rule', () => {
+    expect(checkLayers(rules, graph, realText)).toEqual([]);
   });
+});
 
-  it('db/ imports nothing from worker/ or durable-objects/', () => {
-    expect(violations(['db'], ['worker', 'durable-objects'])).toEqual([]);
-  });
+/** The real graph with `extra` imports added (files created when new). */
+function planted(extra: Array<[string, string]>): ImportGraph {
+  const copy: ImportGraph = new Map([...graph].map(([file, targets]) => [file, [...targets]]));
+  for (const [from, to] of extra) {
+    copy.set(from, [...(copy.get(from) ?? []), to]);
+    if (!copy.has(to)) copy.set(to, []);
+  }
+  return copy;
+}
 
-  it('lower layers never import upper ones', () => {
-    const upper = ['worker/routes', 'worker/services', 'worker/middleware'];
-    expect(violations(['worker/services'], ['worker/routes'])).toEqual([]);
-    expect(violations(['durable-objects'], [...upper])).toEqual([]);
-    expect(violations(['worker/vault'], [...upper, 'durable-objects'])).toEqual([]);
-    expect(violations(['worker/providers'], [...upper, 'durable-objects', 'db', 'worker/vault'])).toEqual([]);
-    // The objects take their own configuration type, never the worker's Env.
-    expect(violations(['durable-objects', 'worker/providers', 'worker/vault'], ['worker/env.ts'])).toEqual(
-      [],
+const check = (g: ImportGraph, textOf = realText, r: LayerRules = rules) => checkLayers(r, g, textOf);
+
+describe('the guard fails on a planted violation of each kind', () => {
+  it('a file in no part', () => {
+    expect(check(planted([['worker/app.ts', 'worker/newlayer/thing.ts']]))).toContain(
+      'part: worker/newlayer/thing.ts is in no part',
     );
   });
 
-  it('the emulator and the worker share no code (the emulator is an independent oracle)', () => {
-    const emulator = sourceFiles('emulator');
-    const crossing = emulator.flatMap((f) =>
-      importsOf(f)
-        .filter((t) => under(t, 'worker', 'durable-objects', 'db'))
-        .map((t) => `${f} → ${t}`),
+  it('an arrow between parts that is not allowed', () => {
+    expect(check(planted([['worker/sync/busy.ts', 'worker/availability/intervals.ts']]))).toContain(
+      'arrow: sync → availability is not allowed (worker/sync/busy.ts → worker/availability/intervals.ts)',
     );
-    expect(crossing).toEqual([]);
-    expect(violations(TREES, ['emulator'])).toEqual([]);
   });
 
-  it('only worker/providers/index.ts branches on the provider name', () => {
-    const branches = files.flatMap((file) =>
-      readFileSync(join(root, file), 'utf8')
-        .split('\n')
-        .flatMap((line, i) => (/provider\s*[!=]==/.test(line) ? [`${file}:${i + 1}`] : [])),
+  it('db importing from above', () => {
+    const found = check(planted([['db/tenant.ts', 'worker/log.ts']]));
+    expect(found).toContain('forbidden: db imports nothing above it (db/tenant.ts → worker/log.ts)');
+    expect(found).toContain('arrow: db → kernel is not allowed (db/tenant.ts → worker/log.ts)');
+  });
+
+  it('the emulator sharing code with the app, either way', () => {
+    expect(check(planted([['emulator/server.ts', 'worker/log.ts']]))).toContain(
+      'forbidden: the emulator shares no code with the app (emulator/server.ts → worker/log.ts)',
     );
-    expect(branches.filter((b) => !b.startsWith('worker/providers/index.ts:'))).toEqual([]);
+    expect(check(planted([['worker/log.ts', 'emulator/random.ts']]))).toContain(
+      'forbidden: the app imports nothing from the emulator (worker/log.ts → emulator/random.ts)',
+    );
+  });
+
+  it('a lower layer importing routes, and the object importing the worker Env', () => {
+    expect(check(planted([['worker/services/tokens.ts', 'worker/routes/connections.ts']]))).toContain(
+      'forbidden: routes are the top: nothing below imports them (worker/services/tokens.ts → worker/routes/connections.ts)',
+    );
+    expect(check(planted([['durable-objects/timing.ts', 'worker/env.ts']]))).toContain(
+      "forbidden: the objects, providers and vault never see the worker's Env (durable-objects/timing.ts → worker/env.ts)",
+    );
+  });
+
+  it('an import circle (inside one part, where no arrow rule looks)', () => {
+    const found = check(
+      planted([
+        ['worker/sync/planted-a.ts', 'worker/sync/planted-b.ts'],
+        ['worker/sync/planted-b.ts', 'worker/sync/planted-a.ts'],
+      ]),
+    );
+    expect(found).toEqual(['cycle: worker/sync/planted-a.ts → worker/sync/planted-b.ts']);
+  });
+
+  it('a switch on the provider name outside worker/providers/index.ts', () => {
+    const textOf = (file: string) =>
+      file === 'worker/services/tokens.ts'
+        ? `${realText(file)}\nif (provider === 'google') {}\n`
+        : realText(file);
+    const found = check(graph, textOf);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(
+      /^only-in: one switch on the provider name \(worker\/services\/tokens\.ts:\d+\)$/,
+    );
+  });
+
+  it('a rule that names a part that does not exist, or a glob that matches nothing', () => {
+    const broken: LayerRules = {
+      ...rules,
+      parts: { ...rules.parts, ghosts: ['worker/ghosts/**'] },
+      allowed: { ...rules.allowed, routes: [...(rules.allowed.routes ?? []), 'nowhere'] },
+    };
+    const found = check(graph, realText, broken);
+    expect(found).toContain('rules: part ghosts: worker/ghosts/** matches no file');
+    expect(found).toContain('rules: allowed names unknown part nowhere');
+  });
+
+  it('a per-adapter rule is one more `forbidden` entry ({name} is captured from `to`)', () => {
+    const adapterPrivate: LayerRules = {
+      ...rules,
+      forbidden: [
+        ...rules.forbidden,
+        {
+          name: 'provider-specific code stays in its adapter',
+          from: ['**'],
+          except: ['worker/providers/{name}/**', 'worker/providers/index.ts'],
+          to: ['worker/providers/{name}/**'],
+          why: 'test of the mechanism',
+        },
+      ],
+    };
+    const g: ImportGraph = new Map([
+      ['worker/providers/index.ts', ['worker/providers/google/index.ts']],
+      ['worker/providers/google/index.ts', ['worker/providers/google/push.ts']],
+      ['worker/providers/google/push.ts', []],
+      ['worker/providers/microsoft/index.ts', ['worker/providers/google/push.ts']],
+      ['worker/services/webhooks.ts', ['worker/providers/google/push.ts']],
+    ]);
+    const found = checkLayers(adapterPrivate, g, () => '').filter((line) => line.startsWith('forbidden:'));
+    expect(found).toEqual([
+      'forbidden: provider-specific code stays in its adapter (worker/providers/microsoft/index.ts → worker/providers/google/push.ts)',
+      'forbidden: provider-specific code stays in its adapter (worker/services/webhooks.ts → worker/providers/google/push.ts)',
+    ]);
   });
 });
