@@ -186,7 +186,9 @@ const removed = (id: string) => ({
 
 /**
  * One series in delta: the master first (unless left out), then each occurrence as a stub and each
- * exception in full. Empty when nothing of the series falls in the window.
+ * exception in full. Empty when nothing of the series falls in the window — but in a later round a
+ * changed series whose every occurrence in the window is cancelled still has its master (with
+ * `cancelledOccurrences`): that is the only way Graph tells that its last occurrence went.
  */
 function seriesGroup(
   state: EmulatorState,
@@ -196,9 +198,11 @@ function seriesGroup(
   from: number,
   to: number,
   options: RenderOptions,
+  laterRound: boolean,
 ): unknown[] {
   const occurrences = occurrencesOfMaster(calendar, master, from, to, false);
-  if (!occurrences.length) return [];
+  const allCancelled = laterRound && occurrencesOfMaster(calendar, master, from, to, true).length > 0;
+  if (!occurrences.length && !allCancelled) return [];
   const group: unknown[] =
     state.options.graphDeltaSeriesMasters === 'never'
       ? []
@@ -239,7 +243,7 @@ function deltaGroups(
         groups.push({ start: event.startMs, items: [removed(event.id), ...ids.map(removed)] });
         continue;
       }
-      const items = seriesGroup(state, account, calendar, event, from, to, options);
+      const items = seriesGroup(state, account, calendar, event, from, to, options, Boolean(cursor));
       if (cursor) {
         for (const exception of calendar.events.values()) {
           if (exception.recurringEventId !== event.id || exception.changeSeq <= cursor.seq) continue;

@@ -166,6 +166,29 @@ describe('items 1–3: calendarView/delta shape, opaque ids, deleted occurrences
     expect(afterDelete.items.filter((e) => e.type === 'occurrence')).toHaveLength(2);
   });
 
+  it('deleting the last occurrence left in the window re-sends the master with every cancelled occurrence (issue 20 §5)', async () => {
+    const master = await weeklySeries(MEGAN, 'Last one goes', 2, '2027-05-03');
+    const round = await deltaRound(MEGAN, windowQuery('2027-05-01T00:00:00Z', '2027-06-01T00:00:00Z'));
+    const stubs = round.items.filter((e) => e.seriesMasterId === master.id);
+    expect(stubs).toHaveLength(2);
+    await graph(MEGAN).api(`/me/events/${stubs[0]?.id}`).delete();
+    const first = await deltaRound(MEGAN, round.deltaLink);
+    expect(first.items.find((e) => e.id === master.id)?.cancelledOccurrences).toEqual([
+      `OID.${master.id}.2027-05-03`,
+    ]);
+    // The last one: no occurrence is left, and the round still names the series' change.
+    await graph(MEGAN).api(`/me/events/${stubs[1]?.id}`).delete();
+    const last = await deltaRound(MEGAN, first.deltaLink);
+    expect(last.items).toHaveLength(1);
+    expect(last.items[0]).toMatchObject({ id: master.id, type: 'seriesMaster' });
+    expect(last.items[0]?.cancelledOccurrences).toEqual([
+      `OID.${master.id}.2027-05-03`,
+      `OID.${master.id}.2027-05-10`,
+    ]);
+    // Nothing changed since: the next round is empty again.
+    expect((await deltaRound(MEGAN, last.deltaLink)).items).toEqual([]);
+  });
+
   it('options: masters never in delta (fetch through the calendar-scoped GET); @removed per deleted occurrence', async () => {
     await control(emulator, '/options', {
       graphDeltaSeriesMasters: 'never',
