@@ -3,7 +3,7 @@
  * year and 1,900 singles (30 or 60 minutes, every hundredth all-day), seeded per user so every run
  * writes the same mirror; and the sampling loop. Shared by freebusy.bench.test.ts and the profile.
  */
-import { emptyMirrorEvent } from '../../worker/sync/google-event.ts';
+import { emptyMirrorEvent } from '../../worker/sync/mirror-event.ts';
 import type { MirrorEvent, NormalizedChange } from '../../worker/sync/types.ts';
 
 export const EVENTS_PER_USER = 2_000;

@@ -4,8 +4,7 @@
  */
 import { seriesKeysReaching } from '../../db/queries/events.ts';
 import type { Database } from '../../db/tenant.ts';
-import type { Window } from '../../worker/sync/google-recurrence.ts';
-import type { SeriesExpansion } from '../../worker/sync/types.ts';
+import type { SeriesExpansion, Window } from '../../worker/sync/types.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
 import { recomputeSeries } from './page-writer.ts';
 

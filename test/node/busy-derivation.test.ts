@@ -4,9 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { googleSeriesExpansion } from '../../worker/providers/google/recurrence.ts';
 import { busyInterval, busyKindOf, deriveSeriesBusy } from '../../worker/sync/busy.ts';
-import { emptyMirrorEvent } from '../../worker/sync/google-event.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
+import { emptyMirrorEvent } from '../../worker/sync/mirror-event.ts';
 import type { EventKind, MirrorEvent, ResponseStatus } from '../../worker/sync/types.ts';
 
 function event(fields: Partial<MirrorEvent> = {}): MirrorEvent {
@@ -159,7 +160,7 @@ describe('deriveSeriesBusy', () => {
       originalStart: { allDay: true, date: '2026-03-23' },
       timing: { allDay: true, startDate: '2026-03-25', endDate: '2026-03-27' },
     });
-    const busy = deriveSeriesBusy('expand_master_rule', [master, cancelled, moved], YEAR);
+    const busy = deriveSeriesBusy(googleSeriesExpansion, [master, cancelled, moved], YEAR);
     expect(
       busy.map((b) => (b.timing.allDay ? `${b.timing.startDate}/${b.timing.endDate}:${b.busyKind}` : '')),
     ).toEqual([
@@ -194,7 +195,7 @@ describe('deriveSeriesBusy', () => {
         endMs: Date.parse('2026-03-11T11:00:00Z'),
       },
     });
-    const busy = deriveSeriesBusy('expand_master_rule', [master, declined], YEAR);
+    const busy = deriveSeriesBusy(googleSeriesExpansion, [master, declined], YEAR);
     expect(busy.map((b) => (b.timing.allDay ? '' : new Date(b.timing.startMs).toISOString()))).toEqual([
       '2026-03-10T10:00:00.000Z',
       '2026-03-12T10:00:00.000Z',
@@ -213,8 +214,8 @@ describe('deriveSeriesBusy', () => {
       seriesKey: 'z',
       timing: { allDay: false, startMs: 5, endMs: 5 },
     });
-    expect(deriveSeriesBusy('expand_master_rule', [orphan], YEAR)).toHaveLength(1);
-    expect(deriveSeriesBusy('expand_master_rule', [zero], YEAR)).toHaveLength(0);
+    expect(deriveSeriesBusy(googleSeriesExpansion, [orphan], YEAR)).toHaveLength(1);
+    expect(deriveSeriesBusy(googleSeriesExpansion, [zero], YEAR)).toHaveLength(0);
   });
 
   it('respects the window: nothing outside it is derived', () => {
@@ -225,7 +226,7 @@ describe('deriveSeriesBusy', () => {
       recurrence: ['RRULE:FREQ=DAILY'],
     });
     const window = { startMs: Date.parse('2026-04-01T00:00:00Z'), endMs: Date.parse('2026-04-08T00:00:00Z') };
-    const busy = deriveSeriesBusy('expand_master_rule', [master], window);
+    const busy = deriveSeriesBusy(googleSeriesExpansion, [master], window);
     expect(busy).toHaveLength(7);
     for (const b of busy) {
       if (b.timing.allDay) throw new Error('unexpected all-day');

@@ -4,18 +4,19 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { GOOGLE_APP_TAG_PROPERTY } from '../../worker/providers/google/app-tag.ts';
+import { googleSeriesExpansion } from '../../worker/providers/google/recurrence.ts';
+import { type GoogleEventJson, mapGoogleEvent } from '../../worker/providers/google/to-event.ts';
 import {
-  GOOGLE_APP_TAG_PROPERTY,
   GRAPH_APP_TAG_PROPERTY_ID,
   graphTransactionIdFor,
-} from '../../worker/sync/app-tag.ts';
-import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
-import { type GoogleEventJson, mapGoogleEvent } from '../../worker/sync/google-event.ts';
+} from '../../worker/providers/microsoft/app-tag.ts';
 import {
   cancelledOccurrenceDates,
   type GraphEventJson,
   mapGraphPage,
-} from '../../worker/sync/graph-event.ts';
+} from '../../worker/providers/microsoft/to-event.ts';
+import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
 import type { MirrorEvent, NormalizedChange } from '../../worker/sync/types.ts';
 
 const upserted = (change: NormalizedChange): MirrorEvent => {
@@ -75,7 +76,7 @@ describe('Google event → mirror', () => {
     });
     const window = { startMs: Date.parse('2025-03-20T00:00:00Z'), endMs: Date.parse('2025-03-30T00:00:00Z') };
     const busy = deriveSeriesBusy(
-      'expand_master_rule',
+      googleSeriesExpansion,
       [upserted(mapGoogleEvent(master, 'UTC')), marker],
       window,
     );
@@ -239,7 +240,7 @@ describe('Graph delta item → mirror', () => {
   it('the master itself is not busy; its occurrences are (Graph expands, we do not)', () => {
     const changes = mapGraphPage([masterItem, stub('o1', '2026-03-02'), stub('o2', '2026-03-09')]);
     const rows = changes.flatMap((c) => (c.kind === 'upsert' ? [c.event] : []));
-    const busy = deriveSeriesBusy('listed_occurrences', rows, {
+    const busy = deriveSeriesBusy({ kind: 'listed_occurrences' }, rows, {
       startMs: Date.parse('2026-03-01T00:00:00Z'),
       endMs: Date.parse('2026-04-01T00:00:00Z'),
     });

@@ -9,9 +9,9 @@
 import fc from 'fast-check';
 import ICAL from 'ical.js';
 import { describe, expect, it } from 'vitest';
-import { emptyMirrorEvent } from '../../worker/sync/google-event.ts';
-import { expandGoogleSeries, type Window } from '../../worker/sync/google-recurrence.ts';
-import type { MirrorEvent } from '../../worker/sync/types.ts';
+import { expandGoogleSeries } from '../../worker/providers/google/recurrence.ts';
+import { emptyMirrorEvent } from '../../worker/sync/mirror-event.ts';
+import type { MirrorEvent, Window } from '../../worker/sync/types.ts';
 
 const VTIMEZONES: Record<string, string> = {
   'America/New_York': [

@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDatabase, prepareLocalDatabase } from '../../db/local/database.ts';
 import { inboundConflictSet } from '../../db/queries/events.ts';
 import { ceCalendarBusyOccurrences, ceCalendarEvents, syncTenantTables } from '../../db/schema.ts';
-import { GOOGLE_APP_TAG_PROPERTY } from '../../worker/sync/app-tag.ts';
+import { GOOGLE_APP_TAG_PROPERTY } from '../../worker/providers/google/app-tag.ts';
+import { googleSeriesExpansion } from '../../worker/providers/google/recurrence.ts';
+import { type GoogleEventJson, mapGoogleEvent } from '../../worker/providers/google/to-event.ts';
 import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
-import { type GoogleEventJson, mapGoogleEvent } from '../../worker/sync/google-event.ts';
 import { planPage } from '../../worker/sync/page-plan.ts';
 import { busyRow, eventRow, mirrorFromRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent } from '../../worker/sync/types.ts';
@@ -403,7 +404,7 @@ describe('a Google page written with the planner: one upsert, outbound rows kept
       for (const event of plan.upserts)
         bySeries.set(event.seriesKey, [...(bySeries.get(event.seriesKey) ?? []), event]);
       const busy = plan.recomputeSeries.flatMap((key) =>
-        deriveSeriesBusy('expand_master_rule', bySeries.get(key) ?? [], HORIZON).map((occurrence) =>
+        deriveSeriesBusy(googleSeriesExpansion, bySeries.get(key) ?? [], HORIZON).map((occurrence) =>
           busyRow(occurrence, {
             ...tenancy,
             userId: ALICE,
@@ -464,9 +465,9 @@ describe('a Google page written with the planner: one upsert, outbound rows kept
             ),
           ),
       );
-      const fromRows = deriveSeriesBusy('expand_master_rule', stored.map(mirrorFromRow), HORIZON);
+      const fromRows = deriveSeriesBusy(googleSeriesExpansion, stored.map(mirrorFromRow), HORIZON);
       const fromPage = deriveSeriesBusy(
-        'expand_master_rule',
+        googleSeriesExpansion,
         plan.upserts.filter((e) => e.seriesKey === seriesKey),
         HORIZON,
       );

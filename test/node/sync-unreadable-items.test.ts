@@ -5,8 +5,8 @@
  * well-formed wire items, so the malformed ones are built here from the wire shapes.
  */
 import { describe, expect, it } from 'vitest';
-import { type GoogleEventJson, mapGoogleItems } from '../../worker/sync/google-event.ts';
-import { type GraphEventJson, mapGraphPage } from '../../worker/sync/graph-event.ts';
+import { type GoogleEventJson, mapGoogleItems } from '../../worker/providers/google/to-event.ts';
+import { type GraphEventJson, mapGraphPage } from '../../worker/providers/microsoft/to-event.ts';
 import { planPage } from '../../worker/sync/page-plan.ts';
 
 const googleGood: GoogleEventJson = {

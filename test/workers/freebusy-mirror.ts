@@ -14,9 +14,10 @@ import { inboundConflictSet } from '../../db/queries/events.ts';
 import { ceCalendarBusyOccurrences, ceCalendarConnections, ceCalendarEvents } from '../../db/schema.ts';
 import { Database } from '../../db/tenant.ts';
 import { allDayToInterval, mergeIntervals } from '../../worker/availability/index.ts';
+import { googleSeriesExpansion } from '../../worker/providers/google/recurrence.ts';
+import { type GoogleEventJson, mapGoogleEvent } from '../../worker/providers/google/to-event.ts';
 import { getFreshCalendarAccessToken } from '../../worker/services/tokens.ts';
 import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
-import { type GoogleEventJson, mapGoogleEvent } from '../../worker/sync/google-event.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { planPage } from '../../worker/sync/page-plan.ts';
 import { busyRow, eventRow } from '../../worker/sync/rows.ts';
@@ -254,7 +255,7 @@ export async function writeMirror(
         bySeries.set(event.seriesKey, [...(bySeries.get(event.seriesKey) ?? []), event]);
       const horizon = horizonAt(Date.now());
       const busy = [...bySeries.values()].flatMap((rows) =>
-        deriveSeriesBusy('expand_master_rule', rows, horizon).map((occurrence) =>
+        deriveSeriesBusy(googleSeriesExpansion, rows, horizon).map((occurrence) =>
           busyRow(occurrence, {
             ...tenancy,
             userId: user.userId,

@@ -4,7 +4,8 @@
  */
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
-import { GOOGLE_APP_TAG_PROPERTY, GRAPH_APP_TAG_PROPERTY_ID } from '../../worker/sync/app-tag.ts';
+import { GOOGLE_APP_TAG_PROPERTY } from '../../worker/providers/google/app-tag.ts';
+import { GRAPH_APP_TAG_PROPERTY_ID } from '../../worker/providers/microsoft/app-tag.ts';
 import { emulatorControl } from './connect-helpers.ts';
 import { ALICE, call, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
 import type { ProviderName } from './sync-model.ts';

@@ -5,7 +5,7 @@
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { GOOGLE_APP_TAG_PROPERTY } from '../../worker/sync/app-tag.ts';
+import { GOOGLE_APP_TAG_PROPERTY } from '../../worker/providers/google/app-tag.ts';
 import { emulatorControl } from './connect-helpers.ts';
 import { ALICE, ORG_A, ownerQuery } from './helpers.ts';
 import {

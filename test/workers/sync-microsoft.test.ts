@@ -6,8 +6,8 @@
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { graphTransactionIdFor } from '../../worker/providers/microsoft/app-tag.ts';
 import { packLink, unpackLink } from '../../worker/providers/microsoft/changes.ts';
-import { graphTransactionIdFor } from '../../worker/sync/app-tag.ts';
 import { emulatorControl } from './connect-helpers.ts';
 import { ALICE, ORG_A, ownerQuery } from './helpers.ts';
 import { MicrosoftModel } from './sync-microsoft-model.ts';

@@ -184,7 +184,7 @@ export type MeetingChange = Partial<Omit<MeetingDraft, 'tag' | 'calendarId' | 'c
 
 export interface CalendarProvider {
   readonly name: Provider;
-  /** Whether series arrive as a rule to expand (Google) or as listed occurrences (Graph). */
+  /** Whether series arrive as a rule this adapter expands (Google) or as listed occurrences (Graph). */
   readonly seriesExpansion: SeriesExpansion;
   readonly endpoints: ProviderEndpoints;
   /** Whether an organization may bring its own OAuth client (PF-104: Google only). */

@@ -1,12 +1,12 @@
 /**
  * GET /v1/calendar/events: a user's events in a window, recurring series as their occurrences.
  *
- * Occurrences are computed from the mirror rows at read time, with the sync engine's own expansion
- * (`expandGoogleSeries`, the same code that derives busy occurrences), rather than read from the
+ * Occurrences are computed from the mirror rows at read time, with each connection's adapter's
+ * `seriesExpansion` (the same one that derives busy occurrences), rather than read from the
  * busy-occurrence table: that table holds only the occurrences that block time, and a calendar view
- * must also show free (transparent), declined and working-location events. Series whose master
- * carries RRULE lines (Google) are expanded; Graph lists every occurrence as its own row, so its
- * masters are not. Cancelled rows never show.
+ * must also show free (transparent), declined and working-location events. A master whose provider
+ * states a rule (`expand_master_rule`) is expanded by the adapter; with `listed_occurrences` every
+ * occurrence is its own row, so masters are not shown. Cancelled rows never show.
  *
  * Paging: items are ordered by (start, id); the opaque cursor holds the last item's position and a
  * fingerprint of the query, so a cursor from another window or user is refused (400 `cursor`).
@@ -15,10 +15,11 @@ import { type EventRow, listUserConnections, readEventRowsForWindow } from '../.
 import { allDayToInterval, type Interval } from '../availability/index.ts';
 import type { RequestScope } from '../env.ts';
 import { forbidden, notFound, validationFailed } from '../errors.ts';
+import { providerFor } from '../providers/index.ts';
 import { busyKindOf } from '../sync/busy.ts';
-import { expandGoogleSeries, originalKey } from '../sync/google-recurrence.ts';
 import { mirrorFromRow } from '../sync/rows.ts';
-import type { MirrorEvent, Timing } from '../sync/types.ts';
+import { originalKey } from '../sync/series.ts';
+import type { MirrorEvent, SeriesExpansion, Timing } from '../sync/types.ts';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 500;
@@ -94,8 +95,17 @@ export async function listEvents(scope: RequestScope, query: EventsQuery): Promi
   // RLS shows another user's calendars only within the organization: none looks like "no such user".
   if (userId !== scope.claims.sub && connections.length === 0) throw notFound('User');
 
-  const zoneOf = new Map(connections.map((c) => [c.id, c.calendarTimeZone ?? 'UTC']));
-  const all = occurrences(rows, query.range, (connectionId) => zoneOf.get(connectionId) ?? 'UTC', userId);
+  const byId = new Map(connections.map((c) => [c.id, c]));
+  const all = occurrences(rows, query.range, userId, {
+    zoneOf: (connectionId) => byId.get(connectionId)?.calendarTimeZone ?? 'UTC',
+    expansionOf: (connectionId) => {
+      const connection = byId.get(connectionId);
+      // A row outlives no connection (cascade); should one anyway, its masters are not expanded.
+      return connection
+        ? providerFor(scope.env, connection.provider).seriesExpansion
+        : { kind: 'listed_occurrences' };
+    },
+  });
   all.sort((a, b) => a.sortMs - b.sortMs || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0));
   const remaining = after
     ? all.filter((p) => p.sortMs > after.ms || (p.sortMs === after.ms && p.item.id > after.id))
@@ -114,12 +124,20 @@ export async function listEvents(scope: RequestScope, query: EventsQuery): Promi
   };
 }
 
+/** What `occurrences` needs to know about a row's connection. */
+interface ConnectionFacts {
+  /** The calendar's zone (all-day events are resolved in it). */
+  zoneOf(connectionId: string): string;
+  /** How the connection's provider describes series (its adapter's `seriesExpansion`). */
+  expansionOf(connectionId: string): SeriesExpansion;
+}
+
 /** Every occurrence of `rows` overlapping `range` (all-day ones in their calendar's zone). */
 function occurrences(
   rows: readonly EventRow[],
   range: Interval,
-  zoneOf: (connectionId: string) => string,
   userId: string,
+  { zoneOf, expansionOf }: ConnectionFacts,
 ): Positioned[] {
   const byRowKey = new Map(rows.map((row) => [`${row.connectionId}|${row.providerEventId}`, row]));
   const mirrorOf = new Map(rows.map((row) => [row, mirrorFromRow(row)]));
@@ -128,8 +146,10 @@ function occurrences(
   const expandedMasters = new Set<string>();
 
   for (const row of rows) {
+    if (row.seriesRole !== 'master') continue;
+    const expansion = expansionOf(row.connectionId);
+    if (expansion.kind !== 'expand_master_rule') continue;
     const mirror = mirrorOf.get(row)!;
-    if (row.seriesRole !== 'master' || !Array.isArray(mirror.recurrence)) continue;
     const key = `${row.connectionId}|${row.providerEventId}`;
     expandedMasters.add(key);
     const exceptions = rows
@@ -137,7 +157,7 @@ function occurrences(
         (r) => r.connectionId === row.connectionId && r.recurringEventId === row.providerEventId && r !== row,
       )
       .map((r) => mirrorOf.get(r)!);
-    for (const instance of expandGoogleSeries(mirror, exceptions, window)) {
+    for (const instance of expansion.expand(mirror, exceptions, window)) {
       const source =
         instance.source === mirror
           ? row

@@ -6,8 +6,8 @@
  * keep their dates and are resolved with the owner's zone when read.
  */
 import { startOfDateInZone } from './dates.ts';
-import { expandGoogleSeries, overlapsWindow, type Window } from './google-recurrence.ts';
-import type { BusyKind, MirrorEvent, SeriesExpansion, Timing } from './types.ts';
+import { overlapsWindow } from './series.ts';
+import type { BusyKind, MirrorEvent, SeriesExpansion, Timing, Window } from './types.ts';
 
 export interface BusyOccurrence {
   seriesKey: string;
@@ -35,10 +35,11 @@ function hasLength(timing: Timing): boolean {
 }
 
 /**
- * Busy occurrences of one series (all mirror rows sharing a `seriesKey`) within `window`. Google
- * masters are expanded with their exceptions; Graph masters are skipped because Graph lists every
- * occurrence itself (stubs completed from the master). A Google exception whose master is not in the
- * mirror yet counts on its own, so a page boundary never hides a meeting.
+ * Busy occurrences of one series (all mirror rows sharing a `seriesKey`) within `window`. A master
+ * whose provider states a rule (`expand_master_rule`, Google) is expanded with its exceptions by the
+ * adapter; with `listed_occurrences` (Graph lists every occurrence itself) masters are skipped. An
+ * exception whose master is not in the mirror yet counts on its own, so a page boundary never hides
+ * a meeting.
  */
 export function deriveSeriesBusy(
   expansion: SeriesExpansion,
@@ -57,9 +58,9 @@ export function deriveSeriesBusy(
     });
   };
   const master = rows.find((r) => r.seriesRole === 'master');
-  if (expansion === 'expand_master_rule' && master) {
+  if (expansion.kind === 'expand_master_rule' && master) {
     const exceptions = rows.filter((r) => r.recurringEventId === master.providerEventId && r !== master);
-    for (const instance of expandGoogleSeries(master, exceptions, window))
+    for (const instance of expansion.expand(master, exceptions, window))
       push(instance.source, instance.timing);
     return out;
   }

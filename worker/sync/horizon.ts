@@ -3,7 +3,7 @@
  * days ahead (scheduling). The object's schedule advances it; a series is always derived for the
  * whole horizon so a later read never needs the rules.
  */
-import type { Window } from './google-recurrence.ts';
+import type { Window } from './types.ts';
 
 export const HORIZON_DAYS_BACK = 30;
 export const HORIZON_DAYS_AHEAD = 365;

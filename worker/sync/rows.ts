@@ -6,7 +6,7 @@
  */
 import type { BusyInsert, EventInsert, EventSelect } from '../../db/queries/events.ts';
 import type { BusyOccurrence } from './busy.ts';
-import type { GraphRecurrence, MirrorEvent } from './types.ts';
+import type { MirrorEvent } from './types.ts';
 
 export type { BusyInsert, EventInsert, EventSelect };
 
@@ -99,7 +99,7 @@ export function mirrorFromRow(row: EventSelect): MirrorEvent {
     isOrganizer: row.isOrganizer,
     attendees: Array.isArray(row.attendees) ? row.attendees : [],
     organizer: row.organizer ?? null,
-    recurrence: (row.recurrence as string[] | GraphRecurrence | null) ?? null,
+    recurrence: row.recurrence ?? null,
     recurringEventId: row.recurringEventId,
     originalStart: row.originalStartAt
       ? allDay

@@ -4,12 +4,12 @@
  */
 
 export type Provider = 'google' | 'microsoft';
-/**
- * How a provider describes a recurring series' instances: Google lists the master's rule plus its
- * exceptions (we expand the rule); Graph lists every occurrence itself (we never expand). Each adapter
- * states its own (`CalendarProvider.seriesExpansion`).
- */
-export type SeriesExpansion = 'expand_master_rule' | 'listed_occurrences';
+
+/** A span of instants, end exclusive (the sync horizon, a read window). */
+export interface Window {
+  startMs: number;
+  endMs: number;
+}
 export type EventKind = 'default' | 'outOfOffice' | 'focusTime' | 'workingLocation';
 export type ResponseStatus = 'needsAction' | 'accepted' | 'tentative' | 'declined';
 /** What a row is within a recurring series (Graph's `type` vocabulary, shared by both providers). */
@@ -25,12 +25,6 @@ export type Timing =
 
 /** The original slot of a recurring instance: an instant, or a date for all-day series. */
 export type OriginalStart = { allDay: false; ms: number } | { allDay: true; date: string };
-
-/** Graph's recurrence, kept as the provider gave it (the mirror stores it; Graph expands it for us). */
-export interface GraphRecurrence {
-  pattern: Record<string, unknown>;
-  range: Record<string, unknown>;
-}
 
 export interface MirrorEvent {
   providerEventId: string;
@@ -53,8 +47,11 @@ export interface MirrorEvent {
   /** Attendees without their response detail beyond what the provider sent (never logged). */
   attendees: unknown[];
   organizer: unknown | null;
-  /** Google: RRULE/EXRULE/RDATE/EXDATE lines. Graph: the `recurrence` object. Null when not a master. */
-  recurrence: string[] | GraphRecurrence | null;
+  /**
+   * A master's recurrence as its provider wrote it (JSON); null when not a master. Opaque here: only
+   * the adapter that wrote it reads it, through its `SeriesExpansion`.
+   */
+  recurrence: unknown;
   /** The master's id for exceptions, occurrences and cancelled instances. */
   recurringEventId: string | null;
   originalStart: OriginalStart | null;
@@ -76,3 +73,25 @@ export type NormalizedChange =
   | { kind: 'needsMaster'; seriesMasterId: string; occurrenceId: string }
   | { kind: 'cancelOccurrences'; seriesKey: string; dates: string[] }
   | { kind: 'unreadable'; providerEventId: string; field: string };
+
+/** One instance of a recurring series inside a window. */
+export interface SeriesInstance {
+  /** The slot the rules produced (the exception's `originalStart` when moved). */
+  originalStart: OriginalStart;
+  timing: Timing;
+  /** The row whose fields (kind, transparency, response…) decide whether this instance is busy. */
+  source: MirrorEvent;
+}
+
+/**
+ * How a provider describes a recurring series' instances, stated by its adapter
+ * (`CalendarProvider.seriesExpansion`): either the master carries a rule the adapter expands (with
+ * the master's exceptions, cancelled markers included), or the provider lists every occurrence as
+ * its own row and the master is never expanded.
+ */
+export type SeriesExpansion =
+  | {
+      kind: 'expand_master_rule';
+      expand(master: MirrorEvent, exceptions: readonly MirrorEvent[], window: Window): SeriesInstance[];
+    }
+  | { kind: 'listed_occurrences' };

@@ -5,10 +5,10 @@
  * incremental round repeats the same `syncToken` query with `showDeleted=true` (false is forbidden
  * there) plus `pageToken`. `nextSyncToken` is on the last page only. A 410 is `cursor_expired`.
  */
-import { type GoogleEventJson, mapGoogleItems } from '../../sync/google-event.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest } from '../types.ts';
 import { googleError } from './errors.ts';
+import { type GoogleEventJson, mapGoogleItems } from './to-event.ts';
 
 /** Items per page: Google's cap is 2500; 1000 keeps one page's upsert well under Postgres' parameter limit. */
 export const GOOGLE_PAGE_SIZE = 1000;

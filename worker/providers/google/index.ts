@@ -11,6 +11,7 @@ import { googleError } from './errors.ts';
 import { googleFreeBusy } from './freebusy.ts';
 import { googleMeetings } from './meetings.ts';
 import { googlePush } from './push.ts';
+import { googleSeriesExpansion } from './recurrence.ts';
 
 export const GOOGLE_SCOPES = [
   'https://www.googleapis.com/auth/calendar',
@@ -25,7 +26,7 @@ export function googleProvider(config: ProviderConfig): CalendarProvider {
   return {
     name: 'google',
     supportsOrganizationClient: true,
-    seriesExpansion: 'expand_master_rule',
+    seriesExpansion: googleSeriesExpansion,
     endpoints: {
       authorizationServer: {
         issuer: 'https://accounts.google.com',

@@ -5,10 +5,10 @@
  * insert means an earlier attempt (whose answer was lost) created the event: it is read back, and
  * accepted only when it carries the same tag.
  */
-import { GOOGLE_APP_TAG_PROPERTY, tagFromGoogle } from '../../sync/app-tag.ts';
 import { ProviderError } from '../errors.ts';
 import { jsonWrite } from '../json-write.ts';
 import type { MeetingAttendee, MeetingChange, MeetingDraft, WrittenMeeting } from '../types.ts';
+import { GOOGLE_APP_TAG_PROPERTY, tagFromGoogle } from './app-tag.ts';
 import { googleError } from './errors.ts';
 
 interface GoogleEventAnswer {

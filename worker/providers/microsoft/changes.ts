@@ -18,14 +18,14 @@
  *   `originalStartTimeZone` (`worker/sync/windows-zones.ts`).
  */
 
-import { GRAPH_APP_TAG_PROPERTY_ID } from '../../sync/app-tag.ts';
-import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from '../../sync/graph-event.ts';
 import { needsRebaseline } from '../../sync/horizon.ts';
 import type { NormalizedChange } from '../../sync/types.ts';
 import { ianaZoneOf } from '../../sync/windows-zones.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest, MasterLookup } from '../types.ts';
+import { GRAPH_APP_TAG_PROPERTY_ID } from './app-tag.ts';
 import { microsoftError } from './errors.ts';
+import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from './to-event.ts';
 
 const DAY_MS = 86_400_000;
 

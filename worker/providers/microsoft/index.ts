@@ -19,7 +19,7 @@ export function microsoftProvider(config: ProviderConfig): CalendarProvider {
   return {
     name: 'microsoft',
     supportsOrganizationClient: false,
-    seriesExpansion: 'listed_occurrences',
+    seriesExpansion: { kind: 'listed_occurrences' },
     endpoints: {
       authorizationServer: {
         issuer: 'https://login.microsoftonline.com/common/v2.0',

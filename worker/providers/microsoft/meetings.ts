@@ -6,10 +6,10 @@
  * `teamsForBusiness` for a Teams link. Graph invites attendees on create and update by itself.
  * Times are sent as wall-clock time in the meeting's IANA zone (Graph accepts IANA names).
  */
-import { GRAPH_APP_TAG_PROPERTY_ID, graphTransactionIdFor } from '../../sync/app-tag.ts';
 import { ProviderError } from '../errors.ts';
 import { jsonWrite } from '../json-write.ts';
 import type { MeetingAttendee, MeetingChange, MeetingDraft, WrittenMeeting } from '../types.ts';
+import { GRAPH_APP_TAG_PROPERTY_ID, graphTransactionIdFor } from './app-tag.ts';
 import { calendarPath } from './changes.ts';
 import { microsoftError } from './errors.ts';
 

@@ -1,12 +1,10 @@
 /**
- * How events created by CE are marked on the provider, so inbound sync updates the existing row
- * (keeping `sync_direction = outbound` and `activity_id`) instead of adding a duplicate.
- * Google: a private extended property. Microsoft: `transactionId` (visible in delta payloads, where
- * `$expand` of extended properties is not allowed) and a single-value extended property (visible when
- * the event is read with `$expand`). The tag value is opaque to the provider; CE picks it per event.
+ * How events created by CE are marked on Microsoft, so inbound sync updates the existing row (keeping
+ * `sync_direction = outbound` and `activity_id`) instead of adding a duplicate: `transactionId`
+ * (visible in delta payloads, where `$expand` of extended properties is not allowed) and a
+ * single-value extended property (visible when the event is read with `$expand`). The tag value is
+ * opaque to Graph; CE picks it per event.
  */
-
-export const GOOGLE_APP_TAG_PROPERTY = 'ceCalendarTag';
 
 /** Named MAPI string property in a GUID namespace of our own. */
 export const GRAPH_APP_TAG_PROPERTY_ID = 'String {3c8e4f62-5d1a-4a57-9a0e-6f2b9c1d7e40} Name ceCalendarTag';
@@ -16,11 +14,6 @@ export const GRAPH_TRANSACTION_PREFIX = 'cecal:';
 
 export function graphTransactionIdFor(tag: string): string {
   return `${GRAPH_TRANSACTION_PREFIX}${tag}`;
-}
-
-export function tagFromGoogle(privateProperties: Record<string, string | null> | undefined): string | null {
-  const value = privateProperties?.[GOOGLE_APP_TAG_PROPERTY];
-  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 export function tagFromGraph(

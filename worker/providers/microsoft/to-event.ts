@@ -7,19 +7,24 @@
  * or an IANA zone; all-day events keep their dates.
  */
 import { TZDate } from '@date-fns/tz';
-import { tagFromGraph } from './app-tag.ts';
 import type {
   EventKind,
   EventStatus,
-  GraphRecurrence,
   MirrorEvent,
   NormalizedChange,
   ResponseStatus,
   SeriesRole,
   Timing,
   Transparency,
-} from './types.ts';
-import { ianaZoneOf, isIanaZone } from './windows-zones.ts';
+} from '../../sync/types.ts';
+import { ianaZoneOf, isIanaZone } from '../../sync/windows-zones.ts';
+import { tagFromGraph } from './app-tag.ts';
+
+/** Graph's recurrence, kept as the provider gave it (the mirror stores it; Graph expands it for us). */
+export interface GraphRecurrence {
+  pattern: Record<string, unknown>;
+  range: Record<string, unknown>;
+}
 
 export interface GraphDateTime {
   dateTime?: string;

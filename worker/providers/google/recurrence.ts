@@ -9,25 +9,20 @@
  */
 import { TZDate } from '@date-fns/tz';
 import * as rruleModule from 'rrule';
-import { addDays } from './dates.ts';
-import type { MirrorEvent, OriginalStart, Timing } from './types.ts';
+import { addDays } from '../../sync/dates.ts';
+import { originalKey, overlapsWindow } from '../../sync/series.ts';
+import type {
+  MirrorEvent,
+  OriginalStart,
+  SeriesExpansion,
+  SeriesInstance,
+  Timing,
+  Window,
+} from '../../sync/types.ts';
 
 // rrule ships CommonJS for Node and ESM for bundlers: take named exports from whichever shape loaded.
 const { rrulestr } = (rruleModule as { default?: typeof rruleModule }).default ?? rruleModule;
 type RRuleSet = rruleModule.RRuleSet;
-
-export interface Window {
-  startMs: number;
-  endMs: number;
-}
-
-export interface SeriesInstance {
-  /** The slot the rules produced (the exception's `originalStart` when moved). */
-  originalStart: OriginalStart;
-  timing: Timing;
-  /** The row whose fields (kind, transparency, response…) decide whether this instance is busy. */
-  source: MirrorEvent;
-}
 
 const DAY_MS = 86_400_000;
 /** Upper bound per series and window: a daily rule over the 395-day horizon is far below it. */
@@ -116,7 +111,10 @@ interface CompiledSeries {
 }
 
 function compile(master: MirrorEvent): CompiledSeries {
-  const lines = Array.isArray(master.recurrence) ? master.recurrence : [];
+  // The mirror keeps recurrence opaque; this adapter wrote it as RRULE/EXRULE/RDATE/EXDATE lines.
+  const lines = Array.isArray(master.recurrence)
+    ? master.recurrence.filter((line): line is string => typeof line === 'string')
+    : [];
   const zone = master.timeZone ?? 'UTC';
   const allDay = master.timing.allDay;
   const startWall = master.timing.allDay
@@ -133,11 +131,6 @@ function compile(master: MirrorEvent): CompiledSeries {
     lines.filter((l) => /^EXDATE[;:]/i.test(l)).flatMap((l) => dateListWalls(l, zone)),
   );
   return { set, excluded, zone, allDay };
-}
-
-/** Stable key of an original slot: the instant (timed) or the date (all-day). */
-export function originalKey(original: OriginalStart): string {
-  return original.allDay ? original.date : String(original.ms);
 }
 
 function slotOf(series: CompiledSeries, floating: number): OriginalStart {
@@ -174,15 +167,6 @@ function instanceTiming(master: MirrorEvent, original: OriginalStart): Timing {
   throw new Error(`series ${master.providerEventId}: all-day and timed slots mixed`);
 }
 
-/** Whether a timing overlaps the window; all-day dates count with a day of slack for any owner zone. */
-export function overlapsWindow(timing: Timing, window: Window): boolean {
-  if (!timing.allDay) return timing.startMs < window.endMs && timing.endMs > window.startMs;
-  return (
-    Date.parse(timing.startDate) < window.endMs + DAY_MS &&
-    Date.parse(timing.endDate) > window.startMs - DAY_MS
-  );
-}
-
 /**
  * Instances of `master` overlapping `window`: rule instances not replaced by an exception, plus
  * non-cancelled exceptions (moved or edited) whose original slot is still an instance. `exceptions`
@@ -190,7 +174,7 @@ export function overlapsWindow(timing: Timing, window: Window): boolean {
  */
 export function expandGoogleSeries(
   master: MirrorEvent,
-  exceptions: MirrorEvent[],
+  exceptions: readonly MirrorEvent[],
   window: Window,
 ): SeriesInstance[] {
   const series = compile(master);
@@ -228,3 +212,9 @@ export function expandGoogleSeries(
 function startOf(timing: Timing): number {
   return timing.allDay ? Date.parse(timing.startDate) : timing.startMs;
 }
+
+/** Google's series: the master's rule lines, expanded here (`CalendarProvider.seriesExpansion`). */
+export const googleSeriesExpansion: SeriesExpansion = {
+  kind: 'expand_master_rule',
+  expand: expandGoogleSeries,
+};

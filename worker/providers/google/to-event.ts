@@ -3,17 +3,17 @@
  * items of a page here. Cancelled instances of a series become cancellation markers (the expansion
  * treats them as EXDATEs); any other cancelled item is a deletion.
  */
-import { tagFromGoogle } from './app-tag.ts';
-import { addDays } from './dates.ts';
+import { addDays } from '../../sync/dates.ts';
+import { emptyMirrorEvent } from '../../sync/mirror-event.ts';
 import type {
   EventKind,
   EventStatus,
-  MirrorEvent,
   NormalizedChange,
   OriginalStart,
   ResponseStatus,
   Timing,
-} from './types.ts';
+} from '../../sync/types.ts';
+import { tagFromGoogle } from './app-tag.ts';
 
 export interface GoogleDateTime {
   date?: string;
@@ -169,33 +169,5 @@ export function mapGoogleEvent(event: GoogleEventJson, calendarTimeZone: string 
       providerEtag: event.etag ?? null,
       providerUpdatedMs: event.updated ? Date.parse(event.updated) : null,
     },
-  };
-}
-
-/** A mirror event with every field at its neutral value: the base of markers and of test fixtures. */
-export function emptyMirrorEvent(providerEventId: string, seriesKey: string): MirrorEvent {
-  return {
-    providerEventId,
-    seriesRole: 'single',
-    seriesKey,
-    icalUid: null,
-    title: null,
-    description: null,
-    location: null,
-    timing: { allDay: false, startMs: 0, endMs: 0 },
-    timeZone: null,
-    status: 'confirmed',
-    transparency: 'opaque',
-    eventKind: 'default',
-    responseStatus: null,
-    isOrganizer: true,
-    attendees: [],
-    organizer: null,
-    recurrence: null,
-    recurringEventId: null,
-    originalStart: null,
-    appTag: null,
-    providerEtag: null,
-    providerUpdatedMs: null,
   };
 }
