@@ -172,7 +172,7 @@ export const ceActivities = pgTable(
     attendees: jsonb('attendees').notNull().default([]),
     conference: boolean('conference').notNull().default(false),
     conferenceUrl: text('conference_url'),
-    /** Bumped on every change of the meeting's time: the reminder's dedupe key carries it. */
+    /** Bumped on every change of the meeting's start: the reminder's dedupe key carries it. */
     version: integer('version').notNull().default(1),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
     createdAt: createdAt(),

@@ -2,9 +2,10 @@
  * Pre-meeting reminders in `pf_notifications` (PF-10; issue 15). A reminder row exists from the moment
  * a meeting is planned; it is delivered by setting `sent_at`, in one conditional UPDATE, so duplicate
  * alarm runs and restarts cannot deliver it twice. Its dedupe key carries the meeting's version, so a
- * rescheduled meeting gets a new reminder and the withdrawn one can never come back.
+ * rescheduled meeting gets a new reminder and the withdrawn one can never come back. A reminder belongs
+ * to a start: a start that already had its reminder delivered never gets a second one (issue 20 §2).
  */
-import { and, asc, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import { pfNotifications } from '../schema.ts';
 import type { TenantTx } from '../tenant.ts';
 
@@ -51,9 +52,14 @@ export const withdrawConnectionReminders = (tx: TenantTx, connectionId: string) 
 export const withdrawReminders = (tx: TenantTx, activityId: string) =>
   withdrawUnsent(tx, 'activity_id', activityId);
 
-/** Replaces the meeting's unsent reminder with one for its current start (idempotent per version). */
+/**
+ * Replaces the meeting's unsent reminder with one for its current start (idempotent per version). When
+ * a reminder for this very start was already delivered (moved away and back, or planned again for any
+ * other reason), none is planned: the user was reminded of this start once.
+ */
 export async function planReminder(tx: TenantTx, plan: ReminderPlan): Promise<void> {
   await withdrawReminders(tx, plan.activityId);
+  if (await deliveredFor(tx, plan.activityId, plan.startsAt)) return;
   await tx
     .insert(pfNotifications)
     .values({
@@ -71,6 +77,23 @@ export async function planReminder(tx: TenantTx, plan: ReminderPlan): Promise<vo
       },
     })
     .onConflictDoNothing();
+}
+
+/** Whether a reminder for this start of the meeting was already delivered. */
+async function deliveredFor(tx: TenantTx, activityId: string, startsAt: Date): Promise<boolean> {
+  const rows = await tx
+    .select({ id: pfNotifications.id })
+    .from(pfNotifications)
+    .where(
+      and(
+        eq(pfNotifications.kind, MEETING_REMINDER_KIND),
+        isNotNull(pfNotifications.sentAt),
+        sql`${pfNotifications.payload} ->> 'activity_id' = ${activityId}`,
+        sql`${pfNotifications.payload} ->> 'starts_at' = ${startsAt.toISOString()}`,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
 }
 
 /** Delivers every due, unsent reminder of the connection's meetings; returns how many. */

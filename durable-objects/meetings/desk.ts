@@ -345,8 +345,10 @@ export class MeetingDesk {
         : activity.endsAt.getTime() - oldStart;
     const startMs = patch.startMs ?? oldStart;
     const endMs = startMs + duration;
-    const moved = startMs !== oldStart || endMs !== activity.endsAt.getTime();
-    const version = moved ? activity.version + 1 : activity.version;
+    // A reminder belongs to a start: only a new start re-plans it (an end-only change would otherwise
+    // deliver a second reminder for a start that already had one, issue 20 §2).
+    const startMoved = startMs !== oldStart;
+    const version = startMoved ? activity.version + 1 : activity.version;
     const known = new Map(
       (activity.attendees as MeetingAttendeeState[]).map((a) => [a.email.toLowerCase(), a.responseStatus]),
     );
@@ -365,7 +367,7 @@ export class MeetingDesk {
       ...(patch.location !== undefined ? { location: patch.location } : {}),
       ...(attendees ? { attendees } : {}),
     });
-    if (moved) {
+    if (startMoved) {
       const settings = await readModuleSettings(tx);
       await planReminder(tx, {
         organizationId: identity.organizationId,

@@ -1,7 +1,8 @@
 /**
  * What an inbound change to a meeting CE created means for its activity (issue 15): cancelled or
  * deleted on the provider → the activity is cancelled; moved → the activity moves (and its reminder
- * with it); retitled; attendees answered. Pure: the caller applies the result.
+ * with it when the start moved: a reminder belongs to a start, so an end-only change keeps it, issue
+ * 20 §2); retitled; attendees answered. Pure: the caller applies the result.
  */
 import type { MirrorEvent } from '../../worker/sync/types.ts';
 import { attendeeAnswers, sameAnswers } from './attendees.ts';
@@ -20,8 +21,8 @@ export type FollowChange =
   | {
       kind: 'update';
       subject?: string;
-      /** Set when the time moved: the reminder is planned again. */
-      moved?: { startsAtMs: number; endsAtMs: number };
+      /** Set when the time changed; `startChanged`: the reminder is planned again (only then). */
+      moved?: { startsAtMs: number; endsAtMs: number; startChanged: boolean };
       attendees?: MeetingAttendeeState[];
     };
 
@@ -31,7 +32,11 @@ export function followChange(activity: ActivityState, incoming: MirrorEvent | 'd
   const timing = incoming.timing;
   const moved =
     !timing.allDay && (timing.startMs !== activity.startsAtMs || timing.endMs !== activity.endsAtMs)
-      ? { startsAtMs: timing.startMs, endsAtMs: timing.endMs }
+      ? {
+          startsAtMs: timing.startMs,
+          endsAtMs: timing.endMs,
+          startChanged: timing.startMs !== activity.startsAtMs,
+        }
       : undefined;
   const subject = incoming.title !== null && incoming.title !== activity.subject ? incoming.title : undefined;
   const answers = attendeeAnswers(activity.attendees, incoming.attendees);

@@ -52,7 +52,9 @@ export async function followOutboundMeetings(
       await withdrawReminders(tx, activity.id);
       continue;
     }
-    const version = change.moved ? activity.version + 1 : activity.version;
+    // The version names the start a reminder belongs to: an end-only change keeps both (issue 20 §2).
+    const startChanged = change.moved?.startChanged === true;
+    const version = startChanged ? activity.version + 1 : activity.version;
     await updateActivity(tx, activity.id, {
       ...(change.subject === undefined ? {} : { subject: change.subject }),
       ...(change.attendees ? { attendees: change.attendees } : {}),
@@ -60,7 +62,7 @@ export async function followOutboundMeetings(
         ? { startsAt: new Date(change.moved.startsAtMs), endsAt: new Date(change.moved.endsAtMs), version }
         : {}),
     });
-    if (change.moved) {
+    if (change.moved && startChanged) {
       preMinutes ??= (await readModuleSettings(tx)).calendar_pre_meeting_notification_minutes;
       await replanReminder(tx, identity, activity, change.moved.startsAtMs, version, preMinutes, nowMs);
     }

@@ -191,8 +191,16 @@ describe('followChange', () => {
     ).toEqual({
       kind: 'update',
       subject: 'Moved',
-      moved: { startsAtMs: NOW + 3_600_000, endsAtMs: NOW + 5_400_000 },
+      moved: { startsAtMs: NOW + 3_600_000, endsAtMs: NOW + 5_400_000, startChanged: true },
       attendees: [{ email: 'a@example.test', responseStatus: 'declined' }],
+    });
+  });
+  it('an end-only change moves the end and keeps the start (its reminder stays; issue 20 §2)', () => {
+    expect(
+      followChange(activity, event({ timing: { allDay: false, startMs: NOW, endMs: NOW + 3_600_000 } })),
+    ).toEqual({
+      kind: 'update',
+      moved: { startsAtMs: NOW, endsAtMs: NOW + 3_600_000, startChanged: false },
     });
   });
 });

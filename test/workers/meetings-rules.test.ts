@@ -1,6 +1,6 @@
 /**
  * Meetings (issue 15): reminders delivered exactly once (duplicate alarm runs, a restarted object, a
- * reschedule just before the old time), permissions and tenancy, and input checks naming the field.
+ * reschedule just before the old time, an end-only change from either side: issue 20 §2), permissions and tenancy, and input checks naming the field.
  * Attendee addresses never reach a log line (log-scan.setup.ts checks every line of this file).
  */
 import {
@@ -20,8 +20,10 @@ import {
 } from '../../durable-objects/calendar-connection.ts';
 import worker from '../../worker/index.ts';
 import { canonicalJson } from '../../worker/services/meeting-input.ts';
+import { emulatorControl } from './connect-helpers.ts';
 import { ALICE, BOB, CAROL, call, insertConnection, ORG_A, ORG_B, ownerQuery } from './helpers.ts';
 import {
+  activityOf,
   deleteMeeting,
   inMinutes,
   patchMeeting,
@@ -159,6 +161,70 @@ describe.each(['google', 'microsoft'] as const)('meeting reminders on %s', (prov
     expect(await remindersOf(meeting.id)).toEqual([]);
     const afterCancel = await stub.status(crypto.randomUUID());
     expect(afterCancel.schedule.filter((row) => row.kind === 'reminder')).toEqual([]);
+  });
+});
+
+describe.each(['google', 'microsoft'] as const)('a reminder belongs to a start on %s', (provider) => {
+  it('an end-only change (from CE or on the provider) never delivers a second reminder for that start', async () => {
+    const organizer = unique(`re-${provider}`);
+    const { id, stub } = await connect(provider, organizer);
+    await settle(stub);
+    const token = await schedulerToken();
+    // Starts in 3 minutes: every allowed pre-meeting setting makes the reminder due at once.
+    const start = inMinutes(3);
+    const { status, body } = await postMeeting(token, {
+      connection_id: id,
+      title: 'End only',
+      start,
+      duration_minutes: 30,
+      time_zone: 'UTC',
+      attendees: [],
+    });
+    expect(status).toBe(201);
+    const deliverDue = async () => {
+      await duplicateDueReminders(stub);
+      await runDurableObjectAlarm(stub);
+    };
+    await deliverDue();
+    await vi.waitFor(async () => expect((await remindersOf(body.id))[0]?.sent_at).not.toBeNull());
+    const delivered = await remindersOf(body.id);
+    expect(delivered).toHaveLength(1);
+
+    // Longer from CE: same start, so no reminder is planned and nothing more is delivered.
+    const longer = await patchMeeting(token, body.id, { duration_minutes: 60 });
+    expect(longer.status).toBe(200);
+    expect(longer.body.end).toBe(new Date(Date.parse(start) + 60 * 60_000).toISOString());
+    expect(longer.body.reminder_at).toBeNull();
+    await deliverDue();
+    expect(await remindersOf(body.id)).toEqual(delivered);
+
+    // Longer on the provider (the organizer edits the end), flowing back through sync.
+    await settle(stub);
+    const newEnd = new Date(Date.parse(start) + 90 * 60_000);
+    const wireTime = (d: Date) =>
+      provider === 'google'
+        ? { dateTime: d.toISOString(), timeZone: 'UTC' }
+        : { dateTime: d.toISOString().slice(0, 19), timeZone: 'UTC' };
+    await emulatorControl(
+      `/accounts/${provider}/${organizer}/events/${encodeURIComponent(longer.body.provider_event_id ?? '')}`,
+      // The start is sent unchanged (the wire wants both).
+      { event: { start: wireTime(new Date(start)), end: wireTime(newEnd) } },
+      'PATCH',
+    );
+    await settle(stub);
+    expect((await activityOf(body.id))?.ends_at.getTime()).toBe(newEnd.getTime());
+    await deliverDue();
+    expect(await remindersOf(body.id)).toEqual(delivered);
+
+    // Moved away, then back: the new start gets its own reminder; the old start never a second one.
+    const later = new Date(Date.parse(start) + 3 * 3_600_000).toISOString();
+    const away = await patchMeeting(token, body.id, { start: later });
+    expect(away.body.reminder_at).not.toBeNull();
+    const back = await patchMeeting(token, body.id, { start });
+    expect(back.status).toBe(200);
+    expect(back.body.reminder_at).toBeNull();
+    await deliverDue();
+    expect(await remindersOf(body.id)).toEqual(delivered);
   });
 });
 
