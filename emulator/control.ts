@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { exceptionFromOccurrence, occurrenceById, occurrencesOfMaster } from './expand.ts';
 import { generateCalendar } from './generate.ts';
 import { applyGoogleBody, type GoogleEventBody, renderEvent, WireError } from './google/wire.ts';
+import { controlNotFound } from './http.ts';
 import { respondToInvitation } from './invitations.ts';
 import { fromGraphId, toGraphId } from './microsoft/ids.ts';
 import { applyGraphBody, type GraphEventBody, GraphWireError, renderGraphEvent } from './microsoft/wire.ts';
@@ -124,11 +125,11 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
    */
   const storedEvent = (c: Parameters<typeof withAccount>[0]) => {
     const account = withAccount(c);
-    if (!account) return Response.json({ error: 'no such account' }, { status: 404 });
+    if (!account) return controlNotFound('no such account');
     const calendar = primaryCalendar(account);
     const id = fromGraphId(decodeURIComponent(c.req.param('id') ?? ''));
     const event = calendar.events.get(id) ?? instanceAsException(c.get('state'), calendar, id);
-    if (!event || event.deleted) return Response.json({ error: 'no such event' }, { status: 404 });
+    if (!event || event.deleted) return controlNotFound('no such event');
     return { account, calendar, event };
   };
 
@@ -139,7 +140,7 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
 
   control.post('/accounts/:provider/:email/calendars', async (c) => {
     const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
+    if (!account) return controlNotFound('no such account');
     const body = (await c.req.json()) as { id?: string; summary?: string; time_zone?: string };
     const id = body.id ?? c.get('state').random.string(26);
     account.calendars.set(id, {
@@ -157,12 +158,12 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
   control.post('/accounts/:provider/:email/events', async (c) => {
     const state = c.get('state');
     const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
+    if (!account) return controlNotFound('no such account');
     const body = (await c.req.json()) as { calendar_id?: string; event?: Record<string, unknown> };
     const calendar = body.calendar_id
       ? state.calendarOf(account, body.calendar_id)
       : primaryCalendar(account);
-    if (!calendar) return c.json({ error: 'no such calendar' }, 404);
+    if (!calendar) return controlNotFound('no such calendar');
     const input = body.event ?? {};
     try {
       if (account.provider === 'google') {
@@ -209,7 +210,7 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
   // Invitation copies in the account's primary calendar (what the attendee received), rendered.
   control.get('/accounts/:provider/:email/invitations', (c) => {
     const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
+    if (!account) return controlNotFound('no such account');
     const copies = [...primaryCalendar(account).events.values()].filter(
       (e) => e.inviteOf && !e.deleted && !e.recurringEventId,
     );
@@ -291,7 +292,7 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
   control.post('/accounts/:provider/:email/generate', async (c) => {
     const state = c.get('state');
     const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
+    if (!account) return controlNotFound('no such account');
     const body = (await c.req.json().catch(() => ({}))) as {
       count?: number;
       seed?: number;
@@ -302,7 +303,7 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
     const calendar = body.calendar_id
       ? state.calendarOf(account, body.calendar_id)
       : primaryCalendar(account);
-    if (!calendar) return c.json({ error: 'no such calendar' }, 404);
+    if (!calendar) return controlNotFound('no such calendar');
     const count = body.count ?? 100;
     if (!Number.isInteger(count) || count < 1 || count > 200_000) return bad('count must be 1..200000');
     const summary = generateCalendar(state, account, calendar, {
@@ -316,21 +317,21 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
 
   control.post('/accounts/:provider/:email/invalidate-sync-tokens', (c) => {
     const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
+    if (!account) return controlNotFound('no such account');
     for (const calendar of account.calendars.values()) calendar.tokenGeneration += 1;
     return c.json({ ok: true });
   });
 
   control.post('/accounts/:provider/:email/revoke-grants', (c) => {
     const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
+    if (!account) return controlNotFound('no such account');
     return c.json({ revoked: c.get('state').revokeGrantsOf(accountKey(account.provider, account.email)) });
   });
 
   control.post('/accounts/:provider/:email/expire-access-tokens', (c) => {
     const state = c.get('state');
     const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
+    if (!account) return controlNotFound('no such account');
     const key = accountKey(account.provider, account.email);
     let expired = 0;
     for (const record of state.accessTokens.values()) {
@@ -344,7 +345,7 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
 
   control.get('/accounts/:provider/:email/counters', (c) => {
     const account = withAccount(c);
-    if (!account) return c.json({ error: 'no such account' }, 404);
+    if (!account) return controlNotFound('no such account');
     return c.json(c.get('state').counters.get(accountKey(account.provider, account.email)) ?? {});
   });
 
@@ -405,7 +406,7 @@ export function controlApi(reset: (options?: Partial<EmulatorOptions>) => void):
   control.post('/subscriptions/:id/lifecycle', async (c) => {
     const state = c.get('state');
     const subscription = state.subscriptions.get(c.req.param('id'));
-    if (!subscription) return c.json({ error: 'no such subscription' }, 404);
+    if (!subscription) return controlNotFound('no such subscription');
     const body = (await c.req.json()) as { event?: string };
     if (!['reauthorizationRequired', 'subscriptionRemoved', 'missed'].includes(body.event ?? ''))
       return bad('event must be reauthorizationRequired, subscriptionRemoved or missed');

@@ -77,6 +77,14 @@ export function graphError(
 }
 
 /**
+ * A 404 of the control API (no such account, event, delivery …) in the same envelope shape as Graph's
+ * errors (`code` a string), so every 404 the emulator sends reads one way.
+ */
+export function controlNotFound(message: string): Response {
+  return Response.json({ error: { code: 'ResourceNotFound', message } }, { status: 404 });
+}
+
+/**
  * Google's quota errors as the live service sends them: the usageLimits reason plus the Cloud
  * `status` (`PERMISSION_DENIED` for 403, `RESOURCE_EXHAUSTED` for 429) and the "Quota exceeded for
  * quota metric …" message naming the limit that ran out.

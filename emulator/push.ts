@@ -11,6 +11,7 @@
  */
 
 import type { Hono } from 'hono';
+import { controlNotFound } from './http.ts';
 import { toGraphId } from './microsoft/ids.ts';
 import { type Account, accountKey, type Calendar, type StoredEvent } from './model.ts';
 import type { EmulatorState, GoogleChannel, GraphSubscription } from './state.ts';
@@ -269,7 +270,7 @@ export function registerPushControl(control: Hono<ControlEnv>): void {
   });
   control.post('/push/outbox/:id', async (c) => {
     const entry = relayOf(c.get('state')).taken.get(c.req.param('id'));
-    if (!entry) return c.json({ error: 'no such delivery' }, 404);
+    if (!entry) return controlNotFound('no such delivery');
     relayOf(c.get('state')).taken.delete(entry.id);
     const body = (await c.req.json().catch(() => ({}))) as { status?: number; body?: string };
     entry.answer({ status: Number(body.status) || 0, text: typeof body.body === 'string' ? body.body : '' });

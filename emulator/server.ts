@@ -16,12 +16,23 @@ import { generate } from 'selfsigned';
 import { controlApi } from './control.ts';
 import { googleCalendar } from './google/calendar.ts';
 import { googleOAuth } from './google/oauth.ts';
-import { loseMarkedResponse } from './http.ts';
+import { type EmulatorContext, googleError, graphError, loseMarkedResponse } from './http.ts';
 import { microsoftGraph } from './microsoft/graph.ts';
 import { microsoftIdentity } from './microsoft/identity.ts';
 import { type EmulatorOptions, EmulatorState } from './state.ts';
 
 type App = Hono<{ Variables: { state: EmulatorState } }>;
+
+/**
+ * A path the emulator does not serve: Graph's error envelope (`code` a string) on Graph's own
+ * listener and under /microsoft/, Google's envelope on Google's hosts (there `code` is the status).
+ */
+function noRoute(c: EmulatorContext, graphOnly: boolean): Response {
+  const message = `Emulator has no route for ${c.req.method} ${c.req.path}`;
+  if (graphOnly || c.req.path.startsWith('/microsoft/') || c.req.path.startsWith('/_control/'))
+    return graphError(c, 404, 'ResourceNotFound', message);
+  return googleError(c, 404, 'notFound', message);
+}
 
 export interface RunningEmulator {
   readonly url: string;
@@ -45,18 +56,13 @@ export interface RunningEmulator {
 
 export function createEmulatorApps(options: Partial<EmulatorOptions> = {}) {
   let state = new EmulatorState(options);
-  const withState = (app: App) => {
+  const withState = (app: App, graphOnly = false) => {
     app.use('*', async (c, next) => {
       c.set('state', state);
       await next();
     });
     app.use('*', loseMarkedResponse);
-    app.notFound((c) =>
-      c.json(
-        { error: { code: 404, message: `Emulator has no route for ${c.req.method} ${c.req.path}` } },
-        404,
-      ),
-    );
+    app.notFound((c) => noRoute(c, graphOnly));
     return app;
   };
   const main = withState(new Hono());
@@ -73,7 +79,7 @@ export function createEmulatorApps(options: Partial<EmulatorOptions> = {}) {
   main.route('/calendar/v3', googleCalendar);
   main.route('/microsoft/login', microsoftIdentity);
   main.route('/microsoft/graph', microsoftGraph);
-  const graph = withState(new Hono());
+  const graph = withState(new Hono(), true);
   graph.route('/', microsoftGraph);
   return { main, graph, state: () => state };
 }

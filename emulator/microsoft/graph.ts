@@ -114,19 +114,49 @@ microsoftGraph.get('/v1.0/me', async (c) => {
   });
 });
 
+/** A calendar resource with the fields Graph v1.0 returns for `GET /me/calendar` (calendar-get). */
+function renderCalendar(calendar: Calendar, account: Account): Record<string, unknown> {
+  return {
+    id: calendar.id,
+    name: calendar.summary,
+    color: 'auto',
+    hexColor: '',
+    groupClassId: '0006f0b7-0000-0000-c000-000000000046',
+    isDefaultCalendar: calendar.primary,
+    changeKey: Buffer.from(`${calendar.id}:${calendar.tokenGeneration}`).toString('base64'),
+    canShare: true,
+    canViewPrivateItems: true,
+    canEdit: true,
+    allowedOnlineMeetingProviders: ['teamsForBusiness'],
+    defaultOnlineMeetingProvider: 'teamsForBusiness',
+    isTallyingResponses: true,
+    isRemovable: !calendar.primary,
+    owner: { name: account.name, address: account.email },
+  };
+}
+
 microsoftGraph.get('/v1.0/me/calendars', async (c) => {
   const account = await begin(c, 'calendars');
   if (account instanceof Response) return account;
   return c.json({
-    value: [...account.calendars.values()].map((cal) => ({
-      id: cal.id,
-      name: cal.summary,
-      isDefaultCalendar: cal.primary,
-      canEdit: true,
-      owner: { name: account.name, address: account.email },
-    })),
+    '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users('${account.id}')/calendars`,
+    value: [...account.calendars.values()].map((cal) => renderCalendar(cal, account)),
   });
 });
+
+// The mailbox's default calendar, and any calendar by id (404 `ErrorItemNotFound` when unknown).
+for (const path of ['/v1.0/me/calendar', '/v1.0/me/calendars/:calendarId']) {
+  microsoftGraph.get(path, async (c) => {
+    const account = await begin(c, 'calendar.get');
+    if (account instanceof Response) return account;
+    const calendar = calendarFromPath(account, c.req.param('calendarId'));
+    if (!calendar) return notFound(c);
+    return c.json({
+      '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users('${account.id}')/calendar/$entity`,
+      ...renderCalendar(calendar, account),
+    });
+  });
+}
 
 // ---- calendarView and delta --------------------------------------------------------------------
 
