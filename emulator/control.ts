@@ -40,6 +40,7 @@ const FAULT_KINDS = new Set<FaultKind>([
   'invalid_grant',
   'quota_exceeded',
   'refresh_token_expired',
+  'unreported',
 ]);
 
 const RESPONSES = new Set(['accepted', 'declined', 'tentative', 'needsAction']);

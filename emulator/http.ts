@@ -157,6 +157,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Calls whose answer is to be lost after the provider applied them (fault `lost_response`). */
 const lostResponses = new WeakMap<Request, Fault>();
 
+/** Delta calls whose changes go unreported (fault `unreported`). */
+const unreportedCalls = new WeakSet<Request>();
+
+/** Whether this call's changes are to go unreported (fault `unreported`; only Graph delta reads it). */
+export const isUnreported = (c: Context): boolean => unreportedCalls.has(c.req.raw);
+
 /**
  * Server middleware: a call marked by a `lost_response` fault has run normally (the write happened);
  * its answer is replaced by a gateway timeout after the fault's delay, as a client would see a
@@ -214,6 +220,9 @@ export async function injectFault(
       return c.body(null, 504);
     case 'lost_response':
       lostResponses.set(c.req.raw, fault);
+      return undefined;
+    case 'unreported':
+      unreportedCalls.add(c.req.raw);
       return undefined;
     case 'http_429':
       if (provider === 'google') {

@@ -150,7 +150,12 @@ export type FaultKind =
   | 'slow'
   | 'invalid_grant'
   | 'quota_exceeded'
-  | 'refresh_token_expired';
+  | 'refresh_token_expired'
+  /**
+   * Graph delta: a call with a `$deltatoken` answers with none of the changes since that token and a
+   * deltaLink past them — a change the service never reports (no effect on other calls).
+   */
+  | 'unreported';
 
 export interface Fault {
   id: string;

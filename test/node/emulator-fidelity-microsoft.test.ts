@@ -221,6 +221,57 @@ describe('items 1–3: calendarView/delta shape, opaque ids, deleted occurrences
   });
 });
 
+describe('issue 20 §5: instances of a series; a delta round that reports nothing (fault)', () => {
+  it('GET /me/events/{id}/instances lists occurrences and exceptions in full, without cancelled ones', async () => {
+    const master = await weeklySeries(MEGAN, 'Instances weekly', 4, '2027-06-07');
+    const window = 'startDateTime=2027-06-01T00:00:00Z&endDateTime=2027-07-01T00:00:00Z';
+    const first = (await graph(MEGAN).api(`/me/events/${master.id}/instances?${window}`).get()) as Page;
+    expect(first.value.map((e) => e.type)).toEqual(['occurrence', 'occurrence', 'occurrence', 'occurrence']);
+    expect(first.value.every((e) => e.subject === 'Instances weekly' && e.seriesMasterId === master.id)).toBe(
+      true,
+    );
+    await graph(MEGAN).api(`/me/events/${first.value[1]?.id}`).patch({ subject: 'Moved one' });
+    await graph(MEGAN).api(`/me/events/${first.value[2]?.id}`).delete();
+    const calendars = await graph(MEGAN).api('/me/calendars').get();
+    const again = (await graph(MEGAN)
+      .api(`/me/calendars/${calendars.value[0].id}/events/${master.id}/instances?${window}`)
+      .get()) as Page;
+    expect(again.value.map((e) => [e.type, e.subject])).toEqual([
+      ['occurrence', 'Instances weekly'],
+      ['exception', 'Moved one'],
+      ['occurrence', 'Instances weekly'],
+    ]);
+    expect(
+      await graphStatus(graph(MEGAN).api(`/me/events/AAMkNoSuchSeries=/instances?${window}`).get()),
+    ).toEqual({ status: 404, code: 'ErrorItemNotFound' });
+  });
+
+  it('fault `unreported`: the round with a deltatoken says nothing and moves past the change', async () => {
+    const round = await deltaRound(ADELE, windowQuery('2027-11-01T00:00:00Z', '2027-12-01T00:00:00Z'));
+    const created = (await graph(ADELE)
+      .api('/me/events')
+      .post({
+        subject: 'Never reported',
+        start: { dateTime: '2027-11-10T09:00:00', timeZone: 'UTC' },
+        end: { dateTime: '2027-11-10T10:00:00', timeZone: 'UTC' },
+      })) as GraphEvent;
+    await control(emulator, '/faults', {
+      provider: 'microsoft',
+      account: ADELE,
+      endpoint: 'delta',
+      kind: 'unreported',
+      times: 1,
+    });
+    const silent = await deltaRound(ADELE, round.deltaLink);
+    expect(silent.items).toEqual([]);
+    // The change is gone for delta for good: only a direct read still sees it.
+    expect((await deltaRound(ADELE, silent.deltaLink)).items).toEqual([]);
+    expect(((await graph(ADELE).api(`/me/events/${created.id}`).get()) as GraphEvent).subject).toBe(
+      'Never reported',
+    );
+  });
+});
+
 describe('item 5: a series time change drops orphaned exceptions (Graph)', () => {
   it('the moved exception is removed in delta and no day shows twice', async () => {
     const master = await weeklySeries(MEGAN, 'Orphans weekly', 3, '2027-10-04');
