@@ -305,7 +305,8 @@ export const ceCalendarEvents = pgTable(
  * per occurrence that blocks time, recomputed per series whenever anything in the series changes, so
  * free/busy reads ranges and never expands rules. Timed rows carry instants (`start_at`/`end_at`);
  * all-day rows carry dates (`start_date`/`end_date`, end exclusive) resolved with the owner's zone at
- * read time. Colleagues read it only through `ce_busy_blocks()` (busy blocks, never titles).
+ * read time. Colleagues read it only through `ce_free_busy_read()` (db/functions/free-busy.sql: busy
+ * blocks, never titles).
  */
 export const ceCalendarBusyOccurrences = pgTable(
   'ce_calendar_busy_occurrences',

@@ -1,10 +1,12 @@
 /**
  * Reads behind free/busy, availability and the events list (issue 14), inside a tenant transaction.
  *
- * Colleagues' time goes only through the SECURITY DEFINER functions `ce_busy_blocks()` and
- * `ce_calendar_freshness()`: they select user, interval, kind of busy and sync state, nothing else,
- * so no title, attendee, location or account email can reach a free/busy answer whatever the caller
- * does with the rows. Event rows are read under RLS (owner or view-all).
+ * Free/busy and availability read everyone's time, the caller's own included, through one call of
+ * the SECURITY DEFINER function `ce_free_busy_read()` (db/functions/free-busy.sql): its columns are
+ * user, sync state, zone, instants and dates, so no title, attendee, location, account email or
+ * event id can reach a free/busy answer whatever the caller does with the rows. Live mode finds its
+ * calendars through `ce_calendar_live_targets()` (the mailbox address stays server-side). The events
+ * list reads mirror rows under RLS (owner or view-all).
  */
 import { and, asc, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import { ceCalendarConnections, ceCalendarEvents } from '../schema.ts';
@@ -30,42 +32,6 @@ const uuidArray = (ids: readonly string[]) =>
 const toDate = (value: unknown): string =>
   value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
 
-/**
- * Busy blocks of `userIds` overlapping `[startMs, endMs)` (all-day rows with a day of slack: the
- * caller resolves them in the owner's zone and clips). Users the caller may not see give no rows.
- */
-export async function readBusyBlocks(
-  tx: TenantTx,
-  userIds: readonly string[],
-  startMs: number,
-  endMs: number,
-): Promise<BusyBlockRow[]> {
-  const ids = uuidArray(userIds);
-  const result = await tx.execute(
-    sql`select user_id, (extract(epoch from start_at) * 1000)::float8 as start_ms,
-               (extract(epoch from end_at) * 1000)::float8 as end_ms,
-               start_date::text as start_date, end_date::text as end_date, busy_kind
-          from ce_busy_blocks(${ids}, ${new Date(startMs).toISOString()}::timestamptz, ${new Date(endMs).toISOString()}::timestamptz)`,
-  );
-  return (result.rows as Array<Record<string, unknown>>).map((row) =>
-    row.start_ms === null
-      ? {
-          userId: String(row.user_id),
-          allDay: true,
-          startDate: toDate(row.start_date),
-          endDate: toDate(row.end_date),
-          busyKind: row.busy_kind as BusyKindRow,
-        }
-      : {
-          userId: String(row.user_id),
-          allDay: false,
-          startMs: Number(row.start_ms),
-          endMs: Number(row.end_ms),
-          busyKind: row.busy_kind as BusyKindRow,
-        },
-  );
-}
-
 /** One calendar of a user, as a free/busy answer shows it (no account email, no cursor). */
 export interface CalendarFreshnessRow {
   userId: string;
@@ -75,28 +41,6 @@ export interface CalendarFreshnessRow {
   syncStatus: 'syncing' | 'paused' | 'error' | 'reconnect_required';
   lastSyncAt: Date | null;
   calendarTimeZone: string | null;
-}
-
-/** The calendars of `userIds` the caller may ask about (own; others' with schedule or view-all). */
-export async function readCalendarFreshness(
-  tx: TenantTx,
-  userIds: readonly string[],
-): Promise<CalendarFreshnessRow[]> {
-  const ids = uuidArray(userIds);
-  const result = await tx.execute(
-    sql`select user_id, connection_id, provider, sync_enabled, sync_status,
-               (extract(epoch from last_sync_at) * 1000)::float8 as last_sync_ms, calendar_time_zone
-          from ce_calendar_freshness(${ids})`,
-  );
-  return (result.rows as Array<Record<string, unknown>>).map((row) => ({
-    userId: String(row.user_id),
-    connectionId: String(row.connection_id),
-    provider: row.provider as CalendarFreshnessRow['provider'],
-    syncEnabled: Boolean(row.sync_enabled),
-    syncStatus: row.sync_status as CalendarFreshnessRow['syncStatus'],
-    lastSyncAt: row.last_sync_ms === null ? null : new Date(Number(row.last_sync_ms)),
-    calendarTimeZone: (row.calendar_time_zone as string | null) ?? null,
-  }));
 }
 
 export type EventRow = typeof ceCalendarEvents.$inferSelect;
@@ -213,7 +157,7 @@ const busyKindOf = (value: unknown): BusyKindRow => BUSY_KINDS.find((kind) => ki
  * JSON `[[start_ms, end_ms], …]` and their all-day blocks as `[[start_date, end_date, busy_kind], …]`. Every
  * request opens a fresh database session, which pays for each catalog entry, buffer and page of
  * work memory it touches first; one index-only read shaped into a few array rows touches far less
- * than row-per-block output (see migration 0015 and docs/decisions.md).
+ * than row-per-block output (db/functions/free-busy.sql).
  */
 export async function readCalendarsAndBusy(
   tx: TenantTx,

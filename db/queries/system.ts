@@ -1,4 +1,4 @@
-/** Which organizations have background work: SECURITY DEFINER functions (migration 0002), no row content. */
+/** Which organizations have background work: SECURITY DEFINER functions (db/functions/jobs.sql), no row content. */
 import { sql } from 'drizzle-orm';
 import type { SystemTx } from '../tenant.ts';
 
@@ -14,7 +14,7 @@ export async function vaultRotationOrganizations(tx: SystemTx, currentVersion: n
   return result.rows.map((r) => String(r.organization_id));
 }
 
-/** Deletes OAuth states expired for longer than the grace period (migration 0010); returns the count. */
+/** Deletes OAuth states expired for longer than the grace period (db/functions/jobs.sql); returns the count. */
 export async function purgeExpiredOAuthStates(tx: SystemTx): Promise<number> {
   const result = await tx.execute(sql`select ce_purge_expired_oauth_states() as removed`);
   return Number(result.rows[0]?.removed ?? 0);

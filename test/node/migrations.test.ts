@@ -8,6 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import {
+  FUNCTIONS_DIR,
+  latestFunctionsMigration,
+  MIGRATIONS_DIR,
+  renderFunctionsMigration,
+} from '../../db/functions/render.ts';
 import { startEmbeddedPostgres } from '../../db/local/embedded.ts';
 import { runMigrations } from '../../db/migrate.ts';
 import { connect } from '../support/pg.ts';
@@ -129,4 +135,38 @@ describe('migrations and roles', () => {
     expect(refused?.code).toBe(2);
     expect(refused?.stderr).toContain('DATABASE_URL is required');
   }, 120_000); // two npm runs of a tsx script: slow on a loaded 2-core machine
+
+  it('the newest functions migration is exactly what db/functions/*.sql render (a changed file needs `npm run db:functions`)', () => {
+    const latest = latestFunctionsMigration();
+    expect(latest).toBeDefined();
+    expect(readFileSync(`${MIGRATIONS_DIR}/${latest}`, 'utf8')).toBe(renderFunctionsMigration());
+    const journal = JSON.parse(readFileSync(`${MIGRATIONS_DIR}/meta/_journal.json`, 'utf8')) as {
+      entries: Array<{ tag: string }>;
+    };
+    expect(journal.entries.map((entry) => `${entry.tag}.sql`)).toContain(latest);
+  });
+
+  it('every SQL function a migrated database has is defined in db/functions/', async () => {
+    const url = await freshEmbedded();
+    await runMigrations(url);
+    const defined = readdirSync(FUNCTIONS_DIR)
+      .filter((name) => name.endsWith('.sql'))
+      .flatMap((name) =>
+        [
+          ...readFileSync(`${FUNCTIONS_DIR}/${name}`, 'utf8').matchAll(
+            /CREATE OR REPLACE FUNCTION (\w+\.\w+)\(/g,
+          ),
+        ].map((match) => match[1]),
+      );
+    const client = await connect(url);
+    try {
+      const { rows } = await client.query<{ name: string }>(
+        `select n.nspname || '.' || p.proname as name from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+          where n.nspname in ('public', 'auth') order by 1`,
+      );
+      expect(rows.map((row) => row.name).sort()).toEqual([...new Set(defined)].sort());
+    } finally {
+      await client.end();
+    }
+  });
 });
