@@ -34,12 +34,6 @@ import {
 export const PUSH_KEY = 'push';
 export const PUSH_COUNTERS_KEY = 'pushCounters';
 
-/** The webhook paths (worker/routes/webhooks.ts serves them). */
-export const WEBHOOK_PATHS = {
-  google: '/v1/calendar/webhooks/google',
-  microsoft: '/v1/calendar/webhooks/microsoft',
-} as const;
-
 interface StoredChannel extends Channel {
   /** Highest Google message number seen on this channel. */
   lastSequence: number;
@@ -189,7 +183,7 @@ export class PushChannels {
         calendarId,
         channelRef,
         secret: await channelSecret(record.key, channelRef),
-        notificationUrl: new URL(WEBHOOK_PATHS[identity.provider], this.deps.env.WEBHOOK_BASE_URL).toString(),
+        notificationUrl: new URL(provider.webhookPath, this.deps.env.WEBHOOK_BASE_URL).toString(),
         providerNowMs: Date.now() + record.skewMs,
       };
       if (stopped.aborted) return 'stopped';

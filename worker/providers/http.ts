@@ -1,4 +1,4 @@
-/** The one authenticated GET both adapters use for their probe and account lookups. */
+/** HTTP helpers every adapter uses: the authenticated GET of probes and account lookups, the provider clock. */
 
 import { ProviderError } from './errors.ts';
 import type { AccessProbe } from './types.ts';
@@ -34,3 +34,9 @@ export async function probe(
 }
 
 export const trimUrl = (url: string) => url.replace(/\/+$/, '');
+
+/** The provider's clock from its Date header (second precision), or ours. */
+export function providerNow(response: Response): number {
+  const date = Date.parse(response.headers.get('date') ?? '');
+  return Number.isFinite(date) ? date : Date.now();
+}

@@ -142,6 +142,22 @@ export interface PushNotice {
   notificationId?: string;
 }
 
+/** The parts of a webhook request an adapter reads (the route may have buffered the body already). */
+export interface WebhookRequest {
+  headers: Headers;
+  query: URLSearchParams;
+  /** The body parsed as JSON; rejects when it is not JSON. */
+  json(): Promise<unknown>;
+}
+
+/** A webhook request as the adapter read it (`parseNotification`), before anything is verified. */
+export type NotificationRead =
+  /** The provider's subscription handshake: answer with `token` as text/plain (Graph's validationToken). */
+  | { kind: 'handshake'; token: string }
+  | { kind: 'notices'; notices: PushNotice[] }
+  /** Not a notification of this provider: the request field that shows it (nothing is echoed). */
+  | { kind: 'malformed'; field: string; message: string };
+
 /**
  * A meeting CE writes to the provider (issue 15), in neutral terms. `tag` is CE's own id for the
  * meeting: the Google event id (a uuid's hex digits are valid base32hex) and private extended
@@ -216,6 +232,13 @@ export interface CalendarProvider {
   renewChannel(accessToken: string, current: Channel, request: ChannelRequest): Promise<Channel>;
   /** Stops a channel (Google channels.stop, Graph DELETE); one already gone is not an error. */
   closeChannel(accessToken: string, channel: Pick<Channel, 'providerId' | 'resourceId'>): Promise<void>;
+  /** Path of the webhook route this provider's notifications are delivered to (worker/routes/webhooks.ts). */
+  readonly webhookPath: string;
+  /**
+   * Reads a webhook request (Google: the X-Goog-* headers; Graph: the validationToken query or the
+   * JSON batch) into notices, without trusting it: the connection object verifies each one's secret.
+   */
+  parseNotification(request: WebhookRequest): Promise<NotificationRead>;
   /**
    * Creates a meeting and invites its attendees (issue 15). Idempotent per `draft.tag`: a retry after
    * a lost answer returns the event the first call created (Google 409 duplicate id → read it; Graph

@@ -4,10 +4,11 @@
  * is revealed; malformed ones a 400 that echoes nothing.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { validationFailed } from '../errors.ts';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env.ts';
 import { createRouter, errorResponses } from '../openapi.ts';
 import { escapeValidationToken, MAX_VALIDATION_TOKEN } from '../services/validation-token.ts';
-import { receiveGooglePush, receiveGraphNotifications } from '../services/webhooks.ts';
+import { receiveNotification, type WebhookRequest } from '../services/webhooks.ts';
 
 const googleWebhook = createRoute({
   method: 'post',
@@ -69,36 +70,32 @@ const waitUntilOf = (c: { executionCtx: { waitUntil(promise: Promise<unknown>): 
   }
 };
 
-/** The header that made a Google push unreadable: the channel id when it is missing or too long, else the state. */
-function malformedGoogleField(headers: Headers): { field: string; message: string } {
-  const channelId = headers.get('x-goog-channel-id');
-  if (!channelId) return { field: 'x-goog-channel-id', message: 'is required' };
-  if (channelId.length > 64) return { field: 'x-goog-channel-id', message: 'is longer than 64 characters' };
-  return { field: 'x-goog-resource-state', message: 'is not a Google push notification' };
-}
+/** The request as an adapter reads it; the body through Hono, which may have buffered it already. */
+const webhookRequest = (c: Context<AppEnv>): WebhookRequest => ({
+  headers: c.req.raw.headers,
+  query: new URL(c.req.url).searchParams,
+  json: () => c.req.json(),
+});
 
 export const webhookRoutes = createRouter()
   .openapi(googleWebhook, async (c) => {
-    const outcome = await receiveGooglePush(c.env, c.req.raw.headers, c.var.correlationId, waitUntilOf(c));
-    if (outcome === 'malformed') throw validationFailed([malformedGoogleField(c.req.raw.headers)]);
+    await receiveNotification(c.env, 'google', webhookRequest(c), c.var.correlationId, waitUntilOf(c));
     return c.body(null, 204);
   })
   .openapi(microsoftWebhook, async (c) => {
-    const { validationToken } = c.req.valid('query');
-    if (validationToken !== undefined) {
-      return c.text(escapeValidationToken(validationToken), 200, {
+    // The query schema above has bounded validationToken before the adapter reads it.
+    const answer = await receiveNotification(
+      c.env,
+      'microsoft',
+      webhookRequest(c),
+      c.var.correlationId,
+      waitUntilOf(c),
+    );
+    if (answer.kind === 'handshake') {
+      return c.text(escapeValidationToken(answer.token), 200, {
         'content-type': 'text/plain; charset=utf-8',
         'cache-control': 'no-store',
       });
     }
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw validationFailed([{ field: 'body', message: 'must be a JSON notification batch' }]);
-    }
-    const outcome = await receiveGraphNotifications(c.env, body, c.var.correlationId, waitUntilOf(c));
-    if (outcome === 'malformed')
-      throw validationFailed([{ field: 'value', message: 'must be a list of notifications' }]);
     return c.body(null, 202);
   });

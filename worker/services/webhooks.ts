@@ -1,15 +1,18 @@
 /**
- * Provider webhooks (issue 16, SPEC §4): turn a notification into RPCs to the connection objects it
- * names. Nothing is looked up and nothing is trusted here: the channel ref names the object
+ * Provider webhooks (issue 16, SPEC §4): the provider's adapter reads the request, each notice
+ * becomes an RPC to the connection object it names. Nothing is looked up and nothing is trusted here: the channel ref names the object
  * (durable-objects/push/channel-ref.ts), the object verifies the secret and decides. The caller
  * learns nothing either way: every well-formed request gets the same answer.
  */
 import { parseChannelRef } from '../../durable-objects/push/channel-ref.ts';
 import type { Env } from '../env.ts';
+import { validationFailed } from '../errors.ts';
 import { describeError, log } from '../log.ts';
-import { parseGoogleNotification } from '../providers/google/push.ts';
-import { parseGraphNotifications } from '../providers/microsoft/push.ts';
-import type { PushNotice } from '../providers/types.ts';
+import { type Provider, type ProviderConfig, providerFor } from '../providers/index.ts';
+import type { PushNotice, WebhookRequest } from '../providers/types.ts';
+
+export type { WebhookRequest } from '../providers/types.ts';
+
 import { connectionObject } from './connection-object.ts';
 
 /** Graph wants an answer within 3 s (providers.md §11); whatever is still running then finishes in the background. */
@@ -49,28 +52,29 @@ async function withinDeadline(
   clearTimeout(timer);
 }
 
-/** A Google push: 'malformed' when it is not one (missing or unknown X-Goog-* headers). */
-export async function receiveGooglePush(
-  env: Pick<Env, 'CALENDAR_CONNECTION'>,
-  headers: Headers,
-  correlationId: string,
-  waitUntil: (promise: Promise<unknown>) => void,
-): Promise<'handled' | 'malformed'> {
-  const notice = parseGoogleNotification(headers);
-  if (!notice) return 'malformed';
-  await withinDeadline(deliver(env, [notice], correlationId), waitUntil);
-  return 'handled';
-}
+/** What the route answers: the provider's handshake echo, or the same acknowledgement for everything else. */
+export type WebhookAnswer = { kind: 'handshake'; token: string } | { kind: 'acknowledged' };
 
-/** A Graph notification batch (changes and lifecycle events, possibly for several connections). */
-export async function receiveGraphNotifications(
-  env: Pick<Env, 'CALENDAR_CONNECTION'>,
-  body: unknown,
+/**
+ * A provider's webhook request: its adapter reads it (`parseNotification`), the notices go to the
+ * connection objects they name. A request that is no notification of this provider is a 400 naming
+ * the field; nothing of it is echoed.
+ */
+export async function receiveNotification(
+  env: Pick<Env, 'CALENDAR_CONNECTION'> & ProviderConfig,
+  provider: Provider,
+  request: WebhookRequest,
   correlationId: string,
   waitUntil: (promise: Promise<unknown>) => void,
-): Promise<'handled' | 'malformed'> {
-  const notices = parseGraphNotifications(body);
-  if (!notices) return 'malformed';
-  await withinDeadline(deliver(env, notices, correlationId), waitUntil);
-  return 'handled';
+): Promise<WebhookAnswer> {
+  const read = await providerFor(env, provider).parseNotification(request);
+  switch (read.kind) {
+    case 'malformed':
+      throw validationFailed([{ field: read.field, message: read.message }]);
+    case 'handshake':
+      return { kind: 'handshake', token: read.token };
+    case 'notices':
+      await withinDeadline(deliver(env, read.notices, correlationId), waitUntil);
+      return { kind: 'acknowledged' };
+  }
 }

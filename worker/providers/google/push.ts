@@ -4,20 +4,18 @@
  * extended, so renewal opens a replacement first and stops the old channel after it (they overlap;
  * the object accepts both until the old one is gone). Notifications are empty POSTs whose meaning is
  * in the X-Goog-* headers; `parseGoogleNotification` reads them without trusting anything yet.
+ * They arrive at `GOOGLE_WEBHOOK_PATH`.
  */
 import { ProviderError } from '../errors.ts';
+import { providerNow } from '../http.ts';
 import { jsonWrite } from '../json-write.ts';
-import type { Channel, ChannelRequest, PushNotice } from '../types.ts';
+import type { Channel, ChannelRequest, NotificationRead, PushNotice, WebhookRequest } from '../types.ts';
 import { googleError } from './errors.ts';
 
 /** What we ask for: Google's documented default TTL (the maximum is unpublished; the answer says). */
 export const GOOGLE_CHANNEL_TTL_SECONDS = 7 * 24 * 3600;
 
-/** The provider's clock from its Date header (second precision), or ours. */
-export function providerNow(response: Response): number {
-  const date = Date.parse(response.headers.get('date') ?? '');
-  return Number.isFinite(date) ? date : Date.now();
-}
+export const GOOGLE_WEBHOOK_PATH = '/v1/calendar/webhooks/google';
 
 export function googlePush(calendarApi: string) {
   async function openChannel(accessToken: string, request: ChannelRequest): Promise<Channel> {
@@ -78,7 +76,13 @@ export function googlePush(calendarApi: string) {
     return replacement;
   }
 
-  return { openChannel, renewChannel, closeChannel };
+  return {
+    openChannel,
+    renewChannel,
+    closeChannel,
+    webhookPath: GOOGLE_WEBHOOK_PATH,
+    parseNotification: async (request: WebhookRequest) => readGooglePush(request.headers),
+  };
 }
 
 // A Map, not an object literal: a header value such as `constructor` must not find an inherited key.
@@ -110,4 +114,15 @@ export function parseGoogleNotification(headers: Headers): PushNotice | undefine
     sequence,
     ...(resourceId && resourceId.length <= 256 ? { resourceId } : {}),
   };
+}
+
+/** A Google push request: its one notice, or the header that made it unreadable. */
+export function readGooglePush(headers: Headers): NotificationRead {
+  const notice = parseGoogleNotification(headers);
+  if (notice) return { kind: 'notices', notices: [notice] };
+  const channelId = headers.get('x-goog-channel-id');
+  if (!channelId) return { kind: 'malformed', field: 'x-goog-channel-id', message: 'is required' };
+  if (channelId.length > 64)
+    return { kind: 'malformed', field: 'x-goog-channel-id', message: 'is longer than 64 characters' };
+  return { kind: 'malformed', field: 'x-goog-resource-state', message: 'is not a Google push notification' };
 }

@@ -2,14 +2,17 @@
  * Graph change notifications (providers.md §11): a subscription on the calendar's events with
  * `created,updated,deleted`, a lifecycle URL (it cannot be added later) and a `clientState` that
  * carries our channel ref and secret. Renewal PATCHes `expirationDateTime` within the maximum.
- * `parseGraphNotifications` reads a webhook body (change or lifecycle items) without trusting it yet.
+ * `parseGraphNotifications` reads a webhook body (change or lifecycle items) without trusting it yet;
+ * `readGraphWebhook` adds the subscription handshake. They arrive at `GRAPH_WEBHOOK_PATH`.
  */
 import { z } from 'zod';
 import { ProviderError } from '../errors.ts';
-import { providerNow } from '../google/push.ts';
+import { providerNow } from '../http.ts';
 import { jsonWrite } from '../json-write.ts';
-import type { Channel, ChannelRequest, PushNotice } from '../types.ts';
+import type { Channel, ChannelRequest, NotificationRead, PushNotice, WebhookRequest } from '../types.ts';
 import { microsoftError } from './errors.ts';
+
+export const GRAPH_WEBHOOK_PATH = '/v1/calendar/webhooks/microsoft';
 
 /** Live Graph refuses more than 10,070 minutes; 70 minutes of margin absorb clock skew. */
 export const GRAPH_SUBSCRIPTION_MINUTES = 10_000;
@@ -115,7 +118,13 @@ export function graphPush(graph: string) {
     throw await microsoftError(response);
   }
 
-  return { openChannel, renewChannel, closeChannel };
+  return {
+    openChannel,
+    renewChannel,
+    closeChannel,
+    webhookPath: GRAPH_WEBHOOK_PATH,
+    parseNotification: readGraphWebhook,
+  };
 }
 
 // A Map, not an object literal: a lifecycleEvent such as `constructor` must not find an inherited key.
@@ -159,4 +168,23 @@ export function parseGraphNotifications(body: unknown): PushNotice[] | undefined
     });
   }
   return notices;
+}
+
+/**
+ * A Graph webhook request: the subscription handshake (`validationToken` in the query; its length is
+ * bounded by the route's schema), else the JSON batch's notices.
+ */
+export async function readGraphWebhook(request: WebhookRequest): Promise<NotificationRead> {
+  const validationToken = request.query.get('validationToken');
+  if (validationToken !== null) return { kind: 'handshake', token: validationToken };
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    return { kind: 'malformed', field: 'body', message: 'must be a JSON notification batch' };
+  }
+  const notices = parseGraphNotifications(body);
+  return notices
+    ? { kind: 'notices', notices }
+    : { kind: 'malformed', field: 'value', message: 'must be a list of notifications' };
 }
