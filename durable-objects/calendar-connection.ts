@@ -455,6 +455,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
           forceFull,
           signal: abort.signal,
           correlationId,
+          namedEvents: this.#push.named,
         });
         // Under the same lock: a meeting write never lands between a run and the series re-derivation.
         if (run.outcome === 'ok' && this.#identity?.connectionId === identity.connectionId)

@@ -22,6 +22,7 @@ import {
   parseChannelRef,
   verifyChannelSecret,
 } from './channel-ref.ts';
+import { NamedEvents } from './named-events.ts';
 import {
   assessDelivery,
   type DeliveryWatch,
@@ -118,7 +119,12 @@ export class PushChannels {
    */
   #stopped = new AbortController();
 
-  constructor(private readonly deps: PushDeps) {}
+  /** Events the verified notifications named, for the sync round's re-read (named-events.ts). */
+  readonly named: NamedEvents;
+
+  constructor(private readonly deps: PushDeps) {
+    this.named = new NamedEvents(deps.storage);
+  }
 
   /** Push is on when the deployment names the public origin providers deliver to. */
   get enabled(): boolean {
@@ -372,7 +378,10 @@ export class PushChannels {
     if (notice.kind !== 'sync')
       await this.#save((r) => ({ ...r, lastNotificationAt: Date.now(), silentRuns: 0 }));
     await this.#count('accepted');
-    return { outcome: 'accepted', action: NOTICE_ACTIONS[notice.kind] };
+    const action = NOTICE_ACTIONS[notice.kind];
+    // The round this notice asks for must return the event, or it is read directly (sync/reread.ts).
+    if (action === 'sync' && notice.eventId) await this.named.add(notice.eventId, Date.now());
+    return { outcome: 'accepted', action };
   }
 
   /**

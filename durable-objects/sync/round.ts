@@ -25,6 +25,7 @@ import { type ConnectionIdentity, claimsOf } from '../identity.ts';
 import type { AccessTokenResult } from '../token-refresher.ts';
 import { maxLag } from './lag.ts';
 import { writePage } from './page-writer.ts';
+import { type NamedEventQueue, namedForRound, noteReturned, rereadAndWrite, unreported } from './reread.ts';
 
 export interface RoundDeps {
   identity: ConnectionIdentity;
@@ -41,6 +42,11 @@ export interface RoundDeps {
   signal?: AbortSignal;
   /** Joins the run's log lines (skipped items) with the request or schedule row that started it. */
   correlationId: string;
+  /**
+   * Events push notifications named (durable-objects/push/named-events.ts): an incremental round
+   * that does not return one reads it directly (reread.ts).
+   */
+  namedEvents?: NamedEventQueue;
 }
 
 export type RunResult =
@@ -95,6 +101,12 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
   let skipped = 0;
   let lagMs: number | null = null;
   const horizon = horizonAt(deps.now());
+  // Names from notifications that came before this round; only a provider that can re-read cares.
+  const named =
+    deps.namedEvents && provider.rereadEvents
+      ? await namedForRound(deps.namedEvents, database, identity, roundStartedAt.getTime())
+      : undefined;
+  const returned = new Set<string>();
 
   while (pages < MAX_PAGES_PER_RUN) {
     if (!deps.stillWanted()) return { outcome: 'paused', cursorResets };
@@ -136,6 +148,7 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
       };
     }
     pages += 1;
+    if (named?.ids.length) noteReturned(page.changes, returned);
     const last = page.nextPageToken === undefined;
     const plan = planPage(page.changes);
     const written = await database.asTenant(claims, (tx) =>
@@ -169,6 +182,48 @@ export async function runSync(deps: RoundDeps): Promise<RunResult> {
         field: item.field,
       });
     if (!full) lagMs = maxLag(lagMs, plan.upserts, deps.now());
+    if (last && named?.ids.length && deps.namedEvents) {
+      // A full round listed the whole window and removed what it did not see: nothing to read.
+      const silent = full ? [] : unreported(named, returned);
+      try {
+        const reread = await rereadAndWrite(
+          {
+            identity,
+            provider,
+            database,
+            accessToken: token.accessToken,
+            calendarId: target.providerCalendarId,
+            horizon,
+            round,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+          },
+          named,
+          silent,
+        );
+        if (reread === 'gone' || reread === 'paused') return { outcome: reread, cursorResets };
+        changes += reread;
+      } catch (error) {
+        if (!deps.stillWanted()) return { outcome: 'paused', cursorResets };
+        const failure = asProviderError(error);
+        // The names stay: the retry's round (it finds the cursor moved on) reads them again.
+        return {
+          outcome: failure.code,
+          ...(failure.retryAfterSeconds === undefined
+            ? {}
+            : { retryAfterSeconds: failure.retryAfterSeconds }),
+          cursorResets,
+          message: `re-read of notified events failed: ${failure.message}`,
+        };
+      }
+      if (silent.length)
+        log('info', 'notified events the round did not return were read directly', {
+          correlationId: deps.correlationId,
+          connection_id: identity.connectionId,
+          provider: identity.provider,
+          reread: silent.length,
+        });
+      await deps.namedEvents.settle(named.ids, named.takenAt);
+    }
     if (last) {
       const baseline = full
         ? { startedAtMs: roundStartedAt.getTime(), windowEndMs: horizon.endMs }

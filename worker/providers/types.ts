@@ -140,6 +140,25 @@ export interface PushNotice {
   sequence?: number;
   /** Graph notification id: a replayed notification repeats it. */
   notificationId?: string;
+  /**
+   * The event a Graph change notification names (`resourceData.id`); Google names none. Kept by the
+   * object until a sync round returned that event or re-read it (`rereadEvents`).
+   */
+  eventId?: string;
+}
+
+/**
+ * Events to read directly (issue 20 §5): push named them, but the incremental round that followed
+ * did not return them — a change the provider's change feed never reported.
+ */
+export interface RereadRequest {
+  calendarId: string;
+  /** The sync horizon: a series is read again over it. */
+  window: { startMs: number; endMs: number };
+  ids: readonly string[];
+  /** The mirror's series key of a named id, when the mirror has that row (a gone occurrence's series). */
+  seriesOf: ReadonlyMap<string, string>;
+  signal?: AbortSignal;
 }
 
 /** The parts of a webhook request an adapter reads (the route may have buffered the body already). */
@@ -222,6 +241,12 @@ export interface CalendarProvider {
    * engine then runs a full round that removes what vanished.
    */
   listChanges(accessToken: string, request: ChangeRequest, masters: MasterLookup): Promise<ChangePage>;
+  /**
+   * Reads named events (and the series they belong to) directly and describes them as changes, like
+   * a page of the change feed; an event that is gone becomes a deletion. Only providers whose push
+   * notifications name events offer it (Graph).
+   */
+  rereadEvents?(accessToken: string, request: RereadRequest): Promise<NormalizedChange[]>;
   /** Opens a push channel for the calendar (Google events.watch, Graph POST /subscriptions). */
   openChannel(accessToken: string, request: ChannelRequest): Promise<Channel>;
   /**

@@ -22,15 +22,18 @@ import { needsRebaseline } from '../../sync/horizon.ts';
 import type { NormalizedChange } from '../../sync/types.ts';
 import { ianaZoneOf } from '../../sync/windows-zones.ts';
 import { ProviderError } from '../errors.ts';
-import type { ChangePage, ChangeRequest, MasterLookup } from '../types.ts';
+import type { ChangePage, ChangeRequest, MasterLookup, RereadRequest } from '../types.ts';
 import { GRAPH_APP_TAG_PROPERTY_ID } from './app-tag.ts';
 import { microsoftError } from './errors.ts';
+import { rereadChanges } from './reread.ts';
 import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from './to-event.ts';
 
 const DAY_MS = 86_400_000;
 
 /** Items per delta page we ask for (Graph may send fewer, or an empty page with a nextLink). */
 export const GRAPH_DELTA_PAGE_SIZE = 100;
+/** Pages of one series' instances read at most (a provider bug must not pin the re-read). */
+const MAX_INSTANCE_PAGES = 50;
 /** One Graph call may take this long before it counts as a timeout (retryable). */
 export const GRAPH_CALL_TIMEOUT_MS = 30_000;
 
@@ -144,24 +147,61 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
   }
 
   /**
-   * The series master by id from the calendar-scoped path (`/me/events/{id}` 404s for shared
-   * calendars). Undefined when Graph says it no longer exists.
+   * An event (a series master, for stubs without one) by id from the calendar-scoped path
+   * (`/me/events/{id}` 404s for shared calendars). Undefined when Graph says it no longer exists.
    */
-  async function fetchMaster(
+  async function fetchEvent(
     accessToken: string,
     calendarId: string,
-    masterId: string,
+    eventId: string,
     signal: AbortSignal | undefined,
   ): Promise<GraphEventJson | undefined> {
     const expand = `singleValueExtendedProperties($filter=id eq '${GRAPH_APP_TAG_PROPERTY_ID}')`;
-    const url = `${graphBase}${calendarPath(calendarId)}/events/${encodeURIComponent(masterId)}?$expand=${encodeURIComponent(expand)}`;
+    const url = `${graphBase}${calendarPath(calendarId)}/events/${encodeURIComponent(eventId)}?$expand=${encodeURIComponent(expand)}`;
     const response = await graphGet(url, accessToken, 'outlook.timezone="UTC"', signal);
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
     }
     if (!response.ok) throw retryable(await microsoftError(response));
-    return jsonOf<GraphEventJson>(response, 'series master');
+    return jsonOf<GraphEventJson>(response, 'event');
+  }
+
+  /**
+   * A series' occurrences and exceptions over `window` (`…/events/{id}/instances`), every page;
+   * undefined when the series is gone (404).
+   */
+  async function fetchInstances(
+    accessToken: string,
+    calendarId: string,
+    masterId: string,
+    window: ChangeRequest['window'],
+    signal: AbortSignal | undefined,
+  ): Promise<GraphEventJson[] | undefined> {
+    const query = new URLSearchParams({
+      startDateTime: new Date(window.startMs).toISOString(),
+      endDateTime: new Date(window.endMs).toISOString(),
+      $top: String(pageSize),
+    });
+    let url = `${graphBase}${calendarPath(calendarId)}/events/${encodeURIComponent(masterId)}/instances?${query}`;
+    const items: GraphEventJson[] = [];
+    for (let page = 0; page < MAX_INSTANCE_PAGES; page += 1) {
+      const response = await graphGet(url, accessToken, 'outlook.timezone="UTC"', signal);
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      if (!response.ok) throw retryable(await microsoftError(response));
+      const body = await jsonOf<{ value?: GraphEventJson[]; '@odata.nextLink'?: string }>(
+        response,
+        'instances page',
+      );
+      items.push(...(body.value ?? []));
+      const next = body['@odata.nextLink'];
+      if (!next) return items;
+      url = trustedGraphLink(graphBase, next, '@odata.nextLink');
+    }
+    throw new ProviderError('temporary', 'too many instance pages for one series');
   }
 
   /**
@@ -252,7 +292,7 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
       // (Graph re-lists a series only then), so a stored master may be stale. The convergence
       // property found a renamed series keeping its old title that way.
       const changes = await resolvePage(body.value, (id) =>
-        fetchMaster(accessToken, request.calendarId, id, request.signal),
+        fetchEvent(accessToken, request.calendarId, id, request.signal),
       );
       // Incremental rounds: a series listed again replaces its stored occurrences (a full round
       // removes unseen rows at its end anyway).
@@ -268,6 +308,17 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
         nextCursor: stamp(deltaLink ?? '', '@odata.deltaLink'),
         ...(zone ? { calendarTimeZone: zone } : {}),
       };
+    },
+
+    /** Events push named that the round did not return, read directly (reread.ts). */
+    async rereadEvents(accessToken: string, request: RereadRequest): Promise<NormalizedChange[]> {
+      const dates = windowDates(request.window, { link: '', startedAt: Number.NaN, windowEnd: Number.NaN });
+      return rereadChanges(request, {
+        event: (id) => fetchEvent(accessToken, request.calendarId, id, request.signal),
+        instances: (id) =>
+          fetchInstances(accessToken, request.calendarId, id, request.window, request.signal),
+        replaceSeries: (master) => replaceListedSeries([master], dates),
+      });
     },
   };
 }

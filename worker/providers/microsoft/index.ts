@@ -45,7 +45,7 @@ export function microsoftProvider(config: ProviderConfig): CalendarProvider {
     probeAccess: (accessToken) => probe(`${graph}/me`, accessToken, microsoftError),
     toProviderError: microsoftError,
     freeBusy: microsoftFreeBusy(graph),
-    listChanges: graphChangeSource({ graphBase: graph }).listChanges,
+    ...graphChangeSource({ graphBase: graph }),
     ...graphPush(graph),
     ...microsoftMeetings(graph),
   };

@@ -140,6 +140,11 @@ const GraphItem = z.object({
   clientState: z.string().max(128).optional(),
   changeType: z.string().max(64).optional(),
   lifecycleEvent: z.string().max(64).optional(),
+  // The event the change is about; a malformed one never drops the notification (it only loses the id).
+  resourceData: z
+    .object({ id: z.string().min(1).max(512) })
+    .optional()
+    .catch(undefined),
 });
 
 export const GraphNotificationBody = z.object({ value: z.array(z.unknown()).max(1000) });
@@ -165,6 +170,7 @@ export function parseGraphNotifications(body: unknown): PushNotice[] | undefined
       resourceId: item.data.subscriptionId,
       kind,
       ...(item.data.id ? { notificationId: item.data.id } : {}),
+      ...(kind === 'changed' && item.data.resourceData?.id ? { eventId: item.data.resourceData.id } : {}),
     });
   }
   return notices;
