@@ -4,8 +4,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { allDayToInterval } from '../../worker/availability/all-day.ts';
 import { googleSeriesExpansion } from '../../worker/providers/google/recurrence.ts';
-import { busyInterval, busyKindOf, deriveSeriesBusy } from '../../worker/sync/busy.ts';
+import { busyKindOf, deriveSeriesBusy } from '../../worker/sync/busy.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { emptyMirrorEvent } from '../../worker/sync/mirror-event.ts';
 import type { EventKind, MirrorEvent, ResponseStatus } from '../../worker/sync/types.ts';
@@ -70,31 +71,26 @@ describe('busyKindOf', () => {
   });
 });
 
+// All-day busy rows are stored as dates; the read side (allDayToInterval) turns them into the owner's day.
 describe('all-day busy covers the owner local day', () => {
-  const day = { allDay: true as const, startDate: '2026-05-01', endDate: '2026-05-02' };
+  const day = { startDate: '2026-05-01', endDate: '2026-05-02' };
   it.each([
     ['Asia/Kolkata', '2026-04-30T18:30:00.000Z', '2026-05-01T18:30:00.000Z'],
     ['America/Los_Angeles', '2026-05-01T07:00:00.000Z', '2026-05-02T07:00:00.000Z'],
     ['Europe/Berlin', '2026-04-30T22:00:00.000Z', '2026-05-01T22:00:00.000Z'],
   ])('%s', (zone, start, end) => {
-    const interval = busyInterval(day, zone);
-    expect([new Date(interval.startMs).toISOString(), new Date(interval.endMs).toISOString()]).toEqual([
+    const interval = allDayToInterval(day, zone);
+    expect([new Date(interval.start).toISOString(), new Date(interval.end).toISOString()]).toEqual([
       start,
       end,
     ]);
   });
 
   it('a DST day lasts 23 hours in New York (Mar 8, 2026) and 25 hours in Berlin (Oct 25, 2026)', () => {
-    const ny = busyInterval(
-      { allDay: true, startDate: '2026-03-08', endDate: '2026-03-09' },
-      'America/New_York',
-    );
-    expect((ny.endMs - ny.startMs) / 3_600_000).toBe(23);
-    const berlin = busyInterval(
-      { allDay: true, startDate: '2026-10-25', endDate: '2026-10-26' },
-      'Europe/Berlin',
-    );
-    expect((berlin.endMs - berlin.startMs) / 3_600_000).toBe(25);
+    const ny = allDayToInterval({ startDate: '2026-03-08', endDate: '2026-03-09' }, 'America/New_York');
+    expect((ny.end - ny.start) / 3_600_000).toBe(23);
+    const berlin = allDayToInterval({ startDate: '2026-10-25', endDate: '2026-10-26' }, 'Europe/Berlin');
+    expect((berlin.end - berlin.start) / 3_600_000).toBe(25);
   });
 
   it('property: the interval starts at local midnight of the start date and spans the dates', () => {
@@ -112,7 +108,7 @@ describe('all-day busy covers the owner local day', () => {
         (zone, offset, days) => {
           const start = new Date(Date.UTC(2026, 0, 1 + offset)).toISOString().slice(0, 10);
           const end = new Date(Date.UTC(2026, 0, 1 + offset + days)).toISOString().slice(0, 10);
-          const interval = busyInterval({ allDay: true, startDate: start, endDate: end }, zone);
+          const interval = allDayToInterval({ startDate: start, endDate: end }, zone);
           const local = new Intl.DateTimeFormat('en-CA', {
             timeZone: zone,
             year: 'numeric',
@@ -122,9 +118,9 @@ describe('all-day busy covers the owner local day', () => {
             minute: '2-digit',
             hourCycle: 'h23',
           });
-          expect(local.format(interval.startMs)).toBe(`${start}, 00:00`);
-          expect(local.format(interval.endMs)).toBe(`${end}, 00:00`);
-          const hours = (interval.endMs - interval.startMs) / 3_600_000;
+          expect(local.format(interval.start)).toBe(`${start}, 00:00`);
+          expect(local.format(interval.end)).toBe(`${end}, 00:00`);
+          const hours = (interval.end - interval.start) / 3_600_000;
           expect(Math.abs(hours - days * 24)).toBeLessThanOrEqual(1);
         },
       ),

@@ -6,9 +6,11 @@
  * invitations. A small in-memory mirror applies each page through the real page planner, and rounds
  * are checked against Graph's own `calendarView` expansion.
  */
+import { TZDate } from '@date-fns/tz';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.ts';
+import { allDayToInterval } from '../../worker/availability/all-day.ts';
 import { ProviderError } from '../../worker/providers/errors.ts';
 import {
   calendarPath,
@@ -19,8 +21,8 @@ import {
   unpackLink,
 } from '../../worker/providers/microsoft/changes.ts';
 import type { ChangePage, ChangeRequest } from '../../worker/providers/types.ts';
-import { busyInterval, busyKindOf } from '../../worker/sync/busy.ts';
-import { dateInZone, startOfDateInZone } from '../../worker/sync/dates.ts';
+import { busyKindOf } from '../../worker/sync/busy.ts';
+import { dateInZone } from '../../worker/sync/dates.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { occurrencesOnDates, planPage } from '../../worker/sync/page-plan.ts';
 import type { MirrorEvent, NormalizedChange } from '../../worker/sync/types.ts';
@@ -635,10 +637,15 @@ describe('event kinds, all-day and invitations', () => {
     const row = mirror.rows.get(event.id);
     expect(row?.timing).toEqual({ allDay: true, startDate: '2027-10-29', endDate: '2027-10-30' });
     expect(busyKindOf(row as MirrorEvent)).toBe('busy');
+    // Read in the owner's zone, the stored dates are that zone's local day.
+    const localMidnight = (date: string, zone: string) => {
+      const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+      return new TZDate(y, m - 1, d, zone).getTime();
+    };
     for (const zone of ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata'])
-      expect(busyInterval(row?.timing as MirrorEvent['timing'], zone)).toEqual({
-        startMs: startOfDateInZone('2027-10-29', zone),
-        endMs: startOfDateInZone('2027-10-30', zone),
+      expect(allDayToInterval({ startDate: '2027-10-29', endDate: '2027-10-30' }, zone)).toEqual({
+        start: localMidnight('2027-10-29', zone),
+        end: localMidnight('2027-10-30', zone),
       });
   });
 

@@ -5,7 +5,6 @@
  * `tentative`); out-of-office always is; focus time follows its transparency. All-day occurrences
  * keep their dates and are resolved with the owner's zone when read.
  */
-import { startOfDateInZone } from './dates.ts';
 import { overlapsWindow } from './series.ts';
 import type { BusyKind, MirrorEvent, SeriesExpansion, Timing, Window } from './types.ts';
 
@@ -69,17 +68,4 @@ export function deriveSeriesBusy(
     push(row, row.timing);
   }
   return out;
-}
-
-/**
- * The instants a busy timing covers for its owner: timed as stored; all-day from local midnight of
- * the start date to local midnight of the (exclusive) end date in the owner's zone, so a day off is
- * that whole day wherever the owner is, and 23 or 25 hours long on DST days.
- */
-export function busyInterval(timing: Timing, ownerZone: string): { startMs: number; endMs: number } {
-  if (!timing.allDay) return { startMs: timing.startMs, endMs: timing.endMs };
-  return {
-    startMs: startOfDateInZone(timing.startDate, ownerZone),
-    endMs: startOfDateInZone(timing.endDate, ownerZone),
-  };
 }

@@ -13,12 +13,6 @@ export function dateInZone(ms: number, zone: string): string {
   return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`;
 }
 
-/** Start of `date` (local midnight) in `zone`, as an instant. */
-export function startOfDateInZone(date: string, zone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new TZDate(y, m - 1, d, 0, 0, 0, 0, zone).getTime();
-}
-
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
