@@ -146,6 +146,23 @@ describe('migrations and roles', () => {
     expect(journal.entries.map((entry) => `${entry.tag}.sql`)).toContain(latest);
   });
 
+  it("the journal's timestamps increase with the migrations (drizzle skips an entry older than the last one applied)", () => {
+    const journal = JSON.parse(readFileSync(`${MIGRATIONS_DIR}/meta/_journal.json`, 'utf8')) as {
+      entries: Array<{ idx: number; when: number; tag: string }>;
+    };
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((name) => name.endsWith('.sql'))
+      .map((name) => name.replace(/\.sql$/, ''))
+      .sort();
+    expect(journal.entries.map((entry) => entry.tag)).toEqual(files);
+    for (const [previous, entry] of journal.entries
+      .slice(0, -1)
+      .map((e, i) => [e, journal.entries[i + 1]] as const)) {
+      expect(entry?.when, `${entry?.tag} must be newer than ${previous.tag}`).toBeGreaterThan(previous.when);
+      expect(entry?.idx).toBeGreaterThan(previous.idx);
+    }
+  });
+
   it('every SQL function a migrated database has is defined in db/functions/', async () => {
     const url = await freshEmbedded();
     await runMigrations(url);
