@@ -2,6 +2,7 @@
  * Time-zone arithmetic with Intl only: converting a wall-clock time in an IANA zone to an instant and
  * back, including DST gaps and overlaps (a wall time in a gap moves forward, as calendars do).
  */
+import { WINDOWS_ZONES, windowsNameOf } from './windows-zones.ts';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -124,29 +125,14 @@ export function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Windows time-zone names Graph uses, for the zones the emulator generates and accepts. */
-const WINDOWS_ZONES: Record<string, string> = {
-  UTC: 'UTC',
-  'Pacific Standard Time': 'America/Los_Angeles',
-  'Mountain Standard Time': 'America/Denver',
-  'Central Standard Time': 'America/Chicago',
-  'Eastern Standard Time': 'America/New_York',
-  'GMT Standard Time': 'Europe/London',
-  'W. Europe Standard Time': 'Europe/Berlin',
-  'Romance Standard Time': 'Europe/Paris',
-  'Tokyo Standard Time': 'Asia/Tokyo',
-  'India Standard Time': 'Asia/Kolkata',
-  'AUS Eastern Standard Time': 'Australia/Sydney',
-};
-
-/** IANA zone for a Graph `timeZone` value (Windows name or IANA); undefined if unknown. */
+/** IANA zone for a Graph `timeZone` value (any Windows name CLDR knows, or IANA); undefined if unknown. */
 export function ianaZone(name: string): string | undefined {
-  if (WINDOWS_ZONES[name]) return WINDOWS_ZONES[name];
-  return isValidTimeZone(name) ? name : undefined;
+  // IANA first: the one name that is both (`UTC`) stays as written.
+  if (isValidTimeZone(name)) return name;
+  return WINDOWS_ZONES.get(name);
 }
 
-/** Windows name Graph uses for an IANA zone (the zone itself when the emulator knows no Windows name). */
+/** Windows name Graph uses for an IANA zone (the zone itself when CLDR maps it to no Windows name). */
 export function windowsZone(iana: string): string {
-  for (const [windows, zone] of Object.entries(WINDOWS_ZONES)) if (zone === iana) return windows;
-  return iana;
+  return windowsNameOf(iana) ?? iana;
 }
