@@ -86,6 +86,7 @@ describe('rereadChanges', () => {
     start: utc('2027-01-05T09:00:00.0000000'),
     end: utc('2027-01-05T10:00:00.0000000'),
   };
+  const window = { startMs: Date.UTC(2027, 0, 1), endMs: Date.UTC(2027, 2, 1) };
   const events = new Map([
     ['M', master],
     ['S', single],
@@ -100,7 +101,7 @@ describe('rereadChanges', () => {
 
   it('a gone occurrence reads its series again; a single is read as it is; an unknown gone id is deleted', async () => {
     const changes = await rereadChanges(
-      { ids: ['O1', 'S', 'never-seen'], seriesOf: new Map([['O1', 'M']]) },
+      { ids: ['O1', 'S', 'never-seen'], seriesOf: new Map([['O1', 'M']]), window },
       source([occurrence]),
     );
     const upserts = changes.flatMap((c) => (c.kind === 'upsert' ? [c.event] : []));
@@ -114,12 +115,22 @@ describe('rereadChanges', () => {
     expect(changes.at(-1)).toEqual({ kind: 'delete', providerEventId: 'never-seen' });
   });
 
+  it('a series without an instance in the horizon and a single outside it leave the mirror', async () => {
+    expect(await rereadChanges({ ids: ['M'], seriesOf: new Map(), window }, source([]))).toEqual([
+      { kind: 'delete', providerEventId: 'M' },
+    ]);
+    const later = { startMs: Date.UTC(2027, 1, 1), endMs: Date.UTC(2027, 3, 1) };
+    expect(await rereadChanges({ ids: ['S'], seriesOf: new Map(), window: later }, source([]))).toEqual([
+      { kind: 'delete', providerEventId: 'S' },
+    ]);
+  });
+
   it('a series whose master or instances are gone is deleted', async () => {
-    expect(await rereadChanges({ ids: ['O1'], seriesOf: new Map([['O1', 'M']]) }, source(undefined))).toEqual(
-      [{ kind: 'delete', providerEventId: 'M' }],
-    );
     expect(
-      await rereadChanges({ ids: ['O1'], seriesOf: new Map([['O1', 'Gone']]) }, source([occurrence])),
+      await rereadChanges({ ids: ['O1'], seriesOf: new Map([['O1', 'M']]), window }, source(undefined)),
+    ).toEqual([{ kind: 'delete', providerEventId: 'M' }]);
+    expect(
+      await rereadChanges({ ids: ['O1'], seriesOf: new Map([['O1', 'Gone']]), window }, source([occurrence])),
     ).toEqual([{ kind: 'delete', providerEventId: 'Gone' }]);
   });
 });

@@ -10,10 +10,11 @@
  *   occurrences replaced (`replaceListedSeries`);
  * - one that is gone (404): its series when the mirror knows one (a deleted occurrence leaves the
  *   series, which is then read again), else a deletion of that id;
- * - a series whose master is gone: the series is deleted.
+ * - a series whose master is gone, or that has no instance left in the horizon, and a single outside
+ *   the horizon: deleted, as a full round (which would not list them) leaves them out.
  */
 
-import type { NormalizedChange } from '../../sync/types.ts';
+import type { NormalizedChange, Timing, Window } from '../../sync/types.ts';
 import { ProviderError } from '../errors.ts';
 import type { RereadRequest } from '../types.ts';
 import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from './to-event.ts';
@@ -39,8 +40,19 @@ function asStub(item: GraphEventJson): GraphEventJson {
   return stub;
 }
 
+const DAY_MS = 86_400_000;
+
+/** Whether an event touches the window (all-day dates with a day of slack for the owner's zone). */
+function overlaps(timing: Timing, window: Window): boolean {
+  if (!timing.allDay) return timing.endMs > window.startMs && timing.startMs < window.endMs;
+  return (
+    Date.parse(`${timing.endDate}T00:00:00Z`) + DAY_MS > window.startMs &&
+    Date.parse(`${timing.startDate}T00:00:00Z`) - DAY_MS < window.endMs
+  );
+}
+
 export async function rereadChanges(
-  request: Pick<RereadRequest, 'ids' | 'seriesOf'>,
+  request: Pick<RereadRequest, 'ids' | 'seriesOf' | 'window'>,
   source: RereadSource,
 ): Promise<NormalizedChange[]> {
   const series = new Set<string>();
@@ -61,7 +73,8 @@ export async function rereadChanges(
   for (const masterId of series) {
     const master = await source.event(masterId);
     const instances = master?.type === 'seriesMaster' ? await source.instances(masterId) : undefined;
-    if (master?.type !== 'seriesMaster' || !instances) {
+    // Gone, or without an instance in the horizon: a full round would not list it either.
+    if (master?.type !== 'seriesMaster' || !instances?.length) {
       gone.add(masterId);
       continue;
     }
@@ -77,7 +90,16 @@ export async function rereadChanges(
   }
   if (mapped.some((c) => c.kind === 'needsMaster'))
     throw new ProviderError('temporary', 'Graph occurrence without a readable series master');
-  changes.push(...mapped);
+  for (const change of mapped) {
+    // A single moved out of the horizon leaves the mirror, as delta reports it (`@removed`).
+    if (
+      change.kind === 'upsert' &&
+      change.event.seriesRole === 'single' &&
+      !overlaps(change.event.timing, request.window)
+    )
+      gone.add(change.event.providerEventId);
+    else changes.push(change);
+  }
   // Last, so a gone series also takes rows this read listed for it (page-plan order).
   for (const id of gone) changes.push({ kind: 'delete', providerEventId: id });
   return changes;
