@@ -22,6 +22,14 @@ import {
 
 const id = () => uuid('id').primaryKey().defaultRandom();
 const organizationId = () => uuid('organization_id').notNull();
+/**
+ * The providers a connection may name: the database's list (both tables' CHECK constraints). The
+ * worker's list is its adapter registry (worker/providers/index.ts); a test keeps the two equal.
+ */
+export const PROVIDER_NAMES = ['google', 'microsoft'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+/** `('google', 'microsoft')`: the SQL list the CHECK constraints use (fixed names, no input). */
+const providerList = sql.raw(`(${PROVIDER_NAMES.map((name) => `'${name}'`).join(', ')})`);
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -102,7 +110,7 @@ export const ceCalendarConnections = pgTable(
     id: id(),
     organizationId: organizationId(),
     userId: uuid('user_id').notNull(),
-    provider: text('provider', { enum: ['google', 'microsoft'] }).notNull(),
+    provider: text('provider', { enum: PROVIDER_NAMES }).notNull(),
     accountEmail: text('account_email').notNull(),
     providerCalendarId: text('provider_calendar_id').notNull().default('primary'),
     syncEnabled: boolean('sync_enabled').notNull().default(true),
@@ -134,7 +142,7 @@ export const ceCalendarConnections = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    check('ce_calendar_connections_provider', sql`${t.provider} in ('google', 'microsoft')`),
+    check('ce_calendar_connections_provider', sql`${t.provider} in ${providerList}`),
     check(
       'ce_calendar_connections_sync_status',
       sql`${t.syncStatus} in ('syncing', 'paused', 'error', 'reconnect_required')`,
@@ -379,7 +387,7 @@ export const ceCalendarOauthStates = pgTable(
     id: id(),
     organizationId: organizationId(),
     userId: uuid('user_id').notNull(),
-    provider: text('provider', { enum: ['google', 'microsoft'] }).notNull(),
+    provider: text('provider', { enum: PROVIDER_NAMES }).notNull(),
     /** SHA-256 of the state value sent to the provider; the value itself is never stored. */
     stateHash: text('state_hash').notNull().unique(),
     codeVerifier: text('code_verifier').notNull(),
@@ -389,7 +397,7 @@ export const ceCalendarOauthStates = pgTable(
     consumedAt: timestamp('consumed_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
-  (t) => [check('ce_calendar_oauth_states_provider', sql`${t.provider} in ('google', 'microsoft')`)],
+  (t) => [check('ce_calendar_oauth_states_provider', sql`${t.provider} in ${providerList}`)],
 );
 
 export const tenantTables = [

@@ -1,6 +1,6 @@
 /** Who a connection object acts for: stored once by `attach`, never taken from a caller afterwards. */
 import type { DatabaseClaims, DatabaseConfig } from '../db/tenant.ts';
-import type { Provider, ProviderConfig } from '../worker/providers/types.ts';
+import type { Provider, ProviderConfig } from '../worker/providers/index.ts';
 
 export interface ConnectionIdentity {
   connectionId: string;

@@ -9,7 +9,7 @@
  * list reads mirror rows under RLS (owner or view-all).
  */
 import { and, asc, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
-import { ceCalendarConnections, ceCalendarEvents } from '../schema.ts';
+import { ceCalendarConnections, ceCalendarEvents, type ProviderName } from '../schema.ts';
 import type { TenantTx } from '../tenant.ts';
 
 export type BusyKindRow = 'busy' | 'tentative' | 'out_of_office' | 'focus_time';
@@ -36,7 +36,7 @@ const toDate = (value: unknown): string =>
 export interface CalendarFreshnessRow {
   userId: string;
   connectionId: string;
-  provider: 'google' | 'microsoft';
+  provider: ProviderName;
   syncEnabled: boolean;
   syncStatus: 'syncing' | 'paused' | 'error' | 'reconnect_required';
   lastSyncAt: Date | null;
@@ -125,7 +125,7 @@ export async function readEventRowsForWindow(
 export interface LiveTargetRow {
   userId: string;
   connectionId: string;
-  provider: 'google' | 'microsoft';
+  provider: ProviderName;
   providerCalendarId: string;
   accountEmail: string;
 }

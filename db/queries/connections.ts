@@ -1,6 +1,6 @@
 /** Calendar connections: typed queries inside a tenant transaction (RLS decides visibility). */
 import { and, asc, count, desc, eq, ilike, type SQL, sql } from 'drizzle-orm';
-import { ceCalendarConnections } from '../schema.ts';
+import { ceCalendarConnections, type ProviderName } from '../schema.ts';
 import type { TenantTx } from '../tenant.ts';
 
 export type ConnectionRow = typeof ceCalendarConnections.$inferSelect;
@@ -69,7 +69,7 @@ export async function pageVisibleConnections(
 export interface ConnectedAccount {
   organizationId: string;
   userId: string;
-  provider: 'google' | 'microsoft';
+  provider: ProviderName;
   accountEmail: string;
   gwsConnectionId: string | null;
   accessTokenCredentialId: string;

@@ -10,8 +10,6 @@ import type * as oauth from 'oauth4webapi';
 import type { MirrorEvent, NormalizedChange, SeriesExpansion } from '../sync/types.ts';
 import type { ProviderError } from './errors.ts';
 
-export type Provider = 'google' | 'microsoft';
-
 /** The provider-related configuration the adapters read (a subset of the worker's Env). */
 export interface ProviderConfig {
   GOOGLE_CALENDAR_CLIENT_ID?: string;
@@ -218,7 +216,8 @@ export interface WrittenMeeting {
 export type MeetingChange = Partial<Omit<MeetingDraft, 'tag' | 'calendarId' | 'conference'>>;
 
 export interface CalendarProvider {
-  readonly name: Provider;
+  /** The provider's name (its key in `index.ts`'s registry). */
+  readonly name: string;
   /** Whether series arrive as a rule this adapter expands (Google) or as listed occurrences (Graph). */
   readonly seriesExpansion: SeriesExpansion;
   readonly endpoints: ProviderEndpoints;

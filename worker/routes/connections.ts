@@ -13,6 +13,7 @@ import {
   syncErrorMessage,
   upcomingEvents,
 } from '../services/connections.ts';
+import { PROVIDERS } from '../services/provider-names.ts';
 
 const ConnectionId = z.object({ id: z.uuid({ error: 'must be a connection id (uuid)' }) });
 
@@ -20,7 +21,7 @@ export const ConnectionCard = z
   .object({
     id: z.uuid(),
     user_id: z.uuid(),
-    provider: z.enum(['google', 'microsoft']),
+    provider: z.enum(PROVIDERS),
     account_email: z.string(),
     sync_enabled: z.boolean(),
     status: z.enum(['syncing', 'waiting', 'paused', 'error', 'reconnect']).openapi({

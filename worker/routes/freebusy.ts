@@ -5,6 +5,7 @@ import { scopeOf } from '../env.ts';
 import { validationFailed } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { freeBusy } from '../services/freebusy.ts';
+import { PROVIDERS } from '../services/provider-names.ts';
 
 /** The body's types; limits (≤ 50 users, ≤ 62 days, known zone) are checked by `checkFreeBusyRequest`. */
 export const FreeBusyRequest = z
@@ -44,7 +45,7 @@ const UserFreeBusy = z
       .array(
         z.object({
           connection_id: z.uuid(),
-          provider: z.enum(['google', 'microsoft']),
+          provider: z.enum(PROVIDERS),
           sync_enabled: z.boolean(),
           sync_status: z.enum(['syncing', 'paused', 'error', 'reconnect_required']),
           last_sync_at: z

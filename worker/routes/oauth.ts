@@ -5,10 +5,11 @@ import { requirePermission } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { completeConnect, startConnect } from '../services/connect.ts';
 import { appOrigin, CALLBACK_PATH } from '../services/origin.ts';
+import { PROVIDERS } from '../services/provider-names.ts';
 
 const StartBody = z
   .object({
-    provider: z.enum(['google', 'microsoft'], { error: 'must be google or microsoft' }),
+    provider: z.enum(PROVIDERS, { error: `must be ${PROVIDERS.join(' or ')}` }),
     return_to: z
       .string()
       .max(2048)

@@ -16,7 +16,7 @@ import { type BusyEvent, busyIntervals, clipIntervals, type Interval } from '../
 import type { RequestScope, TenantClaims } from '../env.ts';
 import { forbidden } from '../errors.ts';
 import { ProviderError } from '../providers/errors.ts';
-import { providerFor } from '../providers/index.ts';
+import { type Provider, providerFor } from '../providers/index.ts';
 import { getFreshCalendarAccessToken } from './tokens.ts';
 
 /** A live answer waits at most this long for the slowest calendar; the rest report `timeout`. */
@@ -31,7 +31,7 @@ export interface FreeBusyInput {
 
 export interface CalendarState {
   connection_id: string;
-  provider: 'google' | 'microsoft';
+  provider: Provider;
   sync_enabled: boolean;
   sync_status: CalendarFreshnessRow['syncStatus'];
   last_sync_at: string | null;

@@ -7,7 +7,7 @@ import { Database } from '../../db/tenant.ts';
 import type { AccessTokenResult } from '../../durable-objects/calendar-connection.ts';
 import type { Env } from '../env.ts';
 import { ProviderError } from '../providers/errors.ts';
-import type { Provider } from '../providers/types.ts';
+import type { Provider } from '../providers/index.ts';
 import { identityOf, withAttachedObject } from './connection-object.ts';
 
 export async function getFreshCalendarAccessToken(

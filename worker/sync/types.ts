@@ -3,8 +3,6 @@
  * `ce_calendar_events` as the provider describes it, before ids and tenancy are attached.
  */
 
-export type Provider = 'google' | 'microsoft';
-
 /** A span of instants, end exclusive (the sync horizon, a read window). */
 export interface Window {
   startMs: number;
