@@ -3,7 +3,7 @@
  * (the `cldr-core` package; aliases of IANA ids from `cldr-bcp47`). Graph accepts every Windows name
  * CLDR lists; the emulator stores the name's primary ("001") zone and writes an IANA zone back as the
  * Windows name whose region lists it. Read independently of the worker's copy of the same data
- * (worker/sync/windows-zones.ts): the emulator is an oracle and shares no code with the worker.
+ * (worker/providers/microsoft/windows-zones.ts): the emulator is an oracle and shares no code with the worker.
  */
 import bcp47 from 'cldr-bcp47/bcp47/timezone.json' with { type: 'json' };
 import cldr from 'cldr-core/supplemental/windowsZones.json' with { type: 'json' };

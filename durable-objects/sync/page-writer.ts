@@ -18,11 +18,10 @@ import {
 } from '../../db/queries/events.ts';
 import type { TenantTx } from '../../db/tenant.ts';
 import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
-import { dateInZone } from '../../worker/sync/dates.ts';
+import { dateInZone, isIanaZone } from '../../worker/sync/dates.ts';
 import { occurrencesOnDates, type PagePlan } from '../../worker/sync/page-plan.ts';
 import { busyRow, type EventSelect, eventRow, mirrorFromRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent, SeriesExpansion, Window } from '../../worker/sync/types.ts';
-import { isIanaZone } from '../../worker/sync/windows-zones.ts';
 import type { ConnectionIdentity } from '../identity.ts';
 import { followOutboundMeetings } from '../meetings/follow.ts';
 

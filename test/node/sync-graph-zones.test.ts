@@ -1,7 +1,8 @@
 /** Graph zone names → IANA (issue 13): what `cancelledOccurrences` dates and display rely on. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ianaZoneOf, isIanaZone } from '../../worker/sync/windows-zones.ts';
+import { ianaZoneOf } from '../../worker/providers/microsoft/windows-zones.ts';
+import { isIanaZone } from '../../worker/sync/dates.ts';
 
 describe('ianaZoneOf', () => {
   it('translates the Windows names Graph sends and keeps IANA names', () => {

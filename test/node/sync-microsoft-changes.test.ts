@@ -22,11 +22,10 @@ import {
 } from '../../worker/providers/microsoft/changes.ts';
 import type { ChangePage, ChangeRequest } from '../../worker/providers/types.ts';
 import { busyKindOf } from '../../worker/sync/busy.ts';
-import { dateInZone } from '../../worker/sync/dates.ts';
+import { dateInZone, isIanaZone } from '../../worker/sync/dates.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { occurrencesOnDates, planPage } from '../../worker/sync/page-plan.ts';
 import type { MirrorEvent, NormalizedChange } from '../../worker/sync/types.ts';
-import { isIanaZone } from '../../worker/sync/windows-zones.ts';
 import { connect, control, type Provisioned, provision } from '../support/emulator.ts';
 
 let emulator: RunningEmulator;

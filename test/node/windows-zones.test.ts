@@ -1,6 +1,6 @@
 /**
  * Issue 20 §5: one complete Windows-zone map, from CLDR's windowsZones data (the `cldr-core` and
- * `cldr-bcp47` packages), read by the worker (worker/sync/windows-zones.ts) and, independently, by
+ * `cldr-bcp47` packages), read by the worker (worker/providers/microsoft/windows-zones.ts) and, independently, by
  * the emulator (emulator/windows-zones.ts). Every Windows name CLDR lists translates, round-trips,
  * and is accepted by the emulator's Graph exactly as Graph accepts it.
  */
@@ -8,7 +8,8 @@ import cldr from 'cldr-core/supplemental/windowsZones.json' with { type: 'json' 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.ts';
 import { ianaZone, windowsZone } from '../../emulator/time.ts';
-import { ianaZoneOf, isIanaZone, WINDOWS_TO_IANA } from '../../worker/sync/windows-zones.ts';
+import { ianaZoneOf, WINDOWS_TO_IANA } from '../../worker/providers/microsoft/windows-zones.ts';
+import { isIanaZone } from '../../worker/sync/dates.ts';
 import { connect, control, provision } from '../support/emulator.ts';
 
 const WINDOWS_NAMES = [
@@ -34,7 +35,7 @@ function wallTime(ms: number, zone: string): string {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}.0000000`;
 }
 
-describe('the worker map (worker/sync/windows-zones.ts)', () => {
+describe('the worker map (worker/providers/microsoft/windows-zones.ts)', () => {
   it('knows every Windows name CLDR lists, each as a zone the runtime knows', () => {
     expect(WINDOWS_NAMES.length).toBeGreaterThanOrEqual(139);
     expect([...WINDOWS_TO_IANA.keys()].sort()).toEqual(WINDOWS_NAMES);

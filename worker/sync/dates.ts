@@ -16,3 +16,13 @@ export function dateInZone(ms: number, zone: string): string {
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** Whether the runtime knows `zone` as an IANA time zone. */
+export function isIanaZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -15,18 +15,18 @@
  *   an untitled row.
  * - Times are asked in UTC (`Prefer: outlook.timezone="UTC"`): instants are unambiguous and no
  *   Windows zone name has to be resolved to read a time; the event's own zone comes from
- *   `originalStartTimeZone` (`worker/sync/windows-zones.ts`).
+ *   `originalStartTimeZone` (`windows-zones.ts`).
  */
 
 import { needsRebaseline } from '../../sync/horizon.ts';
 import type { NormalizedChange } from '../../sync/types.ts';
-import { ianaZoneOf } from '../../sync/windows-zones.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest, MasterLookup, RereadRequest } from '../types.ts';
 import { GRAPH_APP_TAG_PROPERTY_ID } from './app-tag.ts';
 import { microsoftError } from './errors.ts';
 import { rereadChanges } from './reread.ts';
 import { type GraphEventJson, GraphEventShapeError, mapGraphPage } from './to-event.ts';
+import { ianaZoneOf } from './windows-zones.ts';
 
 const DAY_MS = 86_400_000;
 

@@ -7,6 +7,7 @@
  * or an IANA zone; all-day events keep their dates.
  */
 import { TZDate } from '@date-fns/tz';
+import { isIanaZone } from '../../sync/dates.ts';
 import type {
   EventKind,
   EventStatus,
@@ -17,8 +18,8 @@ import type {
   Timing,
   Transparency,
 } from '../../sync/types.ts';
-import { ianaZoneOf, isIanaZone } from '../../sync/windows-zones.ts';
 import { tagFromGraph } from './app-tag.ts';
+import { ianaZoneOf } from './windows-zones.ts';
 
 /** Graph's recurrence, kept as the provider gave it (the mirror stores it; Graph expands it for us). */
 export interface GraphRecurrence {

@@ -9,6 +9,7 @@
  */
 import bcp47 from 'cldr-bcp47/bcp47/timezone.json' with { type: 'json' };
 import cldr from 'cldr-core/supplemental/windowsZones.json' with { type: 'json' };
+import { isIanaZone } from '../../sync/dates.ts';
 
 interface Bcp47Zone {
   _alias?: string;
@@ -25,15 +26,6 @@ for (const [key, entry] of Object.entries(bcp47.keyword.u.tz as Record<string, u
   if (typeof zone !== 'object' || !zone._alias) continue;
   const current = key === 'utc' ? 'UTC' : zone._iana;
   if (current) for (const alias of zone._alias.split(' ')) CURRENT_IANA.set(alias, current);
-}
-
-export function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Every Windows zone name CLDR knows → its primary zone's current IANA name. */
