@@ -1,13 +1,12 @@
 /**
  * `npm start`: the whole stack on this machine. Database (DATABASE_URL's server or embedded PGlite
- * under .local/pgdata), migrations, the WebSocket proxy for the neon driver, and `wrangler dev`.
- * Prints the admin URL with a ready sign-in. Ctrl-C stops everything it started. If `wrangler dev`
- * exits on its own, it is restarted with a message saying so (at most MAX_RESTARTS times in
- * RESTART_WINDOW_MS; then everything stops with exit code 1 and a message naming the cause).
+ * under .local/pgdata), migrations, the WebSocket proxy for the neon driver, the provider emulator
+ * and the worker on Miniflare (scripts/local-worker.ts). Prints the admin URL with a ready sign-in.
+ * Ctrl-C stops everything it started. Should workerd itself crash, Miniflare restarts it and this
+ * script says so; more than MAX_RESTARTS crashes in RESTART_WINDOW_MS stop everything with exit
+ * code 1 (a last line of defence: no request is meant to crash it, issue 20 §1).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { prepareLocalDatabase } from '../db/local/database.ts';
 import { startWsProxy } from '../db/local/ws-proxy.ts';
 import { startEmulator } from '../emulator/server.ts';
@@ -15,28 +14,19 @@ import { buildWeb } from './build-web.ts';
 import { seedDemoDatabase } from './demo-database.ts';
 import { seedEmulator } from './demo-emulator.ts';
 import { LOCAL_DIR, localSecrets, RUNNING_STACK_FILE } from './local-secrets.ts';
+import { type LocalWorker, startLocalWorker } from './local-worker.ts';
 import { demoAdminToken } from './token.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PORT ?? 8787);
 const cleanups: Array<() => Promise<void>> = [];
-let wrangler: ChildProcess | undefined;
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 10 * 60_000;
 const restarts: number[] = [];
-let ready = false;
 
 let stopping = false;
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  if (wrangler?.pid) {
-    try {
-      process.kill(-wrangler.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
   rmSync(RUNNING_STACK_FILE, { force: true });
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   process.exit(code);
@@ -44,19 +34,6 @@ async function shutdown(code: number): Promise<void> {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 process.on('SIGHUP', () => void shutdown(0));
-
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`worker did not become healthy at ${url}`);
-}
 
 await buildWeb();
 const secrets = localSecrets();
@@ -98,8 +75,8 @@ const vars: Record<string, string> = {
   // webhook routes, so an event edited through the emulator shows in the panel within seconds.
   WEBHOOK_BASE_URL: process.env.WEBHOOK_BASE_URL ?? `http://127.0.0.1:${port}`,
 };
-// Secrets go through a git-ignored env file, not the command line (which `ps` shows).
 const envFile = `${LOCAL_DIR}/dev.vars`;
+// For `npm run vault:rotate` and a hand-run `wrangler dev`: a git-ignored file, never the command line.
 const quote = (value: string) => `'${value.replace(/'/g, "'\\''")}'`;
 writeFileSync(
   envFile,
@@ -108,83 +85,51 @@ writeFileSync(
     .join('\n'),
   { mode: 0o600 },
 );
-const args = [
-  'dev',
-  '--ip',
-  '127.0.0.1',
-  '--port',
-  String(port),
-  '--show-interactive-dev-session=false',
-  '--env-file',
-  envFile,
-  '--persist-to',
-  `${LOCAL_DIR}/wrangler`,
-];
-function startWorker(): void {
-  const child = spawn(`${root}/node_modules/.bin/wrangler`, args, {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: 'false',
-      // wrangler dev's drain middleware holds every response until the request body has arrived, so
-      // a body that never arrives (Content-Length larger than what is sent) ends in a dropped
-      // connection, which its proxy treats as fatal. Cloudflare does not drain either.
-      WRANGLER_DISABLE_REQUEST_BODY_DRAINING: '1',
-    },
-    // Own process group, so shutdown can stop wrangler and its workerd children together.
-    detached: true,
-  });
-  wrangler = child;
-  child.on('exit', (code, signal) => void onWorkerExit(code, signal));
+
+/** What `npm run token` and the robustness test read: who runs the stack and how often workerd crashed. */
+function writeRunningStack(worker: LocalWorker): void {
+  writeFileSync(
+    RUNNING_STACK_FILE,
+    JSON.stringify({
+      pid: process.pid,
+      baseUrl: base,
+      runtimePid: worker.runtimePid() ?? null,
+      runtimeRestarts: worker.restarts(),
+    }),
+    { mode: 0o600 },
+  );
 }
 
-async function onWorkerExit(code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-  if (stopping) return;
-  const how = signal ? `signal ${signal}` : `code ${code}`;
-  if (!ready) {
-    console.error(
-      `\nThe worker (wrangler dev) exited with ${how} before it became healthy: stopping everything.`,
-    );
-    await shutdown(code || 1);
-    return;
-  }
+async function onRuntimeRestart(count: number): Promise<void> {
   const now = Date.now();
   restarts.push(now);
   while (restarts.length && (restarts[0] ?? now) < now - RESTART_WINDOW_MS) restarts.shift();
   if (restarts.length > MAX_RESTARTS) {
     console.error(
-      `\nThe worker (wrangler dev) exited with ${how}, ${restarts.length} times in ${RESTART_WINDOW_MS / 60_000} minutes: stopping everything. Its last lines above say why.`,
+      `\nThe worker runtime (workerd) crashed ${restarts.length} times in ${RESTART_WINDOW_MS / 60_000} minutes: stopping everything. Its last lines above say why.`,
     );
     await shutdown(1);
     return;
   }
+  writeRunningStack(worker);
   console.error(
-    `\nThe worker (wrangler dev) exited with ${how}; restarting it (database, emulator and proxy keep running).`,
+    `\nThe worker runtime (workerd) crashed and Miniflare restarted it (crash #${count}, pid ${worker.runtimePid() ?? 'unknown'}); database, emulator and proxy kept running. CE Calendar worker restarted; the sign-in link above still works.`,
   );
-  startWorker();
-  const restarted = wrangler;
-  try {
-    await waitForHealth(`${base}/healthz`, 120_000);
-    if (wrangler === restarted)
-      console.log(
-        `CE Calendar worker restarted (pid ${restarted?.pid}); the sign-in link above still works.`,
-      );
-  } catch (error) {
-    if (wrangler !== restarted || stopping) return;
-    console.error(
-      `The restarted worker did not become healthy: ${(error as Error).message}. Stopping everything.`,
-    );
-    await shutdown(1);
-  }
 }
 
-startWorker();
-
-await waitForHealth(`${base}/healthz`, 120_000);
-ready = true;
+const worker = await startLocalWorker({
+  port,
+  vars,
+  localDir: LOCAL_DIR,
+  onRuntimeRestart: (count) => onRuntimeRestart(count),
+}).catch(async (error: unknown) => {
+  console.error(`\nThe worker did not start: ${(error as Error).message}. Stopping everything.`);
+  await shutdown(1);
+  throw error;
+});
+cleanups.push(worker.dispose);
 // Lets `npm run token` tell whether a stack runs from this CE_LOCAL_DIR (removed on shutdown).
-writeFileSync(RUNNING_STACK_FILE, JSON.stringify({ pid: process.pid, baseUrl: base }), { mode: 0o600 });
+writeRunningStack(worker);
 const token = await demoAdminToken(secrets.AUTH_JWT_SECRET);
 console.log(`
 CE Calendar is running.
@@ -198,6 +143,6 @@ CE Calendar is running.
   Cron:       curl ${base}/cdn-cgi/local/scheduled   (runs the scheduled handler once: backfill, sync)
   Push:       the emulator notifies ${vars.WEBHOOK_BASE_URL}/v1/calendar/webhooks/{google,microsoft}; an event edited through
               ${emulator.url}/_control/accounts/… reaches the panel within seconds
-  Worker:     wrangler dev, pid ${wrangler?.pid}; restarted if it exits
+  Worker:     Miniflare ${worker.url} (workerd pid ${worker.runtimePid() ?? 'unknown'}; Durable Objects in ${LOCAL_DIR}/miniflare); npm start again after a code change
   Local env:  ${envFile} (DATABASE_URL, DB_WS_PROXY, … for npm run vault:rotate)
 Ctrl-C stops everything.`);

@@ -9,6 +9,8 @@ import { describeError, log } from './log.ts';
 import { requireAuth } from './middleware/auth.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { ceWebCors } from './middleware/cors.ts';
+import { methodNotAllowed } from './middleware/method-not-allowed.ts';
+import { settleRequestBody } from './middleware/request-body.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { rejectControlCharacters } from './middleware/text-input.ts';
 import { createRouter } from './openapi.ts';
@@ -29,9 +31,10 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export const app = createRouter();
 
+// Outermost: whatever answers, a request body nobody read to its end is cancelled before the answer leaves.
+app.use('*', settleRequestBody);
 app.use('*', requestContext);
-// Before auth: a preflight carries no Authorization header.
-app.use('/v1/*', ceWebCors);
+// Before CORS, so every answer carries them, the refused preflight's 403 included.
 app.use(
   '*',
   secureHeaders({
@@ -48,7 +51,14 @@ app.use(
     referrerPolicy: 'no-referrer',
   }),
 );
+// Before auth: a preflight carries no Authorization header.
+app.use('/v1/*', ceWebCors);
 app.use('*', bodyLimit(MAX_BODY_BYTES));
+// Before auth: a method the path does not have is a 405 with Allow, token or not.
+app.use(
+  '*',
+  methodNotAllowed(() => app.routes),
+);
 // Everything under /v1 needs a CE session JWT except provider webhooks (verified by their own secrets).
 app.use('/v1/*', async (c, next) => {
   if (c.req.path.startsWith('/v1/calendar/webhooks/') || c.req.path === '/v1/openapi.json') return next();

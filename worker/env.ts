@@ -17,6 +17,10 @@ export interface Env extends DatabaseConfig, ProviderConfig {
   AUTH_JWKS_URL?: string;
   AUTH_JWT_AUDIENCE?: string;
   AUTH_JWT_ISSUER?: string;
+  /** Seconds of clock difference tolerated on `exp`, `nbf` and a future `iat` (default 60). */
+  AUTH_JWT_CLOCK_SKEW_SECONDS?: string;
+  /** Longest accepted session token lifetime, `exp - iat`, in seconds (default 86400). */
+  AUTH_JWT_MAX_LIFETIME_SECONDS?: string;
   CREDENTIAL_VAULT_KEYS?: string;
   PUBLIC_BASE_URL?: string;
   /** Public origin providers deliver push notifications to (usually PUBLIC_BASE_URL); unset = polling only. */

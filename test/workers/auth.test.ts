@@ -128,3 +128,89 @@ describe('JWKS mode (AUTH_JWKS_URL): RS256/ES256 keys from the URL', () => {
     ).rejects.toMatchObject({ code: 'unauthorized', message: 'Token has expired' });
   });
 });
+
+describe('token time rules: clock skew on iat/nbf/exp and a maximum lifetime (issue 20 §7)', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const sign = (times: { iat?: number; nbf?: number; exp: number }) => {
+    let jwt = new SignJWT({ org_id: ORG_A })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(ALICE)
+      .setAudience('authenticated')
+      .setIssuer(ISSUER)
+      .setExpirationTime(times.exp);
+    if (times.iat !== undefined) jwt = jwt.setIssuedAt(times.iat);
+    if (times.nbf !== undefined) jwt = jwt.setNotBefore(times.nbf);
+    return jwt.sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  };
+  const verify = async (token: string, vars: Record<string, string> = {}) =>
+    verifyBearer({ ...env, ...vars }, `Bearer ${token}`);
+
+  it('rejects iat a day ahead and exp ten years ahead (the defaults: 60 s skew, 24 h lifetime)', async () => {
+    await expect(verify(await sign({ iat: now() + 86_400, exp: now() + 90_000 }))).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: 'Token is issued in the future',
+    });
+    await expect(verify(await sign({ iat: now(), exp: now() + 10 * 365 * 86_400 }))).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: 'Token lifetime (exp - iat) exceeds 86400 seconds',
+    });
+    // Without iat the lifetime counts from now: a far exp is refused all the same.
+    await expect(verify(await sign({ exp: now() + 10 * 365 * 86_400 }))).rejects.toMatchObject({
+      message: 'Token lifetime (exp - iat) exceeds 86400 seconds',
+    });
+  });
+
+  it('tolerates the clock skew on iat, nbf and exp, and no more', async () => {
+    await expect(
+      verify(await sign({ iat: now() + 30, nbf: now() + 30, exp: now() + 3600 })),
+    ).resolves.toMatchObject({
+      sub: ALICE,
+    });
+    await expect(verify(await sign({ iat: now() - 3600, exp: now() - 30 }))).resolves.toMatchObject({
+      sub: ALICE,
+    });
+    await expect(verify(await sign({ iat: now() + 120, exp: now() + 3600 }))).rejects.toMatchObject({
+      message: 'Token is issued in the future',
+    });
+    await expect(
+      verify(await sign({ iat: now(), nbf: now() + 120, exp: now() + 3600 })),
+    ).rejects.toMatchObject({
+      message: 'Token is not yet valid',
+    });
+    await expect(verify(await sign({ iat: now() - 3600, exp: now() - 120 }))).rejects.toMatchObject({
+      message: 'Token has expired',
+    });
+  });
+
+  it('accepts a lifetime of exactly the maximum and follows AUTH_JWT_MAX_LIFETIME_SECONDS / AUTH_JWT_CLOCK_SKEW_SECONDS', async () => {
+    await expect(verify(await sign({ iat: now(), exp: now() + 86_400 }))).resolves.toMatchObject({
+      sub: ALICE,
+    });
+    const hour = { AUTH_JWT_MAX_LIFETIME_SECONDS: '3600' };
+    await expect(verify(await sign({ iat: now(), exp: now() + 3600 }), hour)).resolves.toMatchObject({
+      sub: ALICE,
+    });
+    await expect(verify(await sign({ iat: now(), exp: now() + 3601 }), hour)).rejects.toMatchObject({
+      message: 'Token lifetime (exp - iat) exceeds 3600 seconds',
+    });
+    const noSkew = { AUTH_JWT_CLOCK_SKEW_SECONDS: '0' };
+    await expect(verify(await sign({ iat: now() + 30, exp: now() + 3600 }), noSkew)).rejects.toMatchObject({
+      message: 'Token is issued in the future',
+    });
+  });
+
+  it('a malformed setting is a 503 configuration error, never a silently open door', async () => {
+    const token = await sign({ iat: now(), exp: now() + 600 });
+    for (const vars of <Array<Record<string, string>>>[
+      { AUTH_JWT_MAX_LIFETIME_SECONDS: 'forever' },
+      { AUTH_JWT_MAX_LIFETIME_SECONDS: '0' },
+      { AUTH_JWT_CLOCK_SKEW_SECONDS: '-5' },
+    ])
+      await expect(verify(token, vars)).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('the worker answers such a token with a 401 JSON error', async () => {
+    const token = await sign({ iat: now(), exp: now() + 10 * 365 * 86_400 });
+    await expect401({ authorization: `Bearer ${token}` }, 'lifetime');
+  });
+});

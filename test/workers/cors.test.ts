@@ -74,4 +74,42 @@ describe('CORS', () => {
     ]).toEqual(['https://a.example', 'https://b.example']);
     expect(parseAllowedOrigins(undefined).size).toBe(0);
   });
+
+  it('says Vary: Origin exactly once, on answers, errors and preflights (issue 20 §7)', async () => {
+    const answers = [
+      await call('/v1/calendar/settings', { token: await adminToken(), headers: { origin: WEB } }),
+      await call('/v1/calendar/settings', { headers: { origin: WEB } }),
+      await call('/v1/calendar/settings', {
+        token: await adminToken(),
+        headers: { origin: 'https://evil.example' },
+      }),
+      await preflight(WEB),
+      await preflight('https://evil.example'),
+    ];
+    for (const res of answers) {
+      const vary = (res.headers.get('vary') ?? '').split(',').map((value) => value.trim().toLowerCase());
+      expect(
+        vary.filter((value) => value === 'origin'),
+        `${res.status}: ${res.headers.get('vary')}`,
+      ).toHaveLength(1);
+    }
+  });
+
+  it('gives the refused preflight 403 the same security headers as every other answer', async () => {
+    const refused = await preflight('https://evil.example');
+    expect(refused.status).toBe(403);
+    const allowed = await preflight(WEB);
+    for (const header of [
+      'content-security-policy',
+      'x-content-type-options',
+      'x-frame-options',
+      'referrer-policy',
+      'strict-transport-security',
+    ]) {
+      expect(refused.headers.get(header), header).toBeTruthy();
+      expect(refused.headers.get(header), header).toBe(allowed.headers.get(header));
+    }
+    expect(refused.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+  });
 });

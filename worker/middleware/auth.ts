@@ -1,10 +1,20 @@
 /**
  * Bearer JWT verification (SPEC §2): HS256 with AUTH_JWT_SECRET, or the JWKS at AUTH_JWKS_URL
- * (RS256/ES256). `exp` is required, `aud` must match, `iss` when configured. Every failure is a 401
- * JSON error; the jose error code picks the message, the token itself is never echoed or logged.
+ * (RS256/ES256). `exp` is required, `aud` must match, `iss` when configured. Time claims (issue 20
+ * §7): `iat` and `nbf` may be at most AUTH_JWT_CLOCK_SKEW_SECONDS (default 60) in the future, and
+ * `exp` gets the same tolerance; a token may live at most AUTH_JWT_MAX_LIFETIME_SECONDS (default
+ * 86400, 24 h) from `iat` to `exp` — from now when it has no `iat` (SPEC §2 requires only `exp`) —
+ * so a leaked token with `exp` years ahead is worthless. Every failure is a 401 JSON error; the jose error code picks the
+ * message, the token itself is never echoed or logged.
  */
 import { createMiddleware } from 'hono/factory';
-import { createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 import { z } from 'zod';
 import type { AppEnv, Env, TenantClaims } from '../env.ts';
 import { AppError, forbidden } from '../errors.ts';
@@ -42,6 +52,38 @@ function verificationKey(env: Env): { key: Uint8Array | JWTVerifyGetKey; algorit
   return { key: new TextEncoder().encode(env.AUTH_JWT_SECRET), algorithms: ['HS256'] };
 }
 
+export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+export const DEFAULT_MAX_LIFETIME_SECONDS = 24 * 3600;
+
+/** A whole number of seconds from a var, the default when unset; a bad value is a configuration error. */
+function secondsVar(value: string | undefined, fallback: number, allowZero: boolean): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < (allowZero ? 0 : 1))
+    throw new AppError('unavailable', 'Authentication is misconfigured');
+  return seconds;
+}
+
+/** The time rules of a session token: clock skew tolerated, and the longest `exp - iat` accepted. */
+export function tokenTimeRules(env: Env): { clockSkew: number; maxLifetime: number } {
+  return {
+    clockSkew: secondsVar(env.AUTH_JWT_CLOCK_SKEW_SECONDS, DEFAULT_CLOCK_SKEW_SECONDS, true),
+    maxLifetime: secondsVar(env.AUTH_JWT_MAX_LIFETIME_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS, false),
+  };
+}
+
+/** `iat` not in the future (beyond the skew) and `exp - iat` within the maximum lifetime. */
+function checkLifetime(payload: JWTPayload, clockSkew: number, maxLifetime: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  // jose checked that `exp` (required) and `iat` (when present) are numeric dates.
+  const exp = payload.exp as number;
+  const iat = payload.iat;
+  if (iat !== undefined && iat > now + clockSkew)
+    throw new AppError('unauthorized', 'Token is issued in the future');
+  if (exp - (iat ?? now) > maxLifetime)
+    throw new AppError('unauthorized', `Token lifetime (exp - iat) exceeds ${maxLifetime} seconds`);
+}
+
 function reasonFor(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'Token has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
@@ -57,12 +99,14 @@ export async function verifyBearer(env: Env, header: string | undefined): Promis
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match?.[1]) throw new AppError('unauthorized', 'Missing bearer token');
   const { key, algorithms } = verificationKey(env);
-  let payload: unknown;
+  const { clockSkew, maxLifetime } = tokenTimeRules(env);
+  let payload: JWTPayload;
   try {
     const options = {
       algorithms,
       audience: env.AUTH_JWT_AUDIENCE || 'authenticated',
       requiredClaims: ['exp', 'sub'],
+      clockTolerance: clockSkew,
       ...(env.AUTH_JWT_ISSUER ? { issuer: env.AUTH_JWT_ISSUER } : {}),
     };
     payload =
@@ -72,6 +116,7 @@ export async function verifyBearer(env: Env, header: string | undefined): Promis
   } catch (error) {
     throw new AppError('unauthorized', reasonFor(error));
   }
+  checkLifetime(payload, clockSkew, maxLifetime);
   const parsed = claimsSchema.safeParse(payload);
   if (!parsed.success) {
     const field = parsed.error.issues[0]?.path.join('.') ?? 'claims';

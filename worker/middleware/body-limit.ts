@@ -1,9 +1,10 @@
 /**
- * Request body limit, like `hono/body-limit` but safe for `wrangler dev` (issue 12 item 4): a body
- * streamed past the limit is read to its end (up to DISCARD_LIMIT) before the 413, instead of being
- * left half-read and locked. `wrangler dev` forwards requests through a proxy worker that treats a
- * request whose body the user worker abandoned as a fatal error and exits (docs/decisions.md). A
- * declared Content-Length over the limit is refused at once without reading anything.
+ * Request body limit, like `hono/body-limit` but leaving nothing half-read: a declared
+ * Content-Length over the limit is refused at once without reading anything (the unread body is
+ * cancelled by `settleRequestBody` before the 413 leaves, so a client that declared more than it
+ * sends gets its answer); a streamed (chunked) body is buffered up to the limit, and one past it is
+ * read on to its end (at most DISCARD_LIMIT, then cancelled) before the 413, so the client can
+ * finish sending and read the answer on a connection that stays usable.
  */
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';

@@ -59,8 +59,10 @@ const corsHeaders = cors({
 export const ceWebCors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header('origin');
   const isPreflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method');
-  if (isPreflight && !(origin && allowedOrigins(c.env?.CE_WEB_ORIGINS).has(origin)))
+  if (isPreflight && !(origin && allowedOrigins(c.env?.CE_WEB_ORIGINS).has(origin))) {
+    // The refusal depends on Origin too; every other answer gets its one `Vary: Origin` from hono/cors.
+    c.header('Vary', 'Origin');
     throw forbidden('This origin may not call the CE Calendar API');
-  c.header('Vary', 'Origin', { append: true });
+  }
   return corsHeaders(c, next);
 });
