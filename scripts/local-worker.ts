@@ -14,6 +14,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare, type V4MiniflareOp
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from 'wrangler';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const DISPOSE_WAIT_MS = 5_000;
 
 export interface LocalWorkerOptions {
   port: number;
@@ -120,6 +121,24 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     crons: config.triggers.crons ?? [],
     runtimePid: () => runtimePid,
     restarts: () => restarts,
-    dispose: () => mf.dispose(),
+    // Miniflare's dispose waits for workerd to wind down (in-flight Durable Object work included); a
+    // stop must not leave an orphaned workerd holding the port, so it is killed after a bounded wait.
+    dispose: async () => {
+      const pid = runtimePid;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        mf.dispose().catch(() => undefined),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, DISPOSE_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (pid === undefined) return;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
   };
 }

@@ -151,6 +151,33 @@ describe('every early answer settles the request body before it leaves', () => {
   });
 });
 
+describe('a client that stops sending', () => {
+  it('gets its 401 once it has been quiet for a moment: the rest is cancelled, not waited for', async () => {
+    let cancelled = false;
+    let sent = false;
+    const stalled = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return new Promise<void>(() => undefined); // promises more, never sends it
+        sent = true;
+        controller.enqueue(new TextEncoder().encode('{"provider":'));
+        return undefined;
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const request = new Request(`${BASE}/v1/calendar/oauth/start`, {
+      method: 'POST',
+      headers: { ...json, 'content-length': '1000' },
+      body: stalled,
+    });
+    const response = await worker.fetch(request, env, createExecutionContext());
+    expect(response.status).toBe(401);
+    expect(cancelled).toBe(true);
+    await response.arrayBuffer();
+  });
+});
+
 describe('a method a path does not have: 405 with Allow, before authentication', () => {
   it('answers 405 naming the allowed methods, with or without a token', async () => {
     for (const headers of [{}, { authorization: `Bearer ${await adminToken()}` }] as Record<

@@ -1,31 +1,15 @@
 /**
  * Request body limit, like `hono/body-limit` but leaving nothing half-read: a declared
- * Content-Length over the limit is refused at once without reading anything (the unread body is
- * cancelled by `settleRequestBody` before the 413 leaves, so a client that declared more than it
- * sends gets its answer); a streamed (chunked) body is buffered up to the limit, and one past it is
- * read on to its end (at most DISCARD_LIMIT, then cancelled) before the 413, so the client can
- * finish sending and read the answer on a connection that stays usable.
+ * Content-Length over the limit is refused at once without reading anything (`settleRequestBody`
+ * then drains what the client still sends before the 413 leaves); a streamed (chunked) body is
+ * buffered up to the limit, and one past it is drained the same way (`drainReader`: to its end,
+ * at most DRAIN_LIMIT, cancelled when the client goes quiet) before the 413, so the client can
+ * finish sending and read the answer.
  */
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
-
-/** Past this much discarded input the stream is cancelled: the client is not a well-behaved one. */
-const DISCARD_LIMIT = 32 * 1024 * 1024;
-
-async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-  let discarded = 0;
-  try {
-    while (discarded <= DISCARD_LIMIT) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      discarded += value.byteLength;
-    }
-    await reader.cancel();
-  } catch {
-    // The client went away mid-body: nothing left to discard.
-  }
-}
+import { drainReader } from './request-body.ts';
 
 export function bodyLimit(maxBytes: number) {
   const tooLarge = () =>
@@ -46,7 +30,7 @@ export function bodyLimit(maxBytes: number) {
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
-        await discardRest(reader);
+        await drainReader(reader);
         throw tooLarge();
       }
       chunks.push(value);
