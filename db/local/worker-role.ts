@@ -3,6 +3,11 @@
  * NOLOGIN `ce_app`; a login role is an environment's own business (production: docs/decisions.md),
  * so local start-up and test set-up create theirs here: a member of `ce_app`, no BYPASSRLS, owning
  * nothing, with a fresh random password each start.
+ *
+ * `ce_app` is one role for the whole server, so every local stack's worker login is a member of it,
+ * and a database's CONNECT is granted to PUBLIC by default: any stack's worker could log in to any
+ * other stack's database (issue 20 §7). Each database therefore revokes CONNECT from PUBLIC and
+ * grants it to its own worker role only (the owner connects as the database owner / superuser).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -31,6 +36,10 @@ export async function ensureLocalWorkerRole(ownerUrl: string, roleName: string):
     const attributes = `LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD '${password}'`;
     await client.query(`${exists.rowCount ? 'ALTER' : 'CREATE'} ROLE ${roleName} ${attributes}`);
     await client.query(`GRANT ce_app TO ${roleName}`);
+    const { rows } = await client.query<{ name: string }>('SELECT current_database() AS name');
+    const database = client.escapeIdentifier(rows[0]?.name ?? '');
+    await client.query(`REVOKE CONNECT ON DATABASE ${database} FROM PUBLIC`);
+    await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${roleName}`);
   } finally {
     await client.end();
   }
