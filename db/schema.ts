@@ -180,6 +180,8 @@ export const ceActivities = pgTable(
     attendees: jsonb('attendees').notNull().default([]),
     conference: boolean('conference').notNull().default(false),
     conferenceUrl: text('conference_url'),
+    /** The provider's own page of the event (Google `htmlLink`, Graph `webLink`), from its last answer. */
+    providerLink: text('provider_link'),
     /** Bumped on every change of the meeting's start: the reminder's dedupe key carries it. */
     version: integer('version').notNull().default(1),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true }),

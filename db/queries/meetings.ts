@@ -3,7 +3,7 @@
  * mirror row (which doubles as the outbox: `outbox_operation` names the provider write still owed),
  * and idempotency keys. Rows only; the connection object decides what to write.
  */
-import { and, asc, eq, inArray, isNotNull, like, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, like, lt, ne, or, sql } from 'drizzle-orm';
 import {
   ceActivities,
   ceCalendarConnections,
@@ -103,6 +103,46 @@ export async function findMeeting(tx: TenantTx, activityId: string): Promise<Mee
     .where(and(eq(ceCalendarEvents.activityId, activityId), eq(ceCalendarEvents.syncDirection, 'outbound')))
     .limit(1);
   return { activity, event };
+}
+
+/** One page of meetings, ordered by start then id (keyset: strictly after `after`). */
+export interface MeetingListFilter {
+  /** Only this organizer's; undefined: every meeting RLS shows (own, or the organization's with view-all). */
+  ownerUserId?: string;
+  activityId?: string;
+  /** Meetings overlapping [startMs, endMs). */
+  window?: { startMs: number; endMs: number };
+  after?: { startMs: number; id: string };
+  limit: number;
+}
+
+export async function listMeetings(tx: TenantTx, filter: MeetingListFilter): Promise<MeetingRows[]> {
+  const { window, after } = filter;
+  const rows = await tx
+    .select({ activity: ceActivities, event: ceCalendarEvents })
+    .from(ceActivities)
+    .leftJoin(
+      ceCalendarEvents,
+      and(eq(ceCalendarEvents.activityId, ceActivities.id), eq(ceCalendarEvents.syncDirection, 'outbound')),
+    )
+    .where(
+      and(
+        eq(ceActivities.type, 'meeting'),
+        filter.ownerUserId === undefined ? undefined : eq(ceActivities.ownerUserId, filter.ownerUserId),
+        filter.activityId === undefined ? undefined : eq(ceActivities.id, filter.activityId),
+        window ? lt(ceActivities.startsAt, new Date(window.endMs)) : undefined,
+        window ? gt(ceActivities.endsAt, new Date(window.startMs)) : undefined,
+        after
+          ? or(
+              gt(ceActivities.startsAt, new Date(after.startMs)),
+              and(eq(ceActivities.startsAt, new Date(after.startMs)), gt(ceActivities.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(ceActivities.startsAt), asc(ceActivities.id))
+    .limit(filter.limit);
+  return rows.map((row) => ({ activity: row.activity, event: row.event ?? undefined }));
 }
 
 export async function updateActivity(

@@ -5,7 +5,7 @@
  * rescheduled meeting gets a new reminder and the withdrawn one can never come back. A reminder belongs
  * to a start: a start that already had its reminder delivered never gets a second one (issue 20 §2).
  */
-import { and, asc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import { pfNotifications } from '../schema.ts';
 import type { TenantTx } from '../tenant.ts';
 
@@ -144,4 +144,23 @@ export async function reminderFor(tx: TenantTx, activityId: string): Promise<Dat
     )
     .limit(1);
   return row?.at ?? null;
+}
+
+/** The unsent reminders of these meetings (RLS: the caller's own only), by activity id. */
+export async function remindersOf(tx: TenantTx, activityIds: readonly string[]): Promise<Map<string, Date>> {
+  if (activityIds.length === 0) return new Map();
+  const rows = await tx
+    .select({
+      activityId: sql<string>`${pfNotifications.payload} ->> 'activity_id'`,
+      at: pfNotifications.scheduledFor,
+    })
+    .from(pfNotifications)
+    .where(
+      and(
+        eq(pfNotifications.kind, MEETING_REMINDER_KIND),
+        isNull(pfNotifications.sentAt),
+        inArray(sql`${pfNotifications.payload} ->> 'activity_id'`, [...activityIds]),
+      ),
+    );
+  return new Map(rows.map((row) => [row.activityId, row.at]));
 }

@@ -55,6 +55,7 @@ import type {
   MeetingPatch,
   MeetingView,
 } from './types.ts';
+import { meetingView } from './view.ts';
 
 /** Storage flag: this connection has meetings, so a sync run re-plans reminders afterwards. */
 const HAS_MEETINGS_KEY = 'hasMeetings';
@@ -453,8 +454,12 @@ export class MeetingDesk {
       }
       await confirmOutbound(tx, event, written);
       await mirrorActivity(tx, event.id, draft);
-      if (written.conferenceUrl)
-        await updateActivity(tx, activity.id, { conferenceUrl: written.conferenceUrl });
+      // What only the provider's answer knows: the video link and the event's own page.
+      const learnt = {
+        ...(written.conferenceUrl ? { conferenceUrl: written.conferenceUrl } : {}),
+        ...(written.link ? { providerLink: written.link } : {}),
+      };
+      if (Object.keys(learnt).length > 0) await updateActivity(tx, activity.id, learnt);
       await recomputeSeries(
         tx,
         identity,
@@ -597,29 +602,6 @@ async function mirrorActivity(tx: TenantTx, eventId: string, draft: MeetingDraft
     endAt: new Date(draft.endMs),
     timeZone: draft.timeZone,
   });
-}
-
-export function meetingView(rows: MeetingRows, reminderAt: Date | null): MeetingView {
-  const { activity, event } = rows;
-  return {
-    activityId: activity.id,
-    connectionId: activity.connectionId,
-    providerEventId:
-      event && !event.providerEventId.startsWith(PENDING_EVENT_PREFIX) ? event.providerEventId : null,
-    title: activity.subject,
-    startMs: activity.startsAt.getTime(),
-    endMs: activity.endsAt.getTime(),
-    timeZone: activity.timeZone,
-    attendees: activity.attendees as MeetingAttendeeState[],
-    description: activity.description,
-    location: activity.location,
-    conference: activity.conference,
-    conferenceUrl: activity.conferenceUrl,
-    status: activity.status,
-    syncStatus: event ? event.syncStatus : 'synced',
-    reminderAtMs: reminderAt ? reminderAt.getTime() : null,
-    createdAtMs: activity.createdAt.getTime(),
-  };
 }
 
 const fail = (reason: Exclude<MeetingOutcome, { ok: true }>['reason'], message: string): MeetingOutcome => ({

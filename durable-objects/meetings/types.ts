@@ -38,6 +38,8 @@ export type MeetingSyncStatus = 'pending' | 'synced' | 'error';
 
 export interface MeetingView {
   activityId: string;
+  /** The organizer (the CE user who scheduled it). */
+  ownerUserId: string;
   connectionId: string | null;
   providerEventId: string | null;
   title: string;
@@ -49,6 +51,8 @@ export interface MeetingView {
   location: string | null;
   conference: boolean;
   conferenceUrl: string | null;
+  /** The provider's page of the event; null until the provider answered a write. */
+  providerLink: string | null;
   status: 'scheduled' | 'cancelled';
   syncStatus: MeetingSyncStatus;
   reminderAtMs: number | null;

@@ -1,5 +1,5 @@
 /**
- * Pure parts of meetings (issue 15): input checks, the Idempotency-Key's canonical body, attendee
+ * Pure parts of meetings (issue 15, issue 20 §3): the request schemas' limits, input checks, the Idempotency-Key's canonical body, attendee
  * answers from both providers' shapes, what an inbound change means for the activity, reminder and
  * retry timing, and the wire helpers (Google event id from the tag, Graph wall-clock time).
  */
@@ -11,23 +11,25 @@ import { outboxRetryDelayMs, reminderDueAt } from '../../durable-objects/meeting
 import { WriteLock } from '../../durable-objects/meetings/write-lock.ts';
 import { googleEventIdFor } from '../../worker/providers/google/meetings.ts';
 import { wallTimeIn } from '../../worker/providers/microsoft/meetings.ts';
+import { CreateMeetingRequest, UpdateMeetingRequest } from '../../worker/routes/meeting-schemas.ts';
 import {
   canonicalJson,
   checkMeetingFields,
   MAX_ATTENDEES,
+  MAX_TITLE_LENGTH,
   START_TOLERANCE_MS,
+  zoneAsWritten,
 } from '../../worker/services/meeting-input.ts';
 import type { MirrorEvent } from '../../worker/sync/types.ts';
 
 const NOW = Date.parse('2026-03-02T09:00:00Z');
 
 describe('checkMeetingFields', () => {
-  it('accepts a valid request and folds duplicate addresses', () => {
+  it('trims the title, folds duplicate addresses and corrects only the letter case of a zone', () => {
     const result = checkMeetingFields(
       {
         title: ' Review ',
         start: '2026-03-03T10:00:00+01:00',
-        duration_minutes: 45,
         time_zone: 'europe/berlin',
         attendees: ['a@example.test', 'A@Example.test', 'b@example.test'],
       },
@@ -38,61 +40,69 @@ describe('checkMeetingFields', () => {
       value: {
         title: 'Review',
         startMs: Date.parse('2026-03-03T09:00:00Z'),
-        durationMinutes: 45,
         timeZone: 'Europe/Berlin',
         attendees: ['a@example.test', 'b@example.test'],
       },
     });
   });
 
-  it('names each bad field and never repeats an address', () => {
-    const result = checkMeetingFields(
-      {
-        title: '',
-        start: new Date(NOW - START_TOLERANCE_MS - 1).toISOString(),
-        duration_minutes: 14,
-        time_zone: 'Mars/Base',
-        attendees: ['fine@example.test', 'x@@bad'],
-      },
-      NOW,
-    );
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.problems.map((p) => p.field)).toEqual([
-      'title',
-      'start',
-      'duration_minutes',
-      'time_zone',
-      'attendees.1',
-    ]);
-    expect(JSON.stringify(result.problems)).not.toContain('bad');
+  it('keeps the zone name as written, never the legacy alias ICU resolves it to (issue 20 §3)', () => {
+    for (const zone of ['Europe/Kyiv', 'Asia/Kolkata', 'America/Argentina/Buenos_Aires', 'UTC', 'Etc/GMT+5'])
+      expect(checkMeetingFields({ time_zone: zone }, NOW)).toEqual({ ok: true, value: { timeZone: zone } });
+    // The runtime's own spelling in another case takes that spelling.
+    expect(zoneAsWritten('america/new_york')).toBe('America/New_York');
   });
 
-  it('a start within the tolerance passes; durations outside 15–480 never do', () => {
+  it('a start within the tolerance passes; earlier, or more than three years ahead, never does', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: -600, max: 2000 }),
-        fc.integer({ min: 0, max: START_TOLERANCE_MS }),
-        (d, late) => {
-          const result = checkMeetingFields(
-            { start: new Date(NOW - late).toISOString(), duration_minutes: d },
-            NOW,
-          );
-          expect(result.ok).toBe(d >= 15 && d <= 480);
-        },
-      ),
+      fc.property(fc.integer({ min: -2 * START_TOLERANCE_MS, max: 2 * START_TOLERANCE_MS }), (offset) => {
+        const result = checkMeetingFields({ start: new Date(NOW + offset).toISOString() }, NOW);
+        expect(result.ok).toBe(offset >= -START_TOLERANCE_MS);
+      }),
     );
+    const far = checkMeetingFields({ start: new Date(NOW + 4 * 366 * 86_400_000).toISOString() }, NOW);
+    expect(far.ok ? [] : far.problems.map((p) => p.field)).toEqual(['start']);
+  });
+});
+
+describe('meeting schemas (the one source of the limits)', () => {
+  const valid = { title: 'Review', start: '2026-03-03T10:00:00Z', time_zone: 'UTC', attendees: [] };
+  const fieldsOf = (body: unknown) => {
+    const parsed = CreateMeetingRequest.safeParse(body);
+    return parsed.success ? [] : parsed.error.issues.map((issue) => issue.path.join('.'));
+  };
+
+  it('accepts a valid request and the zone names ICU would rewrite', () => {
+    expect(fieldsOf(valid)).toEqual([]);
+    expect(fieldsOf({ ...valid, time_zone: 'Europe/Kyiv', duration_minutes: 480 })).toEqual([]);
+    expect(fieldsOf({ ...valid, title: 'x'.repeat(MAX_TITLE_LENGTH) })).toEqual([]);
   });
 
-  it(`more than ${MAX_ATTENDEES} attendees is refused as a whole`, () => {
-    const many = Array.from({ length: MAX_ATTENDEES + 1 }, (_, i) => `p${i}@example.test`);
-    const result = checkMeetingFields({ attendees: many }, NOW);
-    expect(result).toEqual({ ok: false, problems: [{ field: 'attendees', message: expect.any(String) }] });
-    expect(checkMeetingFields({ attendees: many.slice(1) }, NOW).ok).toBe(true);
+  it('names each field that breaks a limit', () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ title: '' }, 'title'],
+      [{ title: ' \t ' }, 'title'],
+      [{ title: 'x'.repeat(MAX_TITLE_LENGTH + 1) }, 'title'],
+      [{ start: '2026-03-03T10:00:00' }, 'start'],
+      [{ start: '2026-03-03T10:00Z' }, 'start'],
+      [{ duration_minutes: 14 }, 'duration_minutes'],
+      [{ duration_minutes: 481 }, 'duration_minutes'],
+      [{ duration_minutes: 30.5 }, 'duration_minutes'],
+      [{ time_zone: 'Mars/Base' }, 'time_zone'],
+      [{ time_zone: '+01:00' }, 'time_zone'],
+      [{ attendees: ['fine@example.test', 'x@@bad'] }, 'attendees.1'],
+      [{ attendees: ['no-dot@localhost'] }, 'attendees.0'],
+      [{ attendees: Array.from({ length: MAX_ATTENDEES + 1 }, (_, i) => `p${i}@example.test`) }, 'attendees'],
+      [{ colour: 'red' }, ''],
+    ];
+    for (const [change, field] of cases) expect(fieldsOf({ ...valid, ...change }), field).toContain(field);
   });
 
-  it('a start without an offset is ambiguous and refused', () => {
-    expect(checkMeetingFields({ start: '2026-03-03T10:00:00' }, NOW).ok).toBe(false);
+  it('a PATCH must change at least one field', () => {
+    expect(UpdateMeetingRequest.safeParse({}).success).toBe(false);
+    expect(UpdateMeetingRequest.safeParse({ title: undefined }).success).toBe(false);
+    expect(UpdateMeetingRequest.safeParse({ description: null }).success).toBe(true);
+    expect(UpdateMeetingRequest.safeParse({ duration_minutes: 60 }).success).toBe(true);
   });
 });
 

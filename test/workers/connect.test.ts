@@ -317,6 +317,14 @@ describe('connections API', () => {
     expect(await off.json()).toMatchObject({ sync_enabled: false, status: 'paused' });
     const stub = env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(card?.id ?? ''));
     expect((await stub.status(crypto.randomUUID())).nextAlarmAt).toBeNull();
+    // Sync now while paused: no sync would run, so 409 `paused` instead of 202 `queued` (issue 20 §3).
+    const paused = await call(`/v1/calendar/connections/${card?.id}/sync`, {
+      method: 'POST',
+      token: await alice(),
+    });
+    expect(paused.status).toBe(409);
+    expect(await paused.json()).toMatchObject({ error: { code: 'conflict', details: { reason: 'paused' } } });
+    expect((await stub.status(crypto.randomUUID())).nextAlarmAt).toBeNull();
     const on = await call(`/v1/calendar/connections/${card?.id}`, {
       method: 'PATCH',
       token: await alice(),

@@ -210,6 +210,8 @@ export interface WrittenMeeting {
   icalUid: string | null;
   /** The video link once the provider has one (Google may answer `pending` first). */
   conferenceUrl: string | null;
+  /** The provider's own page of the event (Google `htmlLink`, Graph `webLink`). */
+  link: string | null;
 }
 
 /** The fields of a meeting update; absent ones are left as they are on the provider. */

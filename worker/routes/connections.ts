@@ -169,7 +169,8 @@ const syncNow = createRoute({
   request: { params: ConnectionId },
   responses: {
     202: { description: 'Accepted', content: { 'application/json': { schema: SyncAccepted } } },
-    ...errorResponses(400, 401, 403, 404),
+    // 409 `details.reason: paused`: auto-sync is off, so no sync would run.
+    ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 

@@ -10,7 +10,7 @@ import {
 } from '../../db/queries/connections.ts';
 import { busyInRange, eventTitles } from '../../db/queries/events.ts';
 import type { RequestScope } from '../env.ts';
-import { forbidden, notFound } from '../errors.ts';
+import { AppError, forbidden, notFound } from '../errors.ts';
 import { describeError, log } from '../log.ts';
 import { providerFor } from '../providers/index.ts';
 import { revokeToken } from '../providers/oauth.ts';
@@ -49,6 +49,11 @@ export async function setSyncEnabled(
 /** "Sync now": the connection's object pulls its next poll forward. */
 export async function requestSync(scope: RequestScope, id: string): Promise<{ requestedAt: string }> {
   const connection = await ownConnection(scope, id);
+  // A paused connection runs no sync (the object drops the request): say so instead of "queued".
+  if (!connection.syncEnabled)
+    throw new AppError('conflict', 'Auto-sync is paused for this calendar: turn it on to sync', {
+      reason: 'paused',
+    });
   const receipt = await withAttachedObject(
     scope.env,
     id,

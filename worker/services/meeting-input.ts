@@ -1,9 +1,10 @@
 /**
- * The meeting API's checks beyond types (issue 15), pure: a start not in the past (beyond a small
- * tolerance), a known zone, duration 15–480, at most `MAX_ATTENDEES` distinct, well-formed
- * addresses. Each problem names its field; no message repeats an address.
+ * The meeting API's limits and the checks no JSON Schema keyword can say (issue 15, issue 20 §3).
+ * The limits are enforced by the zod schemas (worker/routes/meeting-schemas.ts), which import them
+ * from here; what is left here is pure: a start not in the past (beyond a small tolerance) nor too
+ * far ahead, titles trimmed, addresses folded, and the zone spelled as the caller wrote it. Each
+ * problem names its field; no message repeats an address.
  */
-import { checkTimeZone } from '../availability/validation.ts';
 import type { FieldProblem } from '../errors.ts';
 
 /** A start this far in the past is accepted (clock skew, a form submitted a moment late). */
@@ -19,15 +20,49 @@ export const MAX_ATTENDEES = 100;
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 8000;
 export const MAX_LOCATION_LENGTH = 500;
+export const MAX_EMAIL_LENGTH = 254;
+/** Page size of the meeting list. */
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 200;
 
-/** Pragmatic address check: one @, a dotted domain, no spaces or angle brackets. */
-const EMAIL =
-  /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+/** Control characters (refused in every string by middleware/text-input.ts), as a class body. */
+const CONTROL = '\\u0000-\\u001f\\u007f';
+/**
+ * Pragmatic address check: one @, a dotted domain, no spaces, angle brackets or control characters
+ * (what both providers accept as an invitee; the schema publishes this pattern).
+ */
+export const MEETING_EMAIL_PATTERN = new RegExp(
+  `^[^\\s@<>()[\\]\\\\,;:"${CONTROL}]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$`,
+);
+
+/**
+ * Whether the runtime knows the IANA zone (any case; links such as `Europe/Kyiv` or `Asia/Kolkata`
+ * included). A `DateTimeFormat` probe rather than `Intl.supportedValuesOf`, whose list leaves out
+ * links and `UTC` and differs between ICU builds.
+ */
+export function isKnownTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The zone as the caller wrote it (issue 20 §3): ICU resolves `Europe/Kyiv` to the legacy alias
+ * `Europe/Kiev` and `Asia/Kolkata` to `Asia/Calcutta`, and that alias must not reach the provider or
+ * the answer. Only the letter case is corrected when the name is the runtime's own spelling in
+ * another case (`europe/berlin` → `Europe/Berlin`); a link's case cannot be looked up, so it stays.
+ */
+export function zoneAsWritten(name: string): string {
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
+}
 
 export interface RawMeetingFields {
   title?: string | undefined;
   start?: string | undefined;
-  duration_minutes?: number | undefined;
   time_zone?: string | undefined;
   attendees?: string[] | undefined;
 }
@@ -35,7 +70,6 @@ export interface RawMeetingFields {
 export interface CheckedMeetingFields {
   title?: string;
   startMs?: number;
-  durationMinutes?: number;
   timeZone?: string;
   attendees?: string[];
 }
@@ -44,82 +78,32 @@ export type MeetingFieldsCheck =
   | { ok: true; value: CheckedMeetingFields }
   | { ok: false; problems: FieldProblem[] };
 
-/** Checks the fields present (PATCH sends some, POST all required ones). */
+/** The fields present (PATCH sends some, POST all required ones), already valid by their schema. */
 export function checkMeetingFields(input: RawMeetingFields, nowMs: number): MeetingFieldsCheck {
   const problems: FieldProblem[] = [];
   const value: CheckedMeetingFields = {};
-  if (input.title !== undefined) {
-    const title = input.title.trim();
-    if (title.length === 0) problems.push({ field: 'title', message: 'must not be empty' });
-    else if (title.length > MAX_TITLE_LENGTH)
-      problems.push({ field: 'title', message: `must be at most ${MAX_TITLE_LENGTH} characters` });
-    else value.title = title;
-  }
+  if (input.title !== undefined) value.title = input.title.trim();
   if (input.start !== undefined) {
-    const startMs = parseInstant(input.start);
-    if (startMs === undefined)
-      problems.push({
-        field: 'start',
-        message: 'must be an ISO 8601 date-time with an offset, e.g. 2026-03-02T09:00:00Z',
-      });
-    else if (startMs < nowMs - START_TOLERANCE_MS) problems.push({ field: 'start', message: START_IN_PAST });
+    const startMs = Date.parse(input.start);
+    if (startMs < nowMs - START_TOLERANCE_MS) problems.push({ field: 'start', message: START_IN_PAST });
     else if (startMs > nowMs + MAX_START_AHEAD_MS)
       problems.push({ field: 'start', message: 'must be within the next three years' });
     else value.startMs = startMs;
   }
-  if (input.duration_minutes !== undefined) {
-    const d = input.duration_minutes;
-    if (!Number.isInteger(d) || d < MIN_DURATION_MINUTES || d > MAX_DURATION_MINUTES)
-      problems.push({
-        field: 'duration_minutes',
-        message: `must be a whole number from ${MIN_DURATION_MINUTES} to ${MAX_DURATION_MINUTES}`,
-      });
-    else value.durationMinutes = d;
-  }
-  if (input.time_zone !== undefined) {
-    const zone = checkTimeZone(input.time_zone);
-    if (zone.ok) value.timeZone = zone.value;
-    else problems.push(zone.error);
-  }
-  if (input.attendees !== undefined) {
-    const checked = checkAttendees(input.attendees);
-    if (checked.ok) value.attendees = checked.value;
-    else problems.push(...checked.problems);
-  }
+  if (input.time_zone !== undefined) value.timeZone = zoneAsWritten(input.time_zone);
+  if (input.attendees !== undefined) value.attendees = distinctAddresses(input.attendees);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
 }
 
-function checkAttendees(
-  list: readonly string[],
-): { ok: true; value: string[] } | { ok: false; problems: FieldProblem[] } {
-  if (list.length > MAX_ATTENDEES)
-    return {
-      ok: false,
-      problems: [{ field: 'attendees', message: `must list at most ${MAX_ATTENDEES} attendees` }],
-    };
-  const problems: FieldProblem[] = [];
+/** The same person once: the first spelling of an address wins, any case. */
+function distinctAddresses(list: readonly string[]): string[] {
   const seen = new Set<string>();
-  const value: string[] = [];
-  list.forEach((raw, index) => {
-    const email = raw.trim();
-    if (email.length > 254 || !EMAIL.test(email)) {
-      problems.push({ field: `attendees.${index}`, message: 'is not a valid email address' });
-      return;
-    }
+  return list.filter((email) => {
     const key = email.toLowerCase();
-    if (seen.has(key)) return; // the same person once
+    if (seen.has(key)) return false;
     seen.add(key);
-    value.push(email);
+    return true;
   });
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
-}
-
-/** An RFC 3339 instant: date, time and an explicit offset (a bare local time is ambiguous). */
-function parseInstant(text: string): number | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(text))
-    return undefined;
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** A stable text of a request body: keys sorted at every level (the Idempotency-Key's hash input). */

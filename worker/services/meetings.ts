@@ -62,9 +62,9 @@ export async function createMeeting(
   const fields = checked.value;
   const connection = await meetingConnection(scope, body.connection_id);
   const input: MeetingInput = {
-    title: fields.title ?? body.title,
+    title: fields.title ?? body.title.trim(),
     startMs: fields.startMs ?? Date.parse(body.start),
-    durationMinutes: fields.durationMinutes ?? null,
+    durationMinutes: body.duration_minutes ?? null,
     timeZone: fields.timeZone ?? body.time_zone,
     attendees: fields.attendees ?? [],
     description: body.description?.trim() || null,
@@ -90,14 +90,12 @@ export async function updateMeeting(
   const patch: MeetingPatch = {
     ...(fields.title !== undefined ? { title: fields.title } : {}),
     ...(fields.startMs !== undefined ? { startMs: fields.startMs } : {}),
-    ...(fields.durationMinutes !== undefined ? { durationMinutes: fields.durationMinutes } : {}),
+    ...(body.duration_minutes !== undefined ? { durationMinutes: body.duration_minutes } : {}),
     ...(fields.timeZone !== undefined ? { timeZone: fields.timeZone } : {}),
     ...(fields.attendees !== undefined ? { attendees: fields.attendees } : {}),
     ...(body.description !== undefined ? { description: body.description?.trim() || null } : {}),
     ...(body.location !== undefined ? { location: body.location?.trim() || null } : {}),
   };
-  if (Object.keys(patch).length === 0)
-    throw validationFailed([{ field: 'body', message: 'must change at least one field' }]);
   const connection = await ownMeetingConnection(scope, id);
   const outcome = await callObject(scope, connection, (stub) =>
     stub.updateMeeting(id, patch, scope.correlationId),

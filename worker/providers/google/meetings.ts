@@ -16,6 +16,7 @@ interface GoogleEventAnswer {
   etag?: string;
   iCalUID?: string;
   hangoutLink?: string;
+  htmlLink?: string;
   status?: string;
   extendedProperties?: { private?: Record<string, string | null> };
 }
@@ -49,6 +50,7 @@ function written(answer: GoogleEventAnswer): WrittenMeeting {
     etag: answer.etag ?? null,
     icalUid: answer.iCalUID ?? null,
     conferenceUrl: answer.hangoutLink ?? null,
+    link: answer.htmlLink ?? null,
   };
 }
 

@@ -18,6 +18,7 @@ interface GraphEventAnswer {
   changeKey?: string;
   iCalUId?: string;
   onlineMeeting?: { joinUrl?: string } | null;
+  webLink?: string;
 }
 
 /** `YYYY-MM-DDTHH:mm:ss` as a clock in `zone` reads at `ms`. */
@@ -59,6 +60,7 @@ function written(answer: GraphEventAnswer): WrittenMeeting {
     etag: answer.changeKey ?? null,
     icalUid: answer.iCalUId ?? null,
     conferenceUrl: answer.onlineMeeting?.joinUrl ?? null,
+    link: answer.webLink ?? null,
   };
 }
 
