@@ -3,6 +3,7 @@
  * body, a time limit. A network failure or the time limit is `temporary`: the caller cannot know whether the
  * provider applied the write, so it retries with the same client id (which makes the retry safe).
  */
+import { fetchWithDeadline } from './deadline.ts';
 import { ProviderError } from './errors.ts';
 
 /** A write answered later than this is treated as lost (and retried idempotently). */
@@ -17,15 +18,18 @@ export async function jsonWrite(
   what = 'provider write',
 ): Promise<Response> {
   try {
-    return await fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${accessToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    return await fetchWithDeadline(
+      url,
+      {
+        method,
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(PROVIDER_WRITE_TIMEOUT_MS),
-    });
+      PROVIDER_WRITE_TIMEOUT_MS,
+    );
   } catch (error) {
     const name = error instanceof Error ? error.name : 'unknown';
     throw new ProviderError('temporary', `${what} not answered: ${name}`);

@@ -5,6 +5,7 @@
  * incremental round repeats the same `syncToken` query with `showDeleted=true` (false is forbidden
  * there) plus `pageToken`. `nextSyncToken` is on the last page only. A 410 is `cursor_expired`.
  */
+import { fetchWithDeadline } from '../deadline.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest } from '../types.ts';
 import { googleError } from './errors.ts';
@@ -41,12 +42,12 @@ export async function listGoogleChanges(
 ): Promise<ChangePage> {
   let response: Response;
   try {
-    response = await fetch(eventsListUrl(calendarApi, request), {
-      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-      signal: request.signal
-        ? AbortSignal.any([AbortSignal.timeout(GOOGLE_LIST_TIMEOUT_MS), request.signal])
-        : AbortSignal.timeout(GOOGLE_LIST_TIMEOUT_MS),
-    });
+    response = await fetchWithDeadline(
+      eventsListUrl(calendarApi, request),
+      { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } },
+      GOOGLE_LIST_TIMEOUT_MS,
+      request.signal,
+    );
   } catch (error) {
     const name = error instanceof Error ? error.name : 'unknown';
     throw new ProviderError('temporary', `events.list failed: ${name}`);

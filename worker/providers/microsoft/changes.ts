@@ -20,6 +20,7 @@
 
 import { needsRebaseline } from '../../sync/horizon.ts';
 import type { NormalizedChange } from '../../sync/types.ts';
+import { fetchWithDeadline } from '../deadline.ts';
 import { ProviderError } from '../errors.ts';
 import type { ChangePage, ChangeRequest, MasterLookup, RereadRequest } from '../types.ts';
 import { GRAPH_APP_TAG_PROPERTY_ID } from './app-tag.ts';
@@ -117,10 +118,6 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
   const timeoutMs = options.timeoutMs ?? GRAPH_CALL_TIMEOUT_MS;
   const clock = options.now ?? Date.now;
 
-  /** The call's deadline, and the run's own abort (disconnect, pause) when it has one. */
-  const deadline = (signal: AbortSignal | undefined) =>
-    signal ? AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]) : AbortSignal.timeout(timeoutMs);
-
   async function graphGet(
     url: string,
     accessToken: string,
@@ -128,10 +125,13 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
     signal: AbortSignal | undefined,
   ): Promise<Response> {
     try {
-      return await fetch(url, {
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', prefer },
-        signal: deadline(signal),
-      });
+      // The call's deadline, and the run's own abort (disconnect, pause) when it has one.
+      return await fetchWithDeadline(
+        url,
+        { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', prefer } },
+        timeoutMs,
+        signal,
+      );
     } catch (error) {
       const name = error instanceof Error ? error.name : 'unknown';
       throw new ProviderError('temporary', `Graph unreachable: ${name}`);
@@ -226,21 +226,25 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
       if (!mailbox) return undefined;
       const now = clock();
       const wall = (ms: number) => new Date(ms).toISOString().slice(0, 19);
-      const response = await fetch(`${graphBase}/me/calendar/getSchedule`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${accessToken}`,
-          accept: 'application/json',
-          'content-type': 'application/json',
+      const response = await fetchWithDeadline(
+        `${graphBase}/me/calendar/getSchedule`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${accessToken}`,
+            accept: 'application/json',
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            schedules: [mailbox],
+            startTime: { dateTime: wall(now), timeZone: 'UTC' },
+            endTime: { dateTime: wall(now + 3_600_000), timeZone: 'UTC' },
+            availabilityViewInterval: 60,
+          }),
         },
-        body: JSON.stringify({
-          schedules: [mailbox],
-          startTime: { dateTime: wall(now), timeZone: 'UTC' },
-          endTime: { dateTime: wall(now + 3_600_000), timeZone: 'UTC' },
-          availabilityViewInterval: 60,
-        }),
-        signal: deadline(signal),
-      });
+        timeoutMs,
+        signal,
+      );
       if (!response.ok) {
         await response.body?.cancel();
         return undefined;
