@@ -32,6 +32,10 @@ beforeAll(async () => {
 });
 afterAll(() => emulator?.close());
 
+const timeoutsFired = async () =>
+  (await control<Record<string, number>>(emulator, `/accounts/microsoft/${M}/counters`))['fault.timeout'] ??
+  0;
+
 async function fault(body: Record<string, unknown>) {
   await control(emulator, '/faults', undefined, 'DELETE');
   return control<{ id: string }>(emulator, '/faults', body);
@@ -110,17 +114,18 @@ describe('fault injection', () => {
     let started = performance.now();
     expect((await listEvents()).status).toBe(200);
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-    await fault({ endpoint: 'delta', kind: 'timeout', times: 1, delay_ms: 400 });
-    started = performance.now();
-    const controller = AbortSignal.timeout(150);
-    await expect(
-      fetch(
-        `${emulator.graphUrl}/v1.0/me/calendarView/delta?startDateTime=2026-01-01T00:00:00Z&endDateTime=2026-02-01T00:00:00Z`,
-        { headers: { authorization: `Bearer ${graphToken}` }, signal: controller },
-      ),
-    ).rejects.toThrow();
-    expect(performance.now() - started).toBeLessThan(400);
-    await new Promise((r) => setTimeout(r, 300));
+    // A timeout holds the call without an answer: the client gives up (here once the emulator has
+    // taken the call) and gets nothing back.
+    await fault({ endpoint: 'delta', kind: 'timeout', times: 1, delay_ms: 3_000 });
+    const giveUp = new AbortController();
+    const hung = fetch(
+      `${emulator.graphUrl}/v1.0/me/calendarView/delta?startDateTime=2026-01-01T00:00:00Z&endDateTime=2026-02-01T00:00:00Z`,
+      { headers: { authorization: `Bearer ${graphToken}` }, signal: giveUp.signal },
+    );
+    await expect.poll(() => timeoutsFired(), { interval: 10 }).toBe(1);
+    giveUp.abort();
+    await expect(hung).rejects.toThrow();
+    // A shorter hold ends in a 504 after the delay.
     await fault({ endpoint: 'delta', kind: 'timeout', times: 1, delay_ms: 200 });
     started = performance.now();
     expect((await delta()).status).toBe(504);

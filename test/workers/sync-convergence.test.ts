@@ -161,6 +161,18 @@ const slowNextList = (email: string, ms: number) =>
     delay_ms: ms,
   });
 
+/** Resolves once the slowed events.list reached the emulator: the run is inside its page call. */
+async function listInFlight(email: string): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        (await emulatorControl<Record<string, number>>(`/accounts/google/${email}/counters`))['fault.slow'] ??
+        0,
+      { timeout: 20_000, interval: 25 },
+    )
+    .toBeGreaterThan(0);
+}
+
 async function seeded(
   label: string,
   count = 60,
@@ -216,11 +228,11 @@ describe('sync runs: lifecycle', () => {
 
   it('disconnect mid-run leaves no rows behind', async () => {
     const { id, stub, email } = await seeded('disconnect');
-    await slowNextList(email, 1500);
+    await slowNextList(email, 5_000);
     await queueRun(stub);
     await makeDue(stub);
     const running = runDurableObjectAlarm(stub);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await listInFlight(email);
     const gone = await call(`/v1/calendar/connections/${id}`, {
       method: 'DELETE',
       token: await ownerToken(),
@@ -253,11 +265,11 @@ describe('sync runs: lifecycle', () => {
 
   it('an object restart mid-run ends consistent after the next run', async () => {
     const { id, stub, email, model } = await seeded('restart');
-    await slowNextList(email, 1500);
+    await slowNextList(email, 5_000);
     await queueRun(stub);
     await makeDue(stub);
     const running = runDurableObjectAlarm(stub).catch(() => false);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await listInFlight(email);
     await evictDurableObject(stub);
     await running;
     await settle(stub);
