@@ -32,6 +32,46 @@ async function connect(button: string, email: string): Promise<void> {
   await expect.poll(() => card(email).count()).toBe(1);
 }
 
+/** The card's connection as the API lists it (what the panel renders). */
+async function listed(email: string): Promise<{ last_sync_at: string | null } | undefined> {
+  const token = await page.evaluate(() => sessionStorage.getItem('ce-calendar-token'));
+  const response = await fetch(`${stack.baseUrl}/v1/calendar/connections?limit=100`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = (await response.json()) as {
+    connections: Array<{ account_email: string; last_sync_at: string | null }>;
+  };
+  return body.connections.find((c) => c.account_email === email);
+}
+
+/** Polls the API until the connection's first sync run has ended (its last_sync_at is set). */
+async function firstSyncEnded(email: string): Promise<void> {
+  await expect
+    .poll(async () => (await listed(email))?.last_sync_at ?? null, { timeout: 120_000, interval: 250 })
+    .not.toBeNull();
+}
+
+/**
+ * Flips the card's Auto-sync switch and resolves once the panel has re-read the cards after the
+ * PATCH (the toggle's own refresh): what the card shows next is the state after the change.
+ */
+async function toggleAutoSync(email: string, on: boolean): Promise<void> {
+  const patched = page.waitForResponse(
+    (r) =>
+      r.request().method() === 'PATCH' &&
+      /\/v1\/calendar\/connections\/[^/]+$/.test(new URL(r.url()).pathname),
+  );
+  const reread = patched.then(() =>
+    page.waitForResponse(
+      (r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/v1/calendar/connections',
+    ),
+  );
+  const toggle = card(email).getByLabel('Auto-sync');
+  await (on ? toggle.check() : toggle.uncheck());
+  expect((await patched).status()).toBe(200);
+  await reread;
+}
+
 beforeAll(async () => {
   stack = await startLocalStack();
   ({ browser } = await launchChromium());
@@ -82,13 +122,22 @@ describe('admin panel', () => {
   });
 
   it('toggles auto-sync (badge changes) and requests a sync', async () => {
-    const google = card('alex.morgan@demo.example');
-    await google.getByLabel('Auto-sync').uncheck();
-    await expect.poll(() => card('alex.morgan@demo.example').locator('.badge').textContent()).toBe('Paused');
+    // "Syncing" needs the connection's first run to have ended ("Waiting for first sync" before), and
+    // the panel re-reads the cards only after a toggle: on a loaded machine that run can end after
+    // the re-enable, so wait for it first (through the API the panel reads).
+    await firstSyncEnded('alex.morgan@demo.example');
+    const badge = () => card('alex.morgan@demo.example').locator('.badge').textContent();
+    await toggleAutoSync('alex.morgan@demo.example', false);
+    // The re-read list is in; the poll covers only its rendering.
+    await expect.poll(badge).toBe('Paused');
     await shot('04-paused');
-    await card('alex.morgan@demo.example').getByLabel('Auto-sync').check();
-    await expect.poll(() => card('alex.morgan@demo.example').locator('.badge').textContent()).toBe('Syncing');
+    await toggleAutoSync('alex.morgan@demo.example', true);
+    await expect.poll(badge).toBe('Syncing');
+    const requested = page.waitForResponse(
+      (r) => r.request().method() === 'POST' && /\/connections\/[^/]+\/sync$/.test(new URL(r.url()).pathname),
+    );
     await card('alex.morgan@demo.example').getByRole('button', { name: 'Sync now' }).click();
+    expect((await requested).status()).toBe(202);
     await expect.poll(() => page.locator('.notice').textContent()).toContain('Sync requested');
   });
 
