@@ -58,12 +58,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       audience: { type: 'string', default: 'authenticated' },
     },
   });
+  // The worker refuses a token living longer than AUTH_JWT_MAX_LIFETIME_SECONDS (default 24 h).
+  const maxHours = Number(process.env.AUTH_JWT_MAX_LIFETIME_SECONDS || 86_400) / 3600;
+  const hours = Number(values.hours);
+  if (!(hours > 0 && hours <= maxHours)) {
+    console.error(
+      `--hours must be more than 0 and at most ${maxHours} (the worker's AUTH_JWT_MAX_LIFETIME_SECONDS); got ${values.hours}.`,
+    );
+    process.exit(2);
+  }
   const token = await mintToken({
     sub: values.user,
     org_id: values.org,
     permissions: values.perm.split(',').filter(Boolean),
     roles: values.role.split(',').filter(Boolean),
-    expiresInSeconds: Number(values.hours) * 3600,
+    expiresInSeconds: hours * 3600,
     audience: values.audience,
     ...(values.issuer ? { issuer: values.issuer } : {}),
     secret: signingSecret(),

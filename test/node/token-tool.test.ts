@@ -15,9 +15,12 @@ const run = promisify(execFile);
 const folder = mkdtempSync(`${tmpdir()}/ce-token-`);
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-function token(localDir: string) {
+function token(localDir: string, args: string[] = []) {
   const { AUTH_JWT_SECRET: _unset, ...env } = process.env;
-  return run('npm', ['run', '--silent', 'token'], { cwd: root, env: { ...env, CE_LOCAL_DIR: localDir } });
+  return run('npm', ['run', '--silent', 'token', '--', ...args], {
+    cwd: root,
+    env: { ...env, CE_LOCAL_DIR: localDir },
+  });
 }
 
 describe('npm run token', () => {
@@ -42,5 +45,23 @@ describe('npm run token', () => {
     const { payload } = await jwtVerify(stdout.trim(), new TextEncoder().encode(secret));
     expect(payload.aud).toBe('authenticated');
     expect(stderr).toContain(`no stack is running from ${started}`);
+  });
+
+  it('refuses a lifetime the worker would refuse (AUTH_JWT_MAX_LIFETIME_SECONDS, default 24 h)', async () => {
+    const started = `${folder}/lifetime`;
+    mkdirSync(started);
+    writeFileSync(
+      `${started}/dev-secrets.json`,
+      JSON.stringify({ AUTH_JWT_SECRET: 'a-local-secret-of-enough-length-0123456789' }),
+    );
+    const failure = await token(started, ['--hours', '48']).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stdout).toBe('');
+    expect(failure?.stderr).toContain('at most 24');
+    const { stdout } = await token(started, ['--hours', '24']);
+    expect(stdout.trim().split('.')).toHaveLength(3);
   });
 });
