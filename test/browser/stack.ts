@@ -19,7 +19,7 @@ async function freePort(): Promise<number> {
 }
 
 export interface LocalStack {
-  /** Everything the stack printed so far (wrangler dev passes the worker's log lines through). */
+  /** Everything the stack printed so far (Miniflare passes the worker's log lines through). */
   output(): string;
   baseUrl: string;
   emulatorUrl: string;

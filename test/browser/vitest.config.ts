@@ -15,7 +15,7 @@ export default defineProject({
     fileParallelism: false,
     testTimeout: 180_000,
     hookTimeout: 180_000,
-    // UI updates follow API round trips through wrangler dev; give polls room on a busy CI machine.
+    // UI updates follow API round trips through the local worker; give polls room on a busy CI machine.
     expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });
