@@ -3,12 +3,30 @@
  * work (poll, retry, channel renewal, reminder, …) is a row with a due time; the object's single
  * alarm always points at the earliest row (`earliestDueAt`), so a later poll never hides an earlier
  * retry or reminder. Rows survive restarts with their due times (jitter included).
+ *
+ * A row stays in the table while its handler runs ("claimed", in this instance's memory only): a
+ * process that dies mid-handler leaves it there, due, and the next start runs it again (issue 23:
+ * objects whose poll row was removed before the handler never synced again). A claimed row is
+ * invisible to `due`, `pending` and singleton merging, so what a handler or a concurrent request
+ * schedules is a new row, and the claimed one goes when its handler finished (`finish`). Meanwhile
+ * it holds the alarm at most `CLAIM_WATCHDOG_MS` away, so a dead process is woken up again.
  */
-export const SCHEDULE_KINDS = ['poll', 'retry', 'renew_channel', 'reminder', 'meeting_outbox'] as const;
-export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
+import { SCHEDULE_KINDS, type ScheduleKind } from './schedule-kinds.ts';
+
+export { SCHEDULE_KINDS, type ScheduleKind } from './schedule-kinds.ts';
 
 /** Kinds with at most one pending row: re-scheduling moves it instead of adding another. */
 const SINGLETON: ReadonlySet<ScheduleKind> = new Set(['poll', 'retry', 'renew_channel', 'meeting_outbox']);
+
+/** While a row is handled, the alarm points at most this far ahead (a watchdog, pushed on while alive). */
+export const CLAIM_WATCHDOG_MS = 60_000;
+
+const isKind = (kind: string): kind is ScheduleKind => SCHEDULE_KINDS.some((known) => known === kind);
+
+const payloadOf = (text: string): Record<string, unknown> => {
+  const value: unknown = JSON.parse(text);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : {};
+};
 
 export interface ScheduleRow {
   id: number;
@@ -20,12 +38,13 @@ export interface ScheduleRow {
 
 type RawRow = { id: number; kind: string; due_at: number; payload: string } & Record<string, SqlStorageValue>;
 
-const toRow = (raw: RawRow): ScheduleRow => ({
-  id: raw.id,
-  kind: raw.kind as ScheduleKind,
-  dueAt: raw.due_at,
-  payload: JSON.parse(raw.payload) as Record<string, unknown>,
-});
+/** A row of a kind this code does not know (written by a newer version) is skipped, not handled. */
+const toRows = (raws: RawRow[]): ScheduleRow[] =>
+  raws.flatMap((raw) =>
+    isKind(raw.kind)
+      ? [{ id: raw.id, kind: raw.kind, dueAt: raw.due_at, payload: payloadOf(raw.payload) }]
+      : [],
+  );
 
 export class Schedule {
   /**
@@ -34,12 +53,15 @@ export class Schedule {
    * likes) writes nothing to its storage.
    */
   #created: boolean | undefined;
+  /** Rows whose handler is running in this instance (lost with it, which is the point). */
+  readonly #claimed = new Set<number>();
 
   constructor(private readonly sql: SqlStorage) {}
 
   /** `deleteAll()` dropped the table: the next row scheduled creates it again. */
   dropped(): void {
     this.#created = false;
+    this.#claimed.clear();
   }
 
   #exists(): boolean {
@@ -94,25 +116,48 @@ export class Schedule {
         JSON.stringify(payload),
       )
       .toArray();
-    if (!raw) throw new Error('schedule insert returned no row');
-    return toRow(raw);
+    const [row] = toRows(raw ? [raw] : []);
+    if (!row) throw new Error('schedule insert returned no row');
+    return row;
   }
 
+  /** Future work, earliest first; rows being handled are not pending any more. */
   pending(kind?: ScheduleKind): ScheduleRow[] {
+    return this.#rows(kind).filter((row) => !this.#claimed.has(row.id));
+  }
+
+  /** Rows due at `now`, earliest first (ties in insertion order), not being handled already. */
+  due(now: number): ScheduleRow[] {
+    return this.pending().filter((row) => row.dueAt <= now);
+  }
+
+  /** The handler of `row` starts: the row stays in the table until `finish` (or a restart). */
+  claim(row: ScheduleRow): void {
+    this.#claimed.add(row.id);
+  }
+
+  /** The handler finished: its row goes; what comes next was scheduled by the handler itself. */
+  finish(row: ScheduleRow): void {
+    this.#claimed.delete(row.id);
+    this.remove(row.id);
+  }
+
+  /**
+   * The handler failed: the work is kept, due again at `dueAt`, unless the handler already scheduled
+   * a successor of a singleton kind (that row is the next run).
+   */
+  retryLater(row: ScheduleRow, dueAt: number): void {
+    this.#claimed.delete(row.id);
+    if (SINGLETON.has(row.kind) && this.pending(row.kind).length > 0) this.remove(row.id);
+    else if (this.#exists()) this.sql.exec('UPDATE schedule SET due_at = ? WHERE id = ?', dueAt, row.id);
+  }
+
+  #rows(kind?: ScheduleKind): ScheduleRow[] {
     if (!this.#exists()) return [];
     const cursor = kind
       ? this.sql.exec<RawRow>('SELECT * FROM schedule WHERE kind = ? ORDER BY due_at, id', kind)
       : this.sql.exec<RawRow>('SELECT * FROM schedule ORDER BY due_at, id');
-    return cursor.toArray().map(toRow);
-  }
-
-  /** Rows due at `now`, earliest first (ties in insertion order). */
-  due(now: number): ScheduleRow[] {
-    if (!this.#exists()) return [];
-    return this.sql
-      .exec<RawRow>('SELECT * FROM schedule WHERE due_at <= ? ORDER BY due_at, id', now)
-      .toArray()
-      .map(toRow);
+    return toRows(cursor.toArray());
   }
 
   remove(id: number): void {
@@ -125,9 +170,30 @@ export class Schedule {
     for (const kind of kinds) this.sql.exec('DELETE FROM schedule WHERE kind = ?', kind);
   }
 
-  earliestDueAt(): number | null {
-    if (!this.#exists()) return null;
-    const [row] = this.sql.exec<{ due: number | null }>('SELECT min(due_at) AS due FROM schedule').toArray();
-    return row?.due ?? null;
+  /** When the alarm should fire: the earliest pending row, or the watchdog of a row being handled. */
+  earliestDueAt(now: number): number | null {
+    const rows = this.#rows();
+    const [next] = rows.filter((row) => !this.#claimed.has(row.id));
+    const watchdog = rows.some((row) => this.#claimed.has(row.id)) ? now + CLAIM_WATCHDOG_MS : null;
+    if (next === undefined) return watchdog;
+    return watchdog === null ? next.dueAt : Math.min(next.dueAt, watchdog);
   }
+
+  /** Test seam: every row becomes due `ms` earlier (what waiting `ms` would do). */
+  shift(ms: number): void {
+    if (this.#exists()) this.sql.exec('UPDATE schedule SET due_at = due_at - ?', ms);
+  }
+
+  /** Test seam: pending rows of these kinds become due at `at` at the latest. */
+  dueBy(kinds: readonly ScheduleKind[], at: number): void {
+    if (!this.#exists()) return;
+    for (const kind of kinds)
+      this.sql.exec('UPDATE schedule SET due_at = min(due_at, ?) WHERE kind = ?', at, kind);
+  }
+}
+
+/** The correlationId a row was scheduled with (a request's), or a fresh one for periodic work. */
+export function correlationOf(row: ScheduleRow): string {
+  const id = row.payload.correlationId;
+  return typeof id === 'string' ? id : crypto.randomUUID();
 }

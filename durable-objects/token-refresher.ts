@@ -4,7 +4,8 @@
  * is refreshed 5 minutes before it expires; the vault row is re-read before refreshing (another
  * isolate may have refreshed it); a rotated refresh token is written to the object's own durable
  * storage (sealed) before Postgres, so a crash between the provider's answer and the database
- * commit cannot lose it — the next refresh uses that pending token first.
+ * commit cannot lose it — the next refresh uses that pending token first. A forced refresh (the
+ * provider refused the current token) never joins a normal load in flight (token-flight.ts).
  */
 import { markReconnectRequired } from '../db/queries/connections.ts';
 import { Database } from '../db/tenant.ts';
@@ -12,11 +13,13 @@ import { describeError, log } from '../worker/log.ts';
 import { ProviderError, type ProviderErrorCode } from '../worker/providers/errors.ts';
 import { providerFor } from '../worker/providers/index.ts';
 import { refreshTokens } from '../worker/providers/oauth.ts';
-import { open, type SealedCredential, seal } from '../worker/vault/cipher.ts';
+import { open, seal } from '../worker/vault/cipher.ts';
 import { loadKeyring } from '../worker/vault/keys.ts';
 import { clientForConnection } from '../worker/vault/oauth-clients.ts';
 import { persistRefreshedTokens, readConnectionTokens } from './connection-tokens.ts';
 import { type ConnectionIdentity, claimsOf, type ObjectEnv } from './identity.ts';
+import type { ObjectStorage } from './storage.ts';
+import { TokenFlight } from './token-flight.ts';
 
 export const REFRESH_AHEAD_MS = 5 * 60 * 1000;
 
@@ -28,15 +31,17 @@ const PENDING_KEY = 'pendingRefreshToken';
 
 export class TokenRefresher {
   #cached: { accessToken: string; expiresAt: number } | undefined;
-  #inflight: Promise<AccessTokenResult> | undefined;
+  readonly #flight = new TokenFlight<AccessTokenResult>();
 
   constructor(
     private readonly env: ObjectEnv,
-    private readonly storage: DurableObjectStorage,
+    private readonly storage: ObjectStorage,
   ) {}
 
-  forget(): void {
+  /** Reconnect and disconnect: the cached token is another grant's; on reconnect so is a pending refresh token. */
+  async forget({ pending }: { pending: boolean }): Promise<void> {
     this.#cached = undefined;
+    if (pending) await this.storage.remove(PENDING_KEY);
   }
 
   /** `force`: the provider rejected the current token, so refresh even if it looks fresh. */
@@ -50,8 +55,8 @@ export class TokenRefresher {
         expiresAt: new Date(cached.expiresAt).toISOString(),
       };
     }
-    this.#inflight ??= this.#load(ref, correlationId, force)
-      .catch((error: unknown): AccessTokenResult => {
+    return this.#flight.run(force, (forced) =>
+      this.#load(ref, correlationId, forced).catch((error: unknown): AccessTokenResult => {
         log('error', 'token lookup failed', {
           correlationId,
           connection_id: ref.connectionId,
@@ -59,11 +64,8 @@ export class TokenRefresher {
           ...describeError(error),
         });
         return { ok: false, code: 'unknown', message: 'token lookup failed' };
-      })
-      .finally(() => {
-        this.#inflight = undefined;
-      });
-    return this.#inflight;
+      }),
+    );
   }
 
   async #load(ref: ConnectionIdentity, correlationId: string, force: boolean): Promise<AccessTokenResult> {
@@ -78,7 +80,7 @@ export class TokenRefresher {
     };
     try {
       // A rotated refresh token that never reached Postgres (crash) wins over the stored one.
-      const pending = await this.storage.get<SealedCredential>(PENDING_KEY);
+      const pending = await this.storage.read(PENDING_KEY);
       const stored = await database.asTenant(claims, (tx) =>
         readConnectionTokens(tx, keyring, ref.connectionId, !pending),
       );
@@ -128,7 +130,7 @@ export class TokenRefresher {
           await database.asTenant(claims, (tx) =>
             markReconnectRequired(tx, ref.connectionId, 'invalid_grant'),
           );
-          await this.storage.delete(PENDING_KEY);
+          await this.storage.remove(PENDING_KEY);
         }
         log('warn', 'token refresh failed', {
           correlationId,
@@ -148,10 +150,10 @@ export class TokenRefresher {
       }
       // Rotated refresh token: durable in this object first, then in the vault.
       if (tokens.refreshToken && tokens.refreshToken !== usedRefreshToken) {
-        await this.storage.put(PENDING_KEY, await seal(keyring, binding, tokens.refreshToken));
+        await this.storage.write(PENDING_KEY, await seal(keyring, binding, tokens.refreshToken));
       }
       await database.asTenant(claims, (tx) => persistRefreshedTokens(tx, keyring, ref.connectionId, tokens));
-      await this.storage.delete(PENDING_KEY);
+      await this.storage.remove(PENDING_KEY);
       this.#cached = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt.getTime() };
       log('info', 'token refreshed', {
         correlationId,

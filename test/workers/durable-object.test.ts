@@ -3,14 +3,11 @@ import {
   createScheduledController,
   evictDurableObject,
   runDurableObjectAlarm,
-  runInDurableObject,
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { COUNTERS_KEY, type ObjectCounters } from '../../durable-objects/calendar-connection.ts';
-import type { ScheduleKind } from '../../durable-objects/schedule.ts';
 import worker from '../../worker/index.ts';
 import { connectThroughWorker, createAccount, registerPlatformClients } from './connect-helpers.ts';
 import {
@@ -24,33 +21,13 @@ import {
   tokenFor,
   userToken,
 } from './helpers.ts';
+import { counters, handledKinds, putRow, readStored, shiftSchedule } from './object-seam.ts';
 
 afterEach(() => vi.restoreAllMocks());
 
 const objectOf = (connectionId: string) =>
   env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connectionId));
 type Stub = ReturnType<typeof objectOf>;
-
-/** Operational counters are not on the RPC surface: read them from inside the object. */
-const counters = (stub: Stub) =>
-  runInDurableObject(stub, async (_instance, state) => {
-    const stored = await state.storage.get<ObjectCounters>(COUNTERS_KEY);
-    return stored ?? { alarmRuns: 0, syncRequests: 0, handled: [] };
-  });
-
-/** Time travel for the schedule: every row becomes due `ms` earlier (what waiting `ms` would do). */
-const shiftSchedule = (stub: Stub, ms: number) =>
-  runInDurableObject(stub, (_instance, state) => {
-    state.storage.sql.exec('UPDATE schedule SET due_at = due_at - ?', ms);
-  });
-
-const putRow = (stub: Stub, kind: ScheduleKind, dueAt: number) =>
-  runInDurableObject(stub, (_instance, state) => {
-    state.storage.sql.exec('DELETE FROM schedule WHERE kind = ?', kind);
-    state.storage.sql.exec("INSERT INTO schedule (kind, due_at, payload) VALUES (?, ?, '{}')", kind, dueAt);
-  });
-
-const handledKinds = async (stub: Stub) => (await counters(stub)).handled.map((h) => h.kind);
 
 /** A connection made through the real OAuth flow (the emulator), so its sync runs succeed. */
 async function connectedObject(email: string, org = ORG_A): Promise<{ id: string; stub: Stub }> {
@@ -226,9 +203,7 @@ describe('the schedule', () => {
     expect(
       await stub.attach({ ...identity, connectionId: crypto.randomUUID() }, crypto.randomUUID()),
     ).toEqual({ attached: false });
-    await runInDurableObject(stub, async (_instance, state) => {
-      expect(await state.storage.get('identity')).toEqual(identity);
-    });
+    expect(await readStored(stub, 'identity')).toEqual(identity);
     // Disconnect forgets everything: identity, schedule, alarm.
     await stub.disconnect(crypto.randomUUID());
     expect(await stub.status(crypto.randomUUID())).toMatchObject({

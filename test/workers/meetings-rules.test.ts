@@ -13,11 +13,7 @@ import {
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  type CalendarConnection,
-  COUNTERS_KEY,
-  type ObjectCounters,
-} from '../../durable-objects/calendar-connection.ts';
+import type { CalendarConnection } from '../../durable-objects/calendar-connection.ts';
 import worker from '../../worker/index.ts';
 import { canonicalJson } from '../../worker/services/meeting-input.ts';
 import { emulatorControl } from './connect-helpers.ts';
@@ -33,6 +29,7 @@ import {
   schedulerToken,
   unique,
 } from './meetings-helpers.ts';
+import { addRow, fireAlarmNow, handled as handledRows, makeDue } from './object-seam.ts';
 import { connect, type ProviderName, type Stub, settle } from './sync-model.ts';
 
 async function connected(provider: ProviderName, label: string) {
@@ -42,23 +39,14 @@ async function connected(provider: ProviderName, label: string) {
 }
 
 /** Every pending reminder row of the object due now, plus one duplicate row (a repeated alarm). */
-const duplicateDueReminders = (stub: Stub) =>
-  runInDurableObject(stub, async (_instance, state) => {
-    state.storage.sql.exec("UPDATE schedule SET due_at = ? WHERE kind = 'reminder'", Date.now() - 1);
-    state.storage.sql.exec(
-      "INSERT INTO schedule (kind, due_at, payload) VALUES ('reminder', ?, '{}')",
-      Date.now() - 1,
-    );
-    await state.storage.setAlarm(Date.now() - 1);
-  });
+const duplicateDueReminders = async (stub: Stub) => {
+  await makeDue(stub, ['reminder']);
+  await addRow(stub, 'reminder', Date.now() - 1);
+  await fireAlarmNow(stub);
+};
 
-const deliveries = (stub: Stub) =>
-  runInDurableObject(stub, async (_instance, state) => {
-    const counters = await state.storage.get<ObjectCounters>(COUNTERS_KEY);
-    return (counters?.handled ?? []).filter(
-      (h) => h.kind === 'reminder' && /^reminders [1-9]/.test(h.outcome),
-    );
-  });
+const deliveries = async (stub: Stub) =>
+  (await handledRows(stub)).filter((h) => h.kind === 'reminder' && /^reminders [1-9]/.test(h.outcome));
 
 async function preMeetingMinutes(): Promise<number> {
   const [row] = await ownerQuery<{ minutes: number }>(
@@ -106,11 +94,7 @@ describe.each(['google', 'microsoft'] as const)('meeting reminders on %s', (prov
     expect(rows[0]?.sent_at?.getTime()).toBe(sent?.sent_at?.getTime());
     await vi.waitFor(async () => expect(await deliveries(stub)).toHaveLength(1), { timeout: 5_000 });
     // Every run after the first found nothing left to send.
-    const handled = await runInDurableObject(stub, async (_instance, state) =>
-      ((await state.storage.get<ObjectCounters>(COUNTERS_KEY))?.handled ?? []).filter(
-        (h) => h.kind === 'reminder',
-      ),
-    );
+    const handled = (await handledRows(stub)).filter((h) => h.kind === 'reminder');
     // At least the first delivery and the restarted object's run (how many of the concurrent runs found
     // a row depends on timing).
     expect(handled.length).toBeGreaterThanOrEqual(2);

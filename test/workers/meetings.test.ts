@@ -9,6 +9,7 @@ import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import type { CalendarConnection } from '../../durable-objects/calendar-connection.ts';
+import { TEST_SEAM } from '../../durable-objects/test-seam.ts';
 import { createAccount, emulatorControl } from './connect-helpers.ts';
 import { ORG_A, ownerQuery } from './helpers.ts';
 import {
@@ -25,6 +26,7 @@ import {
   taggedCount,
   unique,
 } from './meetings-helpers.ts';
+import { makeDue, scheduleRows } from './object-seam.ts';
 import { connect, type ProviderName, settle, tokenOf } from './sync-model.ts';
 
 const HOUR_MS = 3_600_000;
@@ -312,11 +314,9 @@ describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => 
       },
     );
     // A restart: a fresh object over the same storage runs the outbox row planned before the call.
+    const planned = (await scheduleRows(stub)).filter((row) => row.kind === 'meeting_outbox');
+    expect(planned).toHaveLength(1);
     await runInDurableObject(stub, async (instance, state) => {
-      const planned = state.storage.sql
-        .exec<{ n: number }>("SELECT count(*) AS n FROM schedule WHERE kind = 'meeting_outbox'")
-        .one().n;
-      expect(planned).toBe(1);
       const Restarted = instance.constructor as new (
         state: DurableObjectState,
         env: Cloudflare.Env,
@@ -325,10 +325,7 @@ describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => 
       await vi.waitFor(async () => expect((await restarted.status('restart')).attached).toBe(true));
       // Due within the alarm's debounce window (the old instance's alarm stays 60 s out, so only the
       // restarted object runs it).
-      state.storage.sql.exec(
-        "UPDATE schedule SET due_at = ? WHERE kind = 'meeting_outbox'",
-        Date.now() + 200,
-      );
+      await restarted[TEST_SEAM]().makeDue(['meeting_outbox'], { at: Date.now() + 200 });
       await restarted.alarm();
     });
     const [row] = await mirrorRowsOf(id, activityId);
@@ -481,14 +478,7 @@ describe.each(['google', 'microsoft'] as const)('meetings on %s', (provider) => 
     expect(body.sync_status).toBe('pending');
     expect(await taggedCount(provider, await accessToken(), body.id)).toBe(0);
     // The object's outbox row (what waiting for it would do, made due now), twice: one more 503.
-    const runOutbox = () =>
-      runInDurableObject(stub, async (_instance, state) => {
-        state.storage.sql.exec(
-          "UPDATE schedule SET due_at = ? WHERE kind = 'meeting_outbox'",
-          Date.now() - 1,
-        );
-        await state.storage.setAlarm(Date.now() - 1);
-      }).then(() => runDurableObjectAlarm(stub));
+    const runOutbox = () => makeDue(stub, ['meeting_outbox']).then(() => runDurableObjectAlarm(stub));
     await vi.waitFor(
       async () => {
         await runOutbox();

@@ -3,7 +3,7 @@
  * an access token the API rejects (401) costs one forced refresh and never moves the connection to
  * reconnect_required; only the token endpoint's invalid_grant does.
  */
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   registerPlatformClients,
 } from './connect-helpers.ts';
 import { ALICE, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
+import { makeDue } from './object-seam.ts';
 
 const alice = () =>
   tokenFor({ sub: ALICE, org_id: ORG_A, permissions: ['ce.calendar.connect', 'ce.calendar.view'] });
@@ -32,9 +33,7 @@ async function connected(provider: 'google' | 'microsoft', email: string) {
 /** Runs one sync now: a "sync now" request, made due, and the alarm. */
 async function syncNow(stub: ReturnType<typeof env.CALENDAR_CONNECTION.get>) {
   await stub.requestSync('manual', crypto.randomUUID());
-  await runInDurableObject(stub, (_i, state) => {
-    state.storage.sql.exec("UPDATE schedule SET due_at = 0 WHERE kind = 'poll'");
-  });
+  await makeDue(stub, ['poll']);
   await runDurableObjectAlarm(stub);
 }
 

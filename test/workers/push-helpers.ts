@@ -3,17 +3,10 @@
  * listens on no port; emulator/push.ts keeps them in an outbox for us), connections made through the
  * real OAuth flow, and readers of the object's push record and counters.
  */
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { vi } from 'vitest';
-import { COUNTERS_KEY, type ObjectCounters } from '../../durable-objects/calendar-connection.ts';
-import {
-  PUSH_COUNTERS_KEY,
-  PUSH_KEY,
-  type PushCounters,
-  type PushRecord,
-} from '../../durable-objects/push/channels.ts';
 import {
   connectThroughWorker,
   createAccount,
@@ -21,6 +14,7 @@ import {
   registerPlatformClients,
 } from './connect-helpers.ts';
 import { ALICE, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
+import { counters, readStored, scheduleRows, shiftSchedule as shiftRows } from './object-seam.ts';
 
 export const objectOf = (connectionId: string) =>
   env.CALENDAR_CONNECTION.get(env.CALENDAR_CONNECTION.idFromName(connectionId));
@@ -87,42 +81,21 @@ export async function startPushRelay(): Promise<PushRelay> {
   return relay;
 }
 
-export const pushRecord = (stub: Stub) =>
-  runInDurableObject(stub, (_instance, state) => state.storage.get<PushRecord>(PUSH_KEY));
+export const pushRecord = (stub: Stub) => readStored(stub, 'push');
 
-export const pushCounters = (stub: Stub) =>
-  runInDurableObject(
-    stub,
-    async (_instance, state) => (await state.storage.get<PushCounters>(PUSH_COUNTERS_KEY)) ?? null,
-  );
+export const pushCounters = async (stub: Stub) => (await readStored(stub, 'pushCounters')) ?? null;
 
-export const objectCounters = (stub: Stub) =>
-  runInDurableObject(
-    stub,
-    async (_instance, state) =>
-      (await state.storage.get<ObjectCounters>(COUNTERS_KEY)) ?? {
-        alarmRuns: 0,
-        syncRequests: 0,
-        handled: [],
-      },
-  );
+export const objectCounters = (stub: Stub) => counters(stub);
 
 /** Time travel for the schedule: every row becomes due `ms` earlier (what waiting `ms` would do). */
-export const shiftSchedule = (stub: Stub, ms: number) =>
-  runInDurableObject(stub, (_instance, state) => {
-    state.storage.sql.exec('UPDATE schedule SET due_at = due_at - ?', ms);
-  });
+export const shiftSchedule = (stub: Stub, ms: number) => shiftRows(stub, ms);
 
 /** Runs every row that is due now (the alarm may already be on its way: run it until none is due). */
 export async function runDue(stub: Stub): Promise<void> {
   for (let i = 0; i < 10; i++) {
     await runDurableObjectAlarm(stub);
-    const due = await runInDurableObject(stub, (_instance, state) =>
-      state.storage.sql
-        .exec<{ n: number }>('SELECT count(*) AS n FROM schedule WHERE due_at <= ?', Date.now() + 1_000)
-        .one(),
-    );
-    if (due.n === 0) return;
+    const horizon = Date.now() + 1_000;
+    if (!(await scheduleRows(stub)).some((row) => row.dueAt <= horizon)) return;
   }
 }
 

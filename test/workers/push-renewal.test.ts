@@ -3,12 +3,11 @@
  * a live channel or subscription; Graph lifecycle notifications recover; a channel we own but no
  * longer keep is stopped when it calls; pause and disconnect stop channels.
  */
-import { runInDurableObject } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PUSH_KEY, type PushRecord } from '../../durable-objects/push/channels.ts';
 import { emulatorControl } from './connect-helpers.ts';
 import { ALICE, call, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
+import { readStored, scheduleRows, writeStored } from './object-seam.ts';
 import {
   emulatorChannels,
   liveFor,
@@ -112,10 +111,8 @@ describe('Graph lifecycle notifications', () => {
     await shiftSchedule(stub, 2_000);
     await runDue(stub);
     await vi.waitUntil(async () => (await phantomLeft()) === 0, { timeout: 10_000, interval: 100 });
-    const { baseline, owed } = await runInDurableObject(stub, async (_instance, state) => ({
-      baseline: await state.storage.get<{ startedAtMs: number }>('cursorBaseline'),
-      owed: await state.storage.get<number>('fullRoundOwedAt'),
-    }));
+    const baseline = await readStored(stub, 'cursorBaseline');
+    const owed = await readStored(stub, 'fullRoundOwedAt');
     expect(baseline?.startedAtMs).toBeGreaterThanOrEqual(missedAt); // the run after `missed` was a full round
     expect(owed).toBeUndefined(); // and it paid what was owed: the next poll is incremental again
 
@@ -145,12 +142,11 @@ describe('provider failures', () => {
       kind: 'http_503',
       times: 2,
     });
-    const renewalRow = () =>
-      runInDurableObject(stub, (_instance, state) =>
-        state.storage.sql
-          .exec<{ due_at: number }>("SELECT due_at FROM schedule WHERE kind = 'renew_channel'")
-          .one(),
-      );
+    const renewalRow = async () => {
+      const row = (await scheduleRows(stub)).find((r) => r.kind === 'renew_channel');
+      if (!row) throw new Error('no renew_channel row');
+      return { due_at: row.dueAt };
+    };
     // The renewal becomes due now: the replacement watch fails twice, then succeeds.
     await shiftSchedule(stub, (await renewalRow()).due_at - Date.now());
     const delays: number[] = [];
@@ -215,10 +211,8 @@ describe('channels we own but do not keep', () => {
     const email = 'push.stale@acme.example';
     const { stub } = await pushConnection('google', email);
     const lost = (await pushRecord(stub))?.channel;
-    await runInDurableObject(stub, async (_instance, state) => {
-      const record = await state.storage.get<PushRecord>(PUSH_KEY);
-      if (record) await state.storage.put(PUSH_KEY, { ...record, channel: null });
-    });
+    const record = await readStored(stub, 'push');
+    if (record) await writeStored(stub, 'push', { ...record, channel: null });
     const syncs = (await objectCounters(stub)).syncRequests;
     await emulatorControl(`/accounts/google/${email}/events`, {
       event: {

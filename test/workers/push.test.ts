@@ -3,11 +3,11 @@
  * webhook while the next poll is 15 minutes away; forged, replayed and malformed notifications are
  * rejected or ignored without triggering a sync, never answered 5xx, never reflected.
  */
-import { runInDurableObject } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { channelSecret } from '../../durable-objects/push/channel-ref.ts';
 import { emulatorControl } from './connect-helpers.ts';
 import { call } from './helpers.ts';
+import { footprint } from './object-seam.ts';
 import {
   liveFor,
   mirroredTitle,
@@ -295,15 +295,7 @@ describe('forged and malformed notifications', () => {
 
 describe('a forged notification naming a connection that does not exist', () => {
   /** Everything the object keeps: its key-value pairs, its SQLite tables, its alarm. */
-  const storageOf = (connectionId: string) =>
-    runInDurableObject(objectOf(connectionId), async (_instance, state) => ({
-      keys: [...(await state.storage.list()).keys()],
-      tables: state.storage.sql
-        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
-        .toArray()
-        .map((row) => row.name),
-      alarm: await state.storage.getAlarm(),
-    }));
+  const storageOf = (connectionId: string) => footprint(objectOf(connectionId));
 
   it('leaves no storage behind in the object it names, and is answered like any unknown channel', async () => {
     const googleTarget = crypto.randomUUID();

@@ -7,14 +7,14 @@
  * - a disconnect or pause during a hung page aborts the page fetch instead of waiting for its timeout
  *   (the page hangs far longer than the test may run; nothing of that run is written).
  */
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COUNTERS_KEY, type ObjectCounters } from '../../durable-objects/calendar-connection.ts';
 import { GOOGLE_LIST_TIMEOUT_MS } from '../../worker/providers/google/changes.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { emulatorControl } from './connect-helpers.ts';
 import { ownerQuery } from './helpers.ts';
+import { handled as handledRows, readStored, writeStored } from './object-seam.ts';
 import { MicrosoftModel } from './sync-microsoft-model.ts';
 import {
   connect,
@@ -174,11 +174,7 @@ describe('disconnect or pause during a hung page', () => {
           // Pausing is not a failure: no retry, no error on the card.
           expect(status).toMatchObject({ syncEnabled: false, consecutiveFailures: 0, lastErrorCode: null });
           expect(status.schedule).toEqual([]);
-          const handled = await runInDurableObject(
-            stub,
-            async (_instance, state) =>
-              (await state.storage.get<ObjectCounters>(COUNTERS_KEY))?.handled ?? [],
-          );
+          const handled = await handledRows(stub);
           expect(handled.at(-1)).toMatchObject({ kind: 'poll', outcome: 'paused' });
         } else {
           expect((await stub.status(crypto.randomUUID())).attached).toBe(false);
@@ -195,7 +191,6 @@ describe('disconnect or pause during a hung page', () => {
  * the re-derivation is done (never in between).
  */
 /** The object's storage key of the horizon the busy table was derived for (calendar-connection.ts). */
-const HORIZON_KEY = 'busyHorizonStart';
 
 describe('horizon advance under the write lock', () => {
   it('a meeting queued during a run waits for the run and its horizon re-derivation', async () => {
@@ -205,7 +200,7 @@ describe('horizon advance under the write lock', () => {
     await settle(stub);
     // The busy table was last derived for yesterday's horizon: the next good run advances it.
     const yesterday = horizonAt(Date.now() - DAY_MS).startMs;
-    await runInDurableObject(stub, (_instance, state) => state.storage.put(HORIZON_KEY, yesterday));
+    await writeStored(stub, 'busyHorizonStart', yesterday);
     await emulatorControl('/faults', {
       provider: 'google',
       account: email,
@@ -231,9 +226,7 @@ describe('horizon advance under the write lock', () => {
       },
       crypto.randomUUID(),
     );
-    const horizonWhenMeetingDone = await runInDurableObject(stub, (_instance, state) =>
-      state.storage.get<number>(HORIZON_KEY),
-    );
+    const horizonWhenMeetingDone = await readStored(stub, 'busyHorizonStart');
     await run;
     expect(meeting).toMatchObject({ attached: true, ok: true });
     expect(horizonWhenMeetingDone).toBe(horizonAt(Date.now()).startMs);

@@ -276,11 +276,10 @@ describe('Google sync', () => {
     await ownerQuery(
       sql`delete from ce_calendar_busy_occurrences where connection_id = ${id} and start_at > ${new Date(derivedTo - DAY_MS).toISOString()}`,
     );
-    const { runInDurableObject } = await import('cloudflare:test');
-    await runInDurableObject(stub, async (_instance, state) => {
-      const start = (await state.storage.get<number>('busyHorizonStart'))!;
-      await state.storage.put('busyHorizonStart', start - DAY_MS);
-    });
+    const { readStored, writeStored } = await import('./object-seam.ts');
+    const start = await readStored(stub, 'busyHorizonStart');
+    if (start === undefined) throw new Error('no busy horizon stored');
+    await writeStored(stub, 'busyHorizonStart', start - DAY_MS);
     expect(await lastBusy()).toBeLessThan(derivedTo);
     await settle(stub);
     expect(await lastBusy()).toBe(derivedTo);

@@ -6,13 +6,13 @@
  * own view (full list, expansion). The Google model is here; a Microsoft model plugs into the same
  * `ProviderModel` shape.
  */
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
-import { COUNTERS_KEY, type ObjectCounters } from '../../durable-objects/calendar-connection.ts';
 import { connectThroughWorker, emulatorControl, registerPlatformClients } from './connect-helpers.ts';
 import { ALICE, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
+import { handled, makeDue as makeDueKinds } from './object-seam.ts';
 
 export type ProviderName = 'google' | 'microsoft';
 
@@ -46,35 +46,11 @@ export async function connect(
   return { id: row.id, stub: objectOf(row.id) };
 }
 
-const handled = (stub: Stub) =>
-  runInDurableObject(stub, async (_instance, state) => {
-    const stored = await state.storage.get<ObjectCounters>(COUNTERS_KEY);
-    return stored?.handled ?? [];
-  });
-
 /** Makes every pending poll and retry due now (what waiting for them would do), alarm armed. */
-export const makeDue = (stub: Stub) =>
-  runInDurableObject(stub, async (_instance, state) => {
-    state.storage.sql.exec(
-      "UPDATE schedule SET due_at = min(due_at, ?) WHERE kind IN ('poll', 'retry')",
-      Date.now() - 1,
-    );
-    if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now() + 60_000);
-  });
+export const makeDue = (stub: Stub) => makeDueKinds(stub, ['poll', 'retry']);
 
 /** Queues a run now (a poll row due now), as "sync now" does after its debounce. */
-export const queueRun = (stub: Stub) =>
-  runInDurableObject(stub, (_instance, state) => {
-    const [row] = state.storage.sql
-      .exec<{ id: number }>("SELECT id FROM schedule WHERE kind = 'poll' LIMIT 1")
-      .toArray();
-    if (row) state.storage.sql.exec('UPDATE schedule SET due_at = ? WHERE id = ?', Date.now() - 1, row.id);
-    else
-      state.storage.sql.exec(
-        "INSERT INTO schedule (kind, due_at, payload) VALUES ('poll', ?, '{}')",
-        Date.now() - 1,
-      );
-  });
+export const queueRun = (stub: Stub) => makeDueKinds(stub, ['poll'], { queue: 'poll' });
 
 /**
  * Runs the object until a run that started after this call ends 'ok' (retries made due at once, so

@@ -5,7 +5,7 @@
  * Microsoft: a real refresh token that a rotation replaced, refused with invalid_grant because the
  * emulator runs strict (`microsoftOldRefreshTokenValid: false`).
  */
-import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { afterAll, expect, it } from 'vitest';
@@ -16,17 +16,16 @@ import { seal } from '../../worker/vault/cipher.ts';
 import { loadKeyring } from '../../worker/vault/keys.ts';
 import { emulatorControl } from './connect-helpers.ts';
 import { ALICE, ORG_A, ownerQuery } from './helpers.ts';
+import { readStored, writeStored } from './object-seam.ts';
 import { connect, settle } from './sync-model.ts';
 
 it('a refused stale refresh token falls back to the vault’s current one; no reconnect', async () => {
   const email = `race-${crypto.randomUUID().slice(0, 8)}@example.test`;
   const { id, stub } = await connect('google', email);
   await settle(stub);
-  await runInDurableObject(stub, async (_instance, state) => {
-    const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
-    const binding = { organizationId: ORG_A, id, kind: 'oauth_refresh_token' as const };
-    await state.storage.put('pendingRefreshToken', await seal(keyring, binding, 'stale-rotated-away-token'));
-  });
+  const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
+  const binding = { organizationId: ORG_A, id, kind: 'oauth_refresh_token' as const };
+  await writeStored(stub, 'pendingRefreshToken', await seal(keyring, binding, 'stale-rotated-away-token'));
   await ownerQuery(
     sql`update ce_calendar_connections set token_expires_at = now() - interval '1 minute' where id = ${id}`,
   );
@@ -37,9 +36,7 @@ it('a refused stale refresh token falls back to the vault’s current one; no re
     sql`select sync_status, last_error_code from ce_calendar_connections where id = ${id}`,
   );
   expect(row).toEqual({ sync_status: 'syncing', last_error_code: null });
-  expect(
-    await runInDurableObject(stub, (_i, state) => state.storage.get('pendingRefreshToken')),
-  ).toBeUndefined();
+  expect(await readStored(stub, 'pendingRefreshToken')).toBeUndefined();
 });
 
 /** The refresh token the vault holds for a connection now (read as the connection's owner). */
@@ -89,11 +86,9 @@ it('Microsoft: a rotated-away refresh token refused with invalid_grant falls bac
   expect(current).not.toBe(rotatedAway);
 
   // The object still holds the rotated-away one (a refresh whose database write it believes unfinished).
-  await runInDurableObject(stub, async (_instance, state) => {
-    const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
-    const binding = { organizationId: ORG_A, id, kind: 'oauth_refresh_token' as const };
-    await state.storage.put('pendingRefreshToken', await seal(keyring, binding, rotatedAway ?? ''));
-  });
+  const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
+  const binding = { organizationId: ORG_A, id, kind: 'oauth_refresh_token' as const };
+  await writeStored(stub, 'pendingRefreshToken', await seal(keyring, binding, rotatedAway ?? ''));
   const before = await emulatorControl<Record<string, number>>(`/accounts/microsoft/${email}/counters`);
   await expireAccessToken(id);
   await evictDurableObject(stub);

@@ -2,7 +2,7 @@
  * getFreshCalendarAccessToken through the Durable Object: single-flight refresh under load,
  * Microsoft rotation safety, invalid_grant → reconnect_required, legacy rows.
  */
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,6 +15,7 @@ import {
   registerPlatformClients,
 } from './connect-helpers.ts';
 import { ALICE, BOB, call, ORG_A, ownerQuery, tokenFor } from './helpers.ts';
+import { readStored, writeStored } from './object-seam.ts';
 
 const CONNECT = ['ce.calendar.connect', 'ce.calendar.view'];
 const alice = () => tokenFor({ sub: ALICE, org_id: ORG_A, permissions: CONNECT });
@@ -131,16 +132,15 @@ describe('single-flight token refresh', () => {
       { organizationId: ORG_A, id: row?.refresh_token_credential_id ?? '', kind: 'oauth_refresh_token' },
       { ciphertext: current?.ciphertext ?? '', iv: current?.iv ?? '', keyVersion: current?.key_version ?? 0 },
     );
-    await runInDurableObject(stub, async (_instance, state) => {
-      await state.storage.put(
-        'pendingRefreshToken',
-        await seal(
-          keyring,
-          { organizationId: ORG_A, id: connection.id, kind: 'oauth_refresh_token' },
-          plaintext,
-        ),
-      );
-    });
+    await writeStored(
+      stub,
+      'pendingRefreshToken',
+      await seal(
+        keyring,
+        { organizationId: ORG_A, id: connection.id, kind: 'oauth_refresh_token' },
+        plaintext,
+      ),
+    );
     // …and the database row points at a refresh token the provider already spent.
     await emulatorControl('/options', { microsoftOldRefreshTokenValid: false });
     await ownerQuery(
@@ -148,14 +148,10 @@ describe('single-flight token refresh', () => {
     );
     await expire(connection.id);
     await evict(connection.id);
-    await runInDurableObject(stub, async (_instance, state) => {
-      expect(await state.storage.get('pendingRefreshToken')).toBeTruthy();
-    });
+    expect(await readStored(stub, 'pendingRefreshToken')).toBeTruthy();
     const token = await getFreshCalendarAccessToken(env, connection);
     expect(token).toBeTruthy();
-    await runInDurableObject(stub, async (_instance, state) => {
-      expect(await state.storage.get('pendingRefreshToken')).toBeUndefined();
-    });
+    expect(await readStored(stub, 'pendingRefreshToken')).toBeUndefined();
   });
 });
 
