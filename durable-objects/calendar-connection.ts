@@ -25,7 +25,7 @@ import { assembleParts, type ObjectParts } from './parts.ts';
 import type { NoticeVerdict } from './push/channels.ts';
 import type { Attachment, ConnectionObjectStatus, SyncRequestReceipt } from './rpc-types.ts';
 import { correlationOf, type ScheduleKind, type ScheduleRow } from './schedule.ts';
-import { armNextAlarm, type Handler, runDueWork } from './scheduled-work.ts';
+import { armNextAlarm, armWatchdog, type Handler, runDueWork } from './scheduled-work.ts';
 import { TEST_SEAM, type TestSeam, testSeam } from './test-seam.ts';
 import { SYNC_DEBOUNCE_MS } from './timing.ts';
 import type { AccessTokenResult } from './token-refresher.ts';
@@ -227,7 +227,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
         counters: this.#p.counters,
         handlers: this.#handlers,
         connectionId: () => this.#p.machine.identity?.connectionId ?? null,
-        armAlarm: () => this.#armNextAlarm(),
+        armWatchdog: () => armWatchdog(this.ctx.storage, Date.now()),
       },
       Date.now(),
     );

@@ -131,9 +131,19 @@ export class Schedule {
     return this.pending().filter((row) => row.dueAt <= now);
   }
 
-  /** The handler of `row` starts: the row stays in the table until `finish` (or a restart). */
-  claim(row: ScheduleRow): void {
+  /**
+   * The handler of `row` starts: the row stays in the table until `finish` (or a restart). False when
+   * the row is no longer due by `horizon` — removed, moved later, or taken by another alarm run since
+   * the list was read — and then nobody runs it now.
+   */
+  claim(row: ScheduleRow, horizon: number): boolean {
+    if (this.#claimed.has(row.id) || !this.#exists()) return false;
+    const [current] = this.sql
+      .exec<{ due_at: number }>('SELECT due_at FROM schedule WHERE id = ?', row.id)
+      .toArray();
+    if (!current || current.due_at > horizon) return false;
     this.#claimed.add(row.id);
+    return true;
   }
 
   /** The handler finished: its row goes; what comes next was scheduled by the handler itself. */

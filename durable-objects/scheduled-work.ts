@@ -7,7 +7,13 @@
  */
 import { describeError, log } from '../worker/log.ts';
 import type { Counters } from './counters.ts';
-import { correlationOf, type Schedule, type ScheduleKind, type ScheduleRow } from './schedule.ts';
+import {
+  CLAIM_WATCHDOG_MS,
+  correlationOf,
+  type Schedule,
+  type ScheduleKind,
+  type ScheduleRow,
+} from './schedule.ts';
 import { retryDelayMs, SYNC_DEBOUNCE_MS } from './timing.ts';
 
 export type Handler = (row: ScheduleRow) => Promise<string>;
@@ -18,17 +24,19 @@ export interface ScheduledWorkDeps {
   handlers: Record<ScheduleKind, Handler>;
   /** The connection the object is attached to; null once a handler found it gone (storage cleared). */
   connectionId(): string | null;
-  armAlarm(): Promise<void>;
+  /** Keeps an alarm at most CLAIM_WATCHDOG_MS ahead while a handler runs (armWatchdog below). */
+  armWatchdog(): Promise<void>;
 }
 
 export async function runDueWork(deps: ScheduledWorkDeps, now: number): Promise<void> {
   const { schedule, counters, handlers } = deps;
   await counters.alarmRan();
   // Rows due within the debounce window join this run instead of arming another alarm a moment later.
-  for (const row of schedule.due(now + SYNC_DEBOUNCE_MS)) {
-    schedule.claim(row);
+  const horizon = now + SYNC_DEBOUNCE_MS;
+  for (const row of schedule.due(horizon)) {
+    if (!schedule.claim(row, horizon)) continue;
     // The claimed row's watchdog: if this process dies mid-handler, the alarm still wakes the object.
-    await deps.armAlarm();
+    await deps.armWatchdog();
     let outcome: string;
     try {
       outcome = await handlers[row.kind](row);
@@ -47,6 +55,17 @@ export async function runDueWork(deps: ScheduledWorkDeps, now: number): Promise<
     if (deps.connectionId() === null) continue;
     await counters.handled(row.kind, outcome);
   }
+}
+
+/**
+ * While a handler runs, the alarm points at most CLAIM_WATCHDOG_MS ahead — never into the past: an
+ * overdue alarm would start another alarm run beside this one (the rows it finds due are this run's
+ * anyway). The re-arm after the run points it at the earliest row again.
+ */
+export async function armWatchdog(storage: DurableObjectStorage, now: number): Promise<void> {
+  const current = await storage.getAlarm();
+  const watchdog = now + CLAIM_WATCHDOG_MS;
+  if (current === null || current <= now || current > watchdog) await storage.setAlarm(watchdog);
 }
 
 /** The single alarm points at the earliest schedule row (or a claimed row's watchdog, or nowhere). */

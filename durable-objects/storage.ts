@@ -97,6 +97,8 @@ const SHAPES = {
   pushCounters: pushCounters.partial(),
   /** This connection has meetings: a sync run re-plans reminders afterwards. */
   hasMeetings: z.boolean(),
+  /** Event ids verified notifications named, until a round returned or re-read them (push/named-events.ts). */
+  pushNamedEvents: z.array(z.object({ id: z.string(), at: epochMs })),
 } as const;
 
 export type StorageKey = keyof typeof SHAPES;
@@ -115,6 +117,7 @@ export const STORAGE_KEYS = [
   'push',
   'pushCounters',
   'hasMeetings',
+  'pushNamedEvents',
 ] as const satisfies readonly StorageKey[];
 type Missing = Exclude<StorageKey, (typeof STORAGE_KEYS)[number]>;
 const everyKeyListed: [Missing] extends [never] ? true : Missing = true;
