@@ -5,19 +5,14 @@
  * created flow back to its activity and reminder. A meeting with a provider write still owed is left
  * alone: CE's change is on its way and wins.
  */
-import {
-  type ActivityRow,
-  adoptPendingRows,
-  outboundRowsFor,
-  updateActivity,
-} from '../../db/queries/meetings.ts';
-import { planReminder, withdrawReminders } from '../../db/queries/notifications.ts';
+import { adoptPendingRows, outboundRowsFor, updateActivity } from '../../db/queries/meetings.ts';
+import { withdrawReminders } from '../../db/queries/notifications.ts';
 import { readModuleSettings } from '../../db/queries/settings.ts';
 import type { TenantTx } from '../../db/tenant.ts';
 import type { PagePlan } from '../../worker/sync/page-plan.ts';
 import type { ConnectionIdentity } from '../identity.ts';
 import { followChange } from './follow-plan.ts';
-import { reminderDueAt } from './timing.ts';
+import { planStartReminder } from './reminder-plan.ts';
 import type { MeetingAttendeeState } from './types.ts';
 
 export async function followOutboundMeetings(
@@ -64,28 +59,17 @@ export async function followOutboundMeetings(
     });
     if (change.moved && startChanged) {
       preMinutes ??= (await readModuleSettings(tx)).calendar_pre_meeting_notification_minutes;
-      await replanReminder(tx, identity, activity, change.moved.startsAtMs, version, preMinutes, nowMs);
+      await planStartReminder(tx, {
+        organizationId: identity.organizationId,
+        userId: activity.ownerUserId,
+        activityId: activity.id,
+        connectionId: identity.connectionId,
+        version,
+        startMs: change.moved.startsAtMs,
+        subject: activity.subject,
+        minutesBefore: preMinutes,
+        nowMs,
+      });
     }
   }
-}
-
-async function replanReminder(
-  tx: TenantTx,
-  identity: ConnectionIdentity,
-  activity: ActivityRow,
-  startsAtMs: number,
-  version: number,
-  preMinutes: number,
-  nowMs: number,
-): Promise<void> {
-  await planReminder(tx, {
-    organizationId: identity.organizationId,
-    userId: activity.ownerUserId,
-    activityId: activity.id,
-    connectionId: identity.connectionId,
-    version,
-    startsAt: new Date(startsAtMs),
-    scheduledFor: new Date(reminderDueAt(startsAtMs, preMinutes, nowMs)),
-    subject: activity.subject,
-  });
 }
