@@ -6,6 +6,10 @@
  * problem names its field; no message repeats an address.
  */
 import type { FieldProblem } from '../errors.ts';
+import { isIanaZone } from '../sync/dates.ts';
+
+/** Whether the runtime knows the zone (any case; links such as `Europe/Kyiv` included). */
+export const isKnownTimeZone = isIanaZone;
 
 /** A start this far in the past is accepted (clock skew, a form submitted a moment late). */
 export const START_TOLERANCE_MS = 5 * 60_000;
@@ -34,20 +38,6 @@ const CONTROL = '\\u0000-\\u001f\\u007f';
 export const MEETING_EMAIL_PATTERN = new RegExp(
   `^[^\\s@<>()[\\]\\\\,;:"${CONTROL}]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$`,
 );
-
-/**
- * Whether the runtime knows the IANA zone (any case; links such as `Europe/Kyiv` or `Asia/Kolkata`
- * included). A `DateTimeFormat` probe rather than `Intl.supportedValuesOf`, whose list leaves out
- * links and `UTC` and differs between ICU builds.
- */
-export function isKnownTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The zone as the caller wrote it (issue 20 §3): ICU resolves `Europe/Kyiv` to the legacy alias
