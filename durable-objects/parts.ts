@@ -53,13 +53,13 @@ export function assembleParts(
     tokens.get(identity, correlationId, force);
   const meetings = new MeetingDesk({
     env,
-    storage,
+    storage: store,
     schedule,
     armAlarm: hooks.armAlarm,
     accessToken,
     provider: (identity) => providerFor(env, identity.provider),
   });
-  const push = new PushChannels({ env, storage, schedule, accessToken });
+  const push = new PushChannels({ env, storage: store, schedule, accessToken });
   const sync = new SyncDriver({
     env,
     machine,

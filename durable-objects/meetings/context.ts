@@ -5,11 +5,13 @@
 import type { CalendarProvider } from '../../worker/providers/types.ts';
 import type { ConnectionIdentity, ObjectEnv } from '../identity.ts';
 import type { Schedule } from '../schedule.ts';
+import type { ObjectStorage } from '../storage.ts';
 import type { AccessTokenResult } from '../token-refresher.ts';
 
 export interface DeskContext {
   env: ObjectEnv;
-  storage: DurableObjectStorage;
+  /** The object's typed storage (storage.ts): key `hasMeetings`. */
+  storage: ObjectStorage;
   schedule: Schedule;
   armAlarm(): Promise<void>;
   accessToken(

@@ -16,6 +16,7 @@ import { nextReminderAt, reminderFor, withdrawReminders } from '../../db/queries
 import { Database } from '../../db/tenant.ts';
 import { log } from '../../worker/log.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
+import type { StorageKey } from '../storage.ts';
 import type { DeskContext } from './context.ts';
 import { MeetingOutbox } from './outbox.ts';
 import { MeetingReminders } from './reminders.ts';
@@ -26,7 +27,7 @@ import { applyPatch, type Prepared, prepareCreate } from './writes.ts';
 export type { DeskContext } from './context.ts';
 
 /** Storage flag: this connection has meetings, so a sync run re-plans reminders afterwards. */
-const HAS_MEETINGS_KEY = 'hasMeetings';
+const HAS_MEETINGS_KEY = 'hasMeetings' as const satisfies StorageKey;
 
 export class MeetingDesk {
   readonly #outbox: MeetingOutbox;
@@ -54,7 +55,7 @@ export class MeetingDesk {
       if ('conflict' in prepared)
         return fail('idempotency_conflict', 'This Idempotency-Key was used with a different request');
       if ('gone' in prepared) return fail('not_found', 'Connection not found');
-      await this.context.storage.put(HAS_MEETINGS_KEY, true);
+      await this.context.storage.write(HAS_MEETINGS_KEY, true);
       // A replay of a meeting whose provider write is still owed drives it now (the client retried).
       const sent = await this.#outbox.send(db, identity, prepared.activityId, correlationId, prepared.loaded);
       const view = await this.#finish(db, identity, prepared.activityId);
@@ -138,7 +139,7 @@ export class MeetingDesk {
 
   /** After a sync run: inbound changes may have moved or withdrawn reminders. */
   async afterSync(identity: ConnectionIdentity): Promise<void> {
-    if (!(await this.context.storage.get<boolean>(HAS_MEETINGS_KEY))) return;
+    if (!(await this.context.storage.read(HAS_MEETINGS_KEY))) return;
     await this.#withDatabase(async (db) => {
       await this.#outbox.guardOwed(db, identity);
       await this.#reminders.replan(db, identity);

@@ -13,6 +13,7 @@ import { providerFor } from '../../worker/providers/index.ts';
 import type { CalendarProvider, Channel, PushNotice } from '../../worker/providers/types.ts';
 import { type ConnectionIdentity, claimsOf, type ObjectEnv } from '../identity.ts';
 import type { Schedule } from '../schedule.ts';
+import type { ObjectStorage, StorageKey } from '../storage.ts';
 import { retryDelayMs } from '../timing.ts';
 import type { AccessTokenResult } from '../token-refresher.ts';
 import {
@@ -32,8 +33,8 @@ import {
   SEEN_NOTIFICATIONS,
 } from './plan.ts';
 
-export const PUSH_KEY = 'push';
-export const PUSH_COUNTERS_KEY = 'pushCounters';
+export const PUSH_KEY = 'push' as const satisfies StorageKey;
+export const PUSH_COUNTERS_KEY = 'pushCounters' as const satisfies StorageKey;
 
 interface StoredChannel extends Channel {
   /** Highest Google message number seen on this channel. */
@@ -102,7 +103,8 @@ const NOTICE_ACTIONS: Record<PushNotice['kind'], NoticeAction> = {
 
 export interface PushDeps {
   env: ObjectEnv;
-  storage: DurableObjectStorage;
+  /** The object's typed storage (storage.ts): keys `push`, `pushCounters`, `pushNamedEvents`. */
+  storage: ObjectStorage;
   schedule: Schedule;
   accessToken(
     identity: ConnectionIdentity,
@@ -132,7 +134,7 @@ export class PushChannels {
   }
 
   async record(): Promise<PushRecord> {
-    const stored = await this.deps.storage.get<PushRecord>(PUSH_KEY);
+    const stored = await this.deps.storage.read(PUSH_KEY);
     if (stored) return stored;
     const fresh: PushRecord = {
       key: newChannelKey(),
@@ -146,22 +148,22 @@ export class PushChannels {
       previousRunStartedAt: null,
       silentRuns: 0,
     };
-    await this.deps.storage.put(PUSH_KEY, fresh);
+    await this.deps.storage.write(PUSH_KEY, fresh);
     return fresh;
   }
 
   async counters(): Promise<PushCounters> {
-    return { ...ZERO_COUNTERS, ...(await this.deps.storage.get<PushCounters>(PUSH_COUNTERS_KEY)) };
+    return { ...ZERO_COUNTERS, ...(await this.deps.storage.read(PUSH_COUNTERS_KEY)) };
   }
 
   async #count(name: keyof PushCounters): Promise<void> {
     const current = await this.counters();
-    await this.deps.storage.put(PUSH_COUNTERS_KEY, { ...current, [name]: current[name] + 1 });
+    await this.deps.storage.write(PUSH_COUNTERS_KEY, { ...current, [name]: current[name] + 1 });
   }
 
   async #save(update: (record: PushRecord) => PushRecord): Promise<PushRecord> {
     const next = update(await this.record());
-    await this.deps.storage.put(PUSH_KEY, next);
+    await this.deps.storage.write(PUSH_KEY, next);
     return next;
   }
 
@@ -280,7 +282,7 @@ export class PushChannels {
     this.#stopped.abort();
     this.#stopped = new AbortController();
     this.deps.schedule.removeKinds(['renew_channel']);
-    const record = await this.deps.storage.get<PushRecord>(PUSH_KEY);
+    const record = await this.deps.storage.read(PUSH_KEY);
     if (!record) return;
     const provider = providerFor(this.deps.env, identity.provider);
     for (const channel of [record.channel, ...record.retired]) {
@@ -317,7 +319,7 @@ export class PushChannels {
     active: boolean,
     correlationId: string,
   ): Promise<NoticeVerdict> {
-    const record = await this.deps.storage.get<PushRecord>(PUSH_KEY);
+    const record = await this.deps.storage.read(PUSH_KEY);
     const named = parseChannelRef(notice.channelRef);
     if (
       !record ||

@@ -4,9 +4,10 @@
  * read it directly (durable-objects/sync/reread.ts). Bounded: under a burst the oldest names go
  * first (the rounds return nearly all of them anyway).
  */
+import type { ObjectStorage, StorageKey } from '../storage.ts';
 import type { NamedEventQueue } from '../sync/reread.ts';
 
-export const NAMED_EVENTS_KEY = 'pushNamedEvents';
+export const NAMED_EVENTS_KEY = 'pushNamedEvents' as const satisfies StorageKey;
 /** Names kept at most. */
 export const MAX_NAMED_EVENTS = 500;
 
@@ -17,16 +18,16 @@ interface NamedEvent {
 }
 
 export class NamedEvents implements NamedEventQueue {
-  constructor(private readonly storage: DurableObjectStorage) {}
+  constructor(private readonly storage: ObjectStorage) {}
 
   async #all(): Promise<NamedEvent[]> {
-    return (await this.storage.get<NamedEvent[]>(NAMED_EVENTS_KEY)) ?? [];
+    return (await this.storage.read(NAMED_EVENTS_KEY)) ?? [];
   }
 
   /** A notification named `id` at `at`: only a round started later can tell whether it was reported. */
   async add(id: string, at: number): Promise<void> {
     const kept = (await this.#all()).filter((e) => e.id !== id);
-    await this.storage.put(NAMED_EVENTS_KEY, [...kept, { id, at }].slice(-MAX_NAMED_EVENTS));
+    await this.storage.write(NAMED_EVENTS_KEY, [...kept, { id, at }].slice(-MAX_NAMED_EVENTS));
   }
 
   async namedBefore(ms: number, limit: number): Promise<string[]> {
@@ -41,7 +42,7 @@ export class NamedEvents implements NamedEventQueue {
     const all = await this.#all();
     const left = all.filter((e) => !(done.has(e.id) && e.at <= ms));
     if (left.length === all.length) return;
-    if (left.length) await this.storage.put(NAMED_EVENTS_KEY, left);
-    else await this.storage.delete(NAMED_EVENTS_KEY);
+    if (left.length) await this.storage.write(NAMED_EVENTS_KEY, left);
+    else await this.storage.remove(NAMED_EVENTS_KEY);
   }
 }
