@@ -7,6 +7,7 @@ export default defineConfig({
     projects: [
       'test/workers/vitest.config.ts',
       'test/node/vitest.config.ts',
+      'test/node/vitest.db.config.ts',
       'test/browser/vitest.config.ts',
     ],
     // Log lines of passing tests are noise; failing tests keep theirs.

@@ -10,10 +10,18 @@ export async function control<T = unknown>(
   body?: unknown,
   method = body === undefined ? 'GET' : 'POST',
 ): Promise<T> {
-  const res = await fetch(`${emulator.url}/_control${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  const send = () =>
+    fetch(`${emulator.url}/_control${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const res = await send().catch((error: unknown) => {
+    // A kept-alive socket the emulator closed as idle just as it was reused (its idle timer and
+    // the client's race on a loaded machine): that request never reached the emulator, so it is
+    // sent once more on a new connection. Any other failure stays a failure.
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    return send();
   });
   if (!res.ok && res.status !== 204) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
   return (res.status === 204 ? undefined : await res.json()) as T;

@@ -40,5 +40,10 @@ export default defineProject({
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/workers/log-scan.setup.ts'],
     testTimeout: 30_000,
+    // One workerd for every file, one file at a time: a fresh Miniflare per file cost more than
+    // most files' tests (its start and every module's import again). Files share the database and
+    // the emulator anyway; their Durable Objects have ids of their own.
+    isolate: false,
+    maxWorkers: 1,
   },
 });
