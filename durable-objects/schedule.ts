@@ -158,7 +158,8 @@ export class Schedule {
    */
   retryLater(row: ScheduleRow, dueAt: number): void {
     this.#claimed.delete(row.id);
-    if (SINGLETON.has(row.kind) && this.pending(row.kind).length > 0) this.remove(row.id);
+    const successor = this.pending(row.kind).some((other) => other.id !== row.id);
+    if (SINGLETON.has(row.kind) && successor) this.remove(row.id);
     else if (this.#exists()) this.sql.exec('UPDATE schedule SET due_at = ? WHERE id = ?', dueAt, row.id);
   }
 
