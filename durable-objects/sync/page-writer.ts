@@ -18,10 +18,10 @@ import {
 } from '../../db/queries/events.ts';
 import type { TenantTx } from '../../db/tenant.ts';
 import { deriveSeriesBusy } from '../../worker/sync/busy.ts';
-import { dateInZone, isIanaZone } from '../../worker/sync/dates.ts';
 import { occurrencesOnDates, type PagePlan } from '../../worker/sync/page-plan.ts';
 import { busyRow, type EventSelect, eventRow, mirrorFromRow } from '../../worker/sync/rows.ts';
 import type { MirrorEvent, SeriesExpansion, Window } from '../../worker/sync/types.ts';
+import { dateInZone, isKnownTimeZone } from '../../worker/time/zone.ts';
 import type { ConnectionIdentity } from '../identity.ts';
 import { followOutboundMeetings } from '../meetings/follow.ts';
 
@@ -81,7 +81,7 @@ export async function writePage(
   }
   await recomputeSeries(tx, identity, write.expansion, [...touched], write.horizon);
   if (write.last) await saveSyncCursor(tx, connectionId, write.last.cursor);
-  if (write.last?.calendarTimeZone && isIanaZone(write.last.calendarTimeZone))
+  if (write.last?.calendarTimeZone && isKnownTimeZone(write.last.calendarTimeZone))
     await saveCalendarTimeZone(tx, connectionId, write.last.calendarTimeZone);
   return 'written';
 }

@@ -12,7 +12,7 @@ import {
   checkWorkingHours,
   LIMITS,
 } from '../../worker/availability/index.ts';
-import { offsetSegments } from '../../worker/availability/zone.ts';
+import { offsetSegments } from '../../worker/time/zone.ts';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const errorField = (checked: { ok: boolean; error?: { field: string } }) =>

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allDayToInterval, type WorkingHours } from '../../worker/availability/index.ts';
 import { workingWindows } from '../../worker/availability/working-hours.ts';
-import { offsetSegments } from '../../worker/availability/zone.ts';
+import { offsetSegments } from '../../worker/time/zone.ts';
 import {
   ANCHOR_DAYS,
   covers,

@@ -10,7 +10,6 @@ import { followChange } from '../../durable-objects/meetings/follow-plan.ts';
 import { outboxRetryDelayMs, reminderDueAt } from '../../durable-objects/meetings/timing.ts';
 import { WriteLock } from '../../durable-objects/meetings/write-lock.ts';
 import { googleEventIdFor } from '../../worker/providers/google/meetings.ts';
-import { wallTimeIn } from '../../worker/providers/microsoft/meetings.ts';
 import { CreateMeetingRequest, UpdateMeetingRequest } from '../../worker/routes/meeting-schemas.ts';
 import {
   canonicalJson,
@@ -18,9 +17,9 @@ import {
   MAX_ATTENDEES,
   MAX_TITLE_LENGTH,
   START_TOLERANCE_MS,
-  zoneAsWritten,
 } from '../../worker/services/meeting-input.ts';
 import type { MirrorEvent } from '../../worker/sync/types.ts';
+import { wallTimeIn, zoneAsWritten } from '../../worker/time/zone.ts';
 
 const NOW = Date.parse('2026-03-02T09:00:00Z');
 

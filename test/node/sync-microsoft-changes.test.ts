@@ -22,10 +22,10 @@ import {
 } from '../../worker/providers/microsoft/changes.ts';
 import type { ChangePage, ChangeRequest } from '../../worker/providers/types.ts';
 import { busyKindOf } from '../../worker/sync/busy.ts';
-import { dateInZone, isIanaZone } from '../../worker/sync/dates.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { occurrencesOnDates, planPage } from '../../worker/sync/page-plan.ts';
 import type { MirrorEvent, NormalizedChange } from '../../worker/sync/types.ts';
+import { dateInZone, isKnownTimeZone } from '../../worker/time/zone.ts';
 import { connect, control, type Provisioned, provision } from '../support/emulator.ts';
 
 let emulator: RunningEmulator;
@@ -112,7 +112,7 @@ class Mirror {
       const series = [...this.rows.values()].filter((r) => r.seriesKey === seriesKey);
       // As the engine does: the date in the series' own zone (or UTC when Graph's zone is unknown).
       const zone = series.find((r) => r.seriesRole === 'master')?.timeZone ?? 'UTC';
-      const inZone = (ms: number) => (isIanaZone(zone) ? dateInZone(ms, zone) : '');
+      const inZone = (ms: number) => (isKnownTimeZone(zone) ? dateInZone(ms, zone) : '');
       for (const id of occurrencesOnDates(series, dates, inZone)) this.rows.delete(id);
     }
     for (const event of plan.upserts) this.rows.set(event.providerEventId, event);

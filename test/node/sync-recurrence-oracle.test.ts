@@ -625,6 +625,15 @@ describe('wall times in DST gaps and overlaps (RFC 5545 §3.3.5)', () => {
     ]);
   });
 
+  it('a daily 02:30 Berlin meeting takes the first 02:30 (CEST) on the fall-back day', () => {
+    expect(expand('Europe/Berlin', '2026-10-23T02:30', 'RRULE:FREQ=DAILY;COUNT=4', WINDOWS[1]!)).toEqual([
+      '2026-10-23T00:30:00.000Z',
+      '2026-10-24T00:30:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
+  });
+
   it('a weekly 02:15 Berlin meeting on the last Sunday of March moves to 03:15 CEST', () => {
     expect(expand('Europe/Berlin', '2026-03-22T02:15', 'RRULE:FREQ=WEEKLY;COUNT=2', WINDOWS[0]!)).toEqual([
       '2026-03-22T01:15:00.000Z',

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.ts';
 import { ianaZone, windowsZone } from '../../emulator/time.ts';
 import { ianaZoneOf, WINDOWS_TO_IANA } from '../../worker/providers/microsoft/windows-zones.ts';
-import { isIanaZone } from '../../worker/sync/dates.ts';
+import { isKnownTimeZone } from '../../worker/time/zone.ts';
 import { connect, control, provision } from '../support/emulator.ts';
 
 const WINDOWS_NAMES = [
@@ -42,7 +42,7 @@ describe('the worker map (worker/providers/microsoft/windows-zones.ts)', () => {
     for (const name of WINDOWS_NAMES) {
       const zone = ianaZoneOf(name);
       expect(zone, name).not.toBeNull();
-      expect(isIanaZone(zone ?? ''), name).toBe(true);
+      expect(isKnownTimeZone(zone ?? ''), name).toBe(true);
     }
   });
 

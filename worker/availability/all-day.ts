@@ -4,8 +4,9 @@
  * event of a user in Auckland is busy from 11:00 or 12:00 UTC the day before, and one of a user in
  * Los Angeles until 07:00 or 08:00 UTC the day after; on a DST day it is 23 or 25 hours long.
  */
+
+import { segmentsForWallRange, wallRangeToInstants } from '../time/zone.ts';
 import { DAY_MS, type Interval } from './intervals.ts';
-import { segmentsForWallRange, wallRangeToInstants } from './zone.ts';
 
 /** An all-day event's dates, `YYYY-MM-DD`, end exclusive (Google `date`, Graph's midnights). */
 export interface AllDayDates {

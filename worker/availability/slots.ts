@@ -15,8 +15,9 @@
  * after fall-back give two. Slots are sorted by start, at most `maxSlots` of them, with
  * `truncated` saying whether more existed.
  */
+
+import { segmentsForWallRange, wallDayStart, wallTimeToInstants } from '../time/zone.ts';
 import { DAY_MS, type Interval, MINUTE_MS, mergeIntervals, padIntervals } from './intervals.ts';
-import { segmentsForWallRange, wallDayStart, wallTimeToInstants } from './zone.ts';
 
 /** The slots returned by default; a page of "next week" in a scheduling UI needs far fewer. */
 export const DEFAULT_MAX_SLOTS = 500;

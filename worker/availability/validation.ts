@@ -3,6 +3,7 @@
  * names the field. Each returns the normalised value or the field and a message safe to show
  * (it never echoes the value back, so a pasted token or email cannot reach a response or log).
  */
+import { isKnownTimeZone, zoneAsWritten } from '../time/zone.ts';
 import { DAY_MS, type Instant, toMs } from './intervals.ts';
 import { defaultSlotStep } from './slots.ts';
 import { parseClock, WEEKDAYS, type WorkingHours } from './working-hours.ts';
@@ -33,20 +34,13 @@ const fail = (field: string, message: string): Checked<never> => ({ ok: false, e
 /** IANA names only: letters, digits, `_ - + /` (so `Etc/GMT+5` passes, `+01:00` does not). */
 const ZONE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
 
-/**
- * An IANA zone the runtime knows, returned in its canonical spelling (`us/eastern` →
- * `America/New_York`). A `DateTimeFormat` probe rather than `Intl.supportedValuesOf`, whose list
- * leaves out links and `UTC` and differs between ICU builds.
- */
+/** An IANA zone the runtime knows, spelled as the caller wrote it (worker/time/zone.ts `zoneAsWritten`). */
 export function checkTimeZone(value: unknown, field = 'time_zone'): Checked<string> {
   if (typeof value !== 'string' || !ZONE_NAME_PATTERN.test(value)) {
     return fail(field, 'must be an IANA time zone name such as Europe/Berlin');
   }
-  try {
-    return ok(new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone);
-  } catch {
-    return fail(field, 'is not a known IANA time zone');
-  }
+  if (!isKnownTimeZone(value)) return fail(field, 'is not a known IANA time zone');
+  return ok(zoneAsWritten(value));
 }
 
 function checkIntegerIn(value: unknown, field: string, min: number, max: number): Checked<number> {

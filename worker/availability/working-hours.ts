@@ -11,8 +11,9 @@
  * - fall back: repeated clock times count twice. `01:00–02:00` on the New York fall-back day is two
  *   hours; a 09:00–17:00 day is unaffected (the change happens at night).
  */
+
+import { segmentsForWallRange, wallDayStart, wallRangeToInstants } from '../time/zone.ts';
 import { DAY_MS, type Interval, type IntervalInput, MINUTE_MS, mergeIntervals, toMs } from './intervals.ts';
-import { segmentsForWallRange, wallDayStart, wallRangeToInstants } from './zone.ts';
 
 /** Weekday keys, indexed like `Date.prototype.getUTCDay()` (0 = Sunday). */
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;

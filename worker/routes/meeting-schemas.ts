@@ -8,7 +8,6 @@
 import { z } from '@hono/zod-openapi';
 import type { MeetingView } from '../../durable-objects/meetings/types.ts';
 import {
-  isKnownTimeZone,
   MAX_ATTENDEES,
   MAX_DESCRIPTION_LENGTH,
   MAX_DURATION_MINUTES,
@@ -19,6 +18,7 @@ import {
   MEETING_EMAIL_PATTERN,
   MIN_DURATION_MINUTES,
 } from '../services/meeting-input.ts';
+import { isKnownTimeZone } from '../time/zone.ts';
 
 /** Control characters other than tab and line breaks: refused in every string (middleware/text-input.ts). */
 const NO_CONTROL = '[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*';

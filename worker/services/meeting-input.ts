@@ -6,10 +6,7 @@
  * problem names its field; no message repeats an address.
  */
 import type { FieldProblem } from '../errors.ts';
-import { isIanaZone } from '../sync/dates.ts';
-
-/** Whether the runtime knows the zone (any case; links such as `Europe/Kyiv` included). */
-export const isKnownTimeZone = isIanaZone;
+import { zoneAsWritten } from '../time/zone.ts';
 
 /** A start this far in the past is accepted (clock skew, a form submitted a moment late). */
 export const START_TOLERANCE_MS = 5 * 60_000;
@@ -38,17 +35,6 @@ const CONTROL = '\\u0000-\\u001f\\u007f';
 export const MEETING_EMAIL_PATTERN = new RegExp(
   `^[^\\s@<>()[\\]\\\\,;:"${CONTROL}]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$`,
 );
-
-/**
- * The zone as the caller wrote it (issue 20 §3): ICU resolves `Europe/Kyiv` to the legacy alias
- * `Europe/Kiev` and `Asia/Kolkata` to `Asia/Calcutta`, and that alias must not reach the provider or
- * the answer. Only the letter case is corrected when the name is the runtime's own spelling in
- * another case (`europe/berlin` → `Europe/Berlin`); a link's case cannot be looked up, so it stays.
- */
-export function zoneAsWritten(name: string): string {
-  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
-}
 
 export interface RawMeetingFields {
   title?: string | undefined;

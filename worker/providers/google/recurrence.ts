@@ -1,13 +1,13 @@
 /**
  * Expands a Google series (master RRULE/EXRULE/RDATE/EXDATE in its start `timeZone`, plus its
  * exceptions) into concrete instances inside a window. Rules are evaluated by `rrule` on floating
- * wall-clock times (a Date whose UTC fields are the zone's wall time) and turned into instants with
- * @date-fns/tz, so a 09:00 meeting stays at 09:00 local across DST. A wall time inside a DST gap
- * moves forward by the gap and an ambiguous one takes the first (earlier) instant, as RFC 5545 says.
+ * wall-clock times (a Date whose UTC fields are the zone's wall time) and turned into instants by
+ * worker/time/zone.ts, so a 09:00 meeting stays at 09:00 local across DST. A wall time inside a DST
+ * gap moves forward by the gap and an ambiguous one takes the first (earlier) instant, as RFC 5545
+ * says (`instantOfWall`).
  * Exceptions whose original start is no instance of the current rules (after a series time change or
  * a this-and-following split) are dropped, as Google drops them.
  */
-import { TZDate } from '@date-fns/tz';
 import * as rruleModule from 'rrule';
 import { addDays } from '../../sync/dates.ts';
 import { originalKey, overlapsWindow } from '../../sync/series.ts';
@@ -19,6 +19,7 @@ import type {
   Timing,
   Window,
 } from '../../sync/types.ts';
+import { instantOfWall, wallOf } from '../../time/zone.ts';
 
 // rrule ships CommonJS for Node and ESM for bundlers: take named exports from whichever shape loaded.
 const { rrulestr } = (rruleModule as { default?: typeof rruleModule }).default ?? rruleModule;
@@ -49,19 +50,6 @@ const wallOfFloating = (f: number): Wall => {
     s: d.getUTCSeconds(),
   };
 };
-function wallInZone(ms: number, zone: string): Wall {
-  const t = new TZDate(ms, zone);
-  return {
-    y: t.getFullYear(),
-    mo: t.getMonth() + 1,
-    d: t.getDate(),
-    h: t.getHours(),
-    mi: t.getMinutes(),
-    s: t.getSeconds(),
-  };
-}
-const instantOfWall = (w: Wall, zone: string) =>
-  new TZDate(w.y, w.mo - 1, w.d, w.h, w.mi, w.s, 0, zone).getTime();
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 const icalWall = (w: Wall) => `${pad(w.y, 4)}${pad(w.mo)}${pad(w.d)}T${pad(w.h)}${pad(w.mi)}${pad(w.s)}`;
 const dateOfWall = (w: Wall) => `${pad(w.y, 4)}-${pad(w.mo)}-${pad(w.d)}`;
@@ -88,8 +76,8 @@ function dateListWalls(line: string, zone: string): number[] {
     .filter(Boolean)
     .map((value) => {
       const { wall, utc } = parseIcalValue(value.trim());
-      if (utc) return floatingOf(wallInZone(floatingOf(wall), zone));
-      if (tzid && tzid !== zone) return floatingOf(wallInZone(instantOfWall(wall, tzid), zone));
+      if (utc) return wallOf(floatingOf(wall), zone);
+      if (tzid && tzid !== zone) return wallOf(instantOfWall(floatingOf(wall), tzid), zone);
       return floatingOf(wall);
     });
 }
@@ -99,7 +87,7 @@ function floatingRule(line: string, zone: string): string {
   return line.replace(/UNTIL=(\d{8})(T\d{6}Z?)?/, (_all, date: string, time?: string) => {
     if (!time) return `UNTIL=${date}T235959`;
     const { wall, utc } = parseIcalValue(`${date}${time}`);
-    return `UNTIL=${icalWall(utc ? wallInZone(floatingOf(wall), zone) : wall)}`;
+    return `UNTIL=${icalWall(utc ? wallOfFloating(wallOf(floatingOf(wall), zone)) : wall)}`;
   });
 }
 
@@ -119,7 +107,7 @@ function compile(master: MirrorEvent): CompiledSeries {
   const allDay = master.timing.allDay;
   const startWall = master.timing.allDay
     ? wallOfDate(master.timing.startDate)
-    : wallInZone(master.timing.startMs, zone);
+    : wallOfFloating(wallOf(master.timing.startMs, zone));
   const rules = lines.filter((l) => /^(RRULE|EXRULE):/i.test(l)).map((l) => floatingRule(l, zone));
   const set = rrulestr([`DTSTART:${icalWall(startWall)}`, ...rules].join('\n'), {
     forceset: true,
@@ -137,14 +125,12 @@ function slotOf(series: CompiledSeries, floating: number): OriginalStart {
   const wall = wallOfFloating(floating);
   return series.allDay
     ? { allDay: true, date: dateOfWall(wall) }
-    : { allDay: false, ms: instantOfWall(wall, series.zone) };
+    : { allDay: false, ms: instantOfWall(floating, series.zone) };
 }
 
 /** Whether `original` is an instance the current rules produce (EXDATEs excluded). */
 function isInstance(series: CompiledSeries, original: OriginalStart): boolean {
-  const floating = original.allDay
-    ? floatingOf(wallOfDate(original.date))
-    : floatingOf(wallInZone(original.ms, series.zone));
+  const floating = original.allDay ? floatingOf(wallOfDate(original.date)) : wallOf(original.ms, series.zone);
   if (series.excluded.has(floating)) return false;
   const hits = series.set.between(new Date(floating), new Date(floating), true);
   return hits.some((hit) => originalKey(slotOf(series, hit.getTime())) === originalKey(original));
@@ -188,8 +174,8 @@ export function expandGoogleSeries(
     ? Date.parse(master.timing.endDate) - Date.parse(master.timing.startDate)
     : master.timing.endMs - master.timing.startMs;
   // Floating bounds with slack for zone offsets and the instance length; exact filtering follows.
-  const from = floatingOf(wallInZone(window.startMs - durationMs - 2 * DAY_MS, series.zone));
-  const to = floatingOf(wallInZone(window.endMs + 2 * DAY_MS, series.zone));
+  const from = wallOf(window.startMs - durationMs - 2 * DAY_MS, series.zone);
+  const to = wallOf(window.endMs + 2 * DAY_MS, series.zone);
   const out: SeriesInstance[] = [];
   for (const hit of series.set.between(new Date(from), new Date(to), true)) {
     if (series.excluded.has(hit.getTime())) continue;

@@ -6,6 +6,8 @@
  * `teamsForBusiness` for a Teams link. Graph invites attendees on create and update by itself.
  * Times are sent as wall-clock time in the meeting's IANA zone (Graph accepts IANA names).
  */
+
+import { wallTimeIn } from '../../time/zone.ts';
 import { ProviderError } from '../errors.ts';
 import { jsonWrite } from '../json-write.ts';
 import type { MeetingAttendee, MeetingChange, MeetingDraft, WrittenMeeting } from '../types.ts';
@@ -19,25 +21,6 @@ interface GraphEventAnswer {
   iCalUId?: string;
   onlineMeeting?: { joinUrl?: string } | null;
   webLink?: string;
-}
-
-/** `YYYY-MM-DDTHH:mm:ss` as a clock in `zone` reads at `ms`. */
-export function wallTimeIn(ms: number, zone: string): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-      .formatToParts(new Date(ms))
-      .map((part) => [part.type, part.value]),
-  );
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
 }
 
 function times(change: Pick<MeetingChange, 'startMs' | 'endMs' | 'timeZone'>) {

@@ -6,8 +6,7 @@
  * opaque and never parsed. Times must come in UTC (`Prefer: outlook.timezone="UTC"`, Graph's default)
  * or an IANA zone; all-day events keep their dates.
  */
-import { TZDate } from '@date-fns/tz';
-import { isIanaZone } from '../../sync/dates.ts';
+
 import type {
   EventKind,
   EventStatus,
@@ -18,6 +17,7 @@ import type {
   Timing,
   Transparency,
 } from '../../sync/types.ts';
+import { instantOfWall, isKnownTimeZone } from '../../time/zone.ts';
 import { tagFromGraph } from './app-tag.ts';
 import { ianaZoneOf } from './windows-zones.ts';
 
@@ -91,9 +91,9 @@ const RESPONSE: Record<string, ResponseStatus> = {
 function instantOf(time: GraphDateTime | undefined, id: string, field: string): number {
   const m = time?.dateTime?.match(/^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$/);
   const zone = time?.timeZone ?? 'UTC';
-  if (!m || !isIanaZone(zone)) throw new GraphEventShapeError(id, field);
+  if (!m || !isKnownTimeZone(zone)) throw new GraphEventShapeError(id, field);
   const n = (i: number) => Number(m[i]);
-  return new TZDate(n(1), n(2) - 1, n(3), n(4), n(5), n(6), 0, zone).getTime();
+  return instantOfWall(Date.UTC(n(1), n(2) - 1, n(3), n(4), n(5), n(6)), zone);
 }
 
 function dateOf(time: GraphDateTime | undefined, id: string, field: string): string {

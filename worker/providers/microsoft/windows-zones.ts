@@ -9,7 +9,7 @@
  */
 import bcp47 from 'cldr-bcp47/bcp47/timezone.json' with { type: 'json' };
 import cldr from 'cldr-core/supplemental/windowsZones.json' with { type: 'json' };
-import { isIanaZone } from '../../sync/dates.ts';
+import { isKnownTimeZone } from '../../time/zone.ts';
 
 interface Bcp47Zone {
   _alias?: string;
@@ -43,6 +43,6 @@ export const WINDOWS_TO_IANA: ReadonlyMap<string, string> = new Map(
 export function ianaZoneOf(name: string | null | undefined): string | null {
   if (!name) return null;
   const mapped = WINDOWS_TO_IANA.get(name);
-  if (mapped && isIanaZone(mapped)) return mapped;
-  return isIanaZone(name) ? name : null;
+  if (mapped && isKnownTimeZone(mapped)) return mapped;
+  return isKnownTimeZone(name) ? name : null;
 }

@@ -1,24 +1,40 @@
 /**
- * Time-zone arithmetic for availability, on top of `@date-fns/tz`'s `tzOffset` (which reads the
- * runtime's IANA data through `Intl`, so it works the same on Node and workerd).
+ * The one zone module (issue 21 §3): which zone names exist, instant ↔ wall time, and where a
+ * zone's days begin, for every layer (availability, sync, the provider adapters, the services).
+ * Offsets come from `@date-fns/tz`'s `tzOffset`, which reads the runtime's IANA data through
+ * `Intl`, so it works the same on Node and workerd.
  *
- * The model: a zone's UTC offset is piecewise constant. Over a bounded range we find the pieces
- * ("offset segments"); inside one, local wall-clock time is `instant + offset`. A *wall time* here
- * is the epoch-millisecond number whose UTC fields equal the local clock fields (so wall days are
- * always exactly 24 h long and `new Date(wall).getUTCDay()` is the local weekday).
+ * A *wall time* is the epoch-millisecond number whose UTC fields equal the local clock fields
+ * (`instant + offset`), so wall days are always exactly 24 h long and `new Date(wall).getUTCDay()`
+ * is the local weekday. The model: a zone's UTC offset is piecewise constant; over a bounded range
+ * we find the pieces ("offset segments") and convert inside each.
  *
- * Converting a wall-clock *range* back to instants is exact and needs no disambiguation rule:
- * the result is every instant whose local clock reads inside the range. Clock times skipped by a
- * spring-forward gap contribute nothing; clock times repeated after a fall-back contribute both
- * occurrences.
+ * Wall → instant comes in three shapes, each with its own rule:
+ * - a wall *range* (`wallRangeToInstants`): every instant whose clock reads inside it, so skipped
+ *   clock times contribute nothing and repeated ones both occurrences (working hours, all-day days);
+ * - every instant of one wall time (`instantsAtWall`, `wallTimeToInstants`): none in a gap, two in
+ *   an overlap (slot starts aligned to the clock);
+ * - one instant for one wall time (`instantOfWall`): RFC 5545 §3.3.5, a time in a gap moves
+ *   forward by the gap and an ambiguous one takes the first (earlier) instant (recurrence
+ *   expansion, provider wall times).
  *
  * Why not `tzScan` from the same package: it walks month → day → hour and so misses changes (from
  * 2026-10-31T12:00Z it finds no New York change on 2026-11-01, because a month step from the 31st
  * overflows) and reports half-hour changes (St. John's, Lord Howe) up to 30 minutes late. We
- * sample the offset every few hours and bisect each change to the minute instead.
+ * sample the offset every few hours and bisect each change to the minute instead. Why not the
+ * `TZDate` constructor for `instantOfWall`: in an overlap it returns the *later* instant for zones
+ * east of UTC (Berlin 02:30 on the fall-back day → 01:30Z, not 00:30Z), against RFC 5545.
  */
 import { tzOffset } from '@date-fns/tz';
-import { DAY_MS, type Interval, MINUTE_MS } from './intervals.ts';
+
+/** A half-open interval `[start, end)` of epoch milliseconds. */
+export interface Interval {
+  readonly start: number;
+  readonly end: number;
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
 
 /** A stretch `[start, end)` of instants over which the zone's UTC offset is `offsetMs`. */
 export interface OffsetSegment extends Interval {
@@ -29,6 +45,32 @@ export interface OffsetSegment extends Interval {
 const SAMPLE_STEP_MS = 6 * 3_600_000;
 /** Offsets lie within -12 h … +14 h: one day of margin covers every instant of a wall range. */
 const WALL_MARGIN_MS = DAY_MS;
+
+/**
+ * Whether the runtime knows the IANA zone (any letter case; links such as `Europe/Kyiv` or
+ * `Asia/Kolkata` included). A `DateTimeFormat` probe rather than `Intl.supportedValuesOf`, whose
+ * list leaves out links and `UTC` and differs between ICU builds.
+ */
+export function isKnownTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A known zone as the caller wrote it: ICU resolves `Europe/Kyiv` to the legacy alias `Europe/Kiev`
+ * and `Asia/Kolkata` to `Asia/Calcutta`, and such an alias must not reach a provider or an answer.
+ * Only the letter case is corrected when the name is the runtime's own spelling in another case
+ * (`europe/berlin` → `Europe/Berlin`); a link's case cannot be looked up, so it stays. Throws
+ * RangeError for an unknown zone (check with `isKnownTimeZone` first).
+ */
+export function zoneAsWritten(name: string): string {
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
+}
 
 /** UTC offset of `timeZone` at `instantMs`, in ms (NaN for an unknown zone). */
 export function offsetAt(timeZone: string, instantMs: number): number {
@@ -152,4 +194,49 @@ export function wallTimeToInstants(segments: readonly OffsetSegment[], wall: num
 /** Start of the wall day containing `wall` (wall days are exactly 24 h). */
 export function wallDayStart(wall: number): number {
   return Math.floor(wall / DAY_MS) * DAY_MS;
+}
+
+/**
+ * The wall time a clock in `timeZone` reads at `instantMs` (see the module comment). Throws
+ * RangeError for an unknown zone.
+ */
+export function wallOf(instantMs: number, timeZone: string): number {
+  const offsetMs = offsetAt(timeZone, instantMs);
+  if (Number.isNaN(offsetMs)) throw new RangeError(`unknown time zone: ${timeZone}`);
+  return instantMs + offsetMs;
+}
+
+/** The calendar date (`YYYY-MM-DD`) of an instant in `timeZone`. */
+export function dateInZone(instantMs: number, timeZone: string): string {
+  return new Date(wallOf(instantMs, timeZone)).toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM-DDTHH:mm:ss` as a clock in `timeZone` reads at `instantMs` (providers' local `dateTime`). */
+export function wallTimeIn(instantMs: number, timeZone: string): string {
+  return new Date(wallOf(instantMs, timeZone)).toISOString().slice(0, 19);
+}
+
+/**
+ * Every instant at which a clock in `timeZone` reads `wall`, earliest first: one, none in a
+ * spring-forward gap, two in a fall-back overlap. The offsets a day either side bound every
+ * candidate (no zone changes its offset twice within two days), as Temporal's
+ * `GetPossibleEpochNanoseconds` does.
+ */
+export function instantsAtWall(wall: number, timeZone: string): number[] {
+  const before = offsetAt(timeZone, wall - DAY_MS);
+  const after = offsetAt(timeZone, wall + DAY_MS);
+  if (Number.isNaN(before) || Number.isNaN(after)) throw new RangeError(`unknown time zone: ${timeZone}`);
+  const candidates = before === after ? [wall - before] : [wall - before, wall - after];
+  return candidates.filter((instant) => instant + offsetAt(timeZone, instant) === wall).sort((a, b) => a - b);
+}
+
+/**
+ * The one instant for a wall time, by RFC 5545 §3.3.5 (docs/decisions.md, recurrence): an
+ * ambiguous time takes the first (earlier) instant, and a time skipped by a gap is read with the
+ * offset from before the gap, which moves it forward by the gap's length (02:30 on New York's
+ * spring-forward day → 03:30 EDT; 02:15 on Lord Howe's → 02:45).
+ */
+export function instantOfWall(wall: number, timeZone: string): number {
+  const instants = instantsAtWall(wall, timeZone);
+  return instants[0] ?? wall - offsetAt(timeZone, wall - DAY_MS);
 }
