@@ -5,12 +5,11 @@
  * event (and its series) can bring the mirror up to date — through the real webhook, object, adapter
  * and page writer.
  */
-import { runInDurableObject } from 'cloudflare:test';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { NAMED_EVENTS_KEY } from '../../durable-objects/push/named-events.ts';
 import { counters, emulatorControl } from './connect-helpers.ts';
 import { ownerQuery } from './helpers.ts';
+import { readStored } from './object-seam.ts';
 import { mirroredTitle, pushConnection, type Stub, startPushRelay } from './push-helpers.ts';
 import { DAY_MS, mirrorBusy } from './sync-model.ts';
 
@@ -32,8 +31,7 @@ const occurrenceIds = async (connectionId: string) =>
     )
   ).map((r) => r.provider_event_id);
 
-const namedEvents = (stub: Stub) =>
-  runInDurableObject(stub, (_instance, state) => state.storage.get<unknown[]>(NAMED_EVENTS_KEY));
+const namedEvents = (stub: Stub) => readStored(stub, 'pushNamedEvents');
 
 /** Every incremental delta round of `email` from now on reports nothing (the account's own fault). */
 const silenceDelta = (email: string) =>
