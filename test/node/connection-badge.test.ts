@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type BadgeInput, connectionBadge } from '../../worker/services/connection-badge.ts';
+import {
+  type BadgeInput,
+  connectionBadge,
+  type SyncErrorCode,
+  syncErrorMessage,
+} from '../../worker/services/connection-badge.ts';
 
 const input = fc.record<BadgeInput>({
   syncStatus: fc.constantFrom('syncing', 'paused', 'error', 'reconnect_required'),
@@ -38,5 +43,41 @@ describe('connectionBadge', () => {
         else expect(['syncing', 'waiting']).toContain(badge);
       }),
     );
+  });
+});
+
+describe('syncErrorMessage', () => {
+  const codes: SyncErrorCode[] = [
+    'unauthorized',
+    'invalid_grant',
+    'invalid_client',
+    'insufficient_scope',
+    'rate_limited',
+    'quota_exceeded',
+    'temporary',
+    'cursor_expired',
+    'not_found',
+    'conflict',
+    'not_configured',
+    'unknown',
+    'missing_refresh_token',
+    'not_attached',
+  ];
+
+  it('gives every code its own sentence; a code needing a person says which action', () => {
+    const sentences = codes.map(syncErrorMessage);
+    expect(new Set(sentences).size).toBe(codes.length);
+    for (const code of ['invalid_grant', 'missing_refresh_token', 'insufficient_scope', 'not_found'] as const)
+      expect(syncErrorMessage(code)).toMatch(/Reconnect/);
+    for (const code of ['invalid_client', 'not_configured'] as const)
+      expect(syncErrorMessage(code)).toMatch(/admin/);
+  });
+
+  it('says what to do for an unclassified failure, and reads an unlisted code as one', () => {
+    expect(syncErrorMessage('unknown')).toMatch(
+      /retries automatically.*reconnect the calendar.*contact support/s,
+    );
+    expect(syncErrorMessage('something_new')).toBe(syncErrorMessage('unknown'));
+    expect(syncErrorMessage('constructor')).toBe(syncErrorMessage('unknown'));
   });
 });

@@ -246,8 +246,21 @@ describe('paths and links', () => {
     expect(trustedGraphLink(base, `${base}/me/calendarView/delta?$deltatoken=x`, 'c')).toContain(
       'deltatoken',
     );
-    for (const bad of ['https://evil.example/v1.0/me', 'https://graph.example/beta/me', 'not a url'])
+    for (const bad of ['https://evil.example/v1.0/me', 'https://graph.example/beta/me', 'not a url']) {
       expect(() => trustedGraphLink(base, bad, 'cursor')).toThrow(ProviderError);
+      // Classified, never `unknown`: a stored link from another Graph base (the local emulator's
+      // Graph port changes on every start) restarts the round; a fresh one is retried.
+      const codeOf = (refused?: 'cursor_expired') => {
+        try {
+          trustedGraphLink(base, bad, 'cursor', refused);
+        } catch (error) {
+          return (error as ProviderError).code;
+        }
+        return 'accepted';
+      };
+      expect(codeOf('cursor_expired')).toBe('cursor_expired');
+      expect(codeOf()).toBe('temporary');
+    }
   });
 });
 

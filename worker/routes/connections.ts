@@ -5,17 +5,12 @@ import { countMirroredEvents } from '../../db/queries/events.ts';
 import { scopeOf, type TenantClaims } from '../env.ts';
 import { requirePermission } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
-import { connectionBadge } from '../services/connection-badge.ts';
-import {
-  disconnect,
-  requestSync,
-  setSyncEnabled,
-  syncErrorMessage,
-  upcomingEvents,
-} from '../services/connections.ts';
+import { connectionBadge, syncErrorMessage } from '../services/connection-badge.ts';
+import { disconnect, requestSync, setSyncEnabled, upcomingEvents } from '../services/connections.ts';
 import { PROVIDERS } from '../services/provider-names.ts';
+import { fromResponse, text, uuid } from './fields.ts';
 
-const ConnectionId = z.object({ id: z.uuid({ error: 'must be a connection id (uuid)' }) });
+const ConnectionId = z.object({ id: uuid('a connection id') });
 
 export const ConnectionCard = z
   .object({
@@ -101,7 +96,7 @@ const ListQuery = z.object({
     })
     .optional()
     .openapi({ description: '`attention`: Reconnect and Error cards; otherwise one badge' }),
-  q: z.string().trim().max(200).optional().openapi({ description: 'Part of the account email' }),
+  q: text(200).trim().optional().openapi({ description: 'Part of the account email' }),
   limit: z.coerce
     .number({ error: `must be a number from 1 to ${MAX_PAGE}` })
     .int()
@@ -112,7 +107,8 @@ const ListQuery = z.object({
     .string()
     .max(64)
     .refine((value) => decodeCursor(value) !== undefined, 'is not a cursor this API returned')
-    .optional(),
+    .optional()
+    .openapi({ description: 'next_cursor of the previous page', ...fromResponse('next_cursor') }),
 });
 
 const ConnectionPage = z
@@ -147,7 +143,14 @@ const patch = createRoute({
     params: ConnectionId,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ sync_enabled: z.boolean() }).strict() } },
+      content: {
+        'application/json': {
+          schema: z
+            .object({ sync_enabled: z.boolean({ error: 'must be true or false' }) })
+            .strict()
+            .openapi('ConnectionUpdate'),
+        },
+      },
     },
   },
   responses: {

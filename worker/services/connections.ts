@@ -103,24 +103,6 @@ export async function disconnect(scope: RequestScope, id: string): Promise<void>
   });
 }
 
-const SYNC_ERROR_MESSAGES: Record<string, string> = {
-  rate_limited: 'The calendar provider asked us to slow down; the sync retries automatically.',
-  quota_exceeded: "The provider's daily quota is spent; the sync resumes when the quota resets.",
-  temporary: 'The calendar provider is unavailable right now; the sync retries automatically.',
-  unauthorized: 'The provider refused the access token; the sync retries with a fresh one.',
-  invalid_grant: 'Access to the calendar was revoked or expired. Reconnect the calendar.',
-  missing_refresh_token: 'No refresh token is stored for this calendar. Reconnect the calendar.',
-  insufficient_scope: 'The calendar permission is missing. Reconnect and grant calendar access.',
-  not_found: 'The calendar was not found at the provider.',
-  cursor_expired: 'The provider asked for a full resync; it runs automatically.',
-  unknown: 'The last sync failed unexpectedly; it retries automatically.',
-};
-
-/** A sentence a person can act on for a stored sync error code (never provider text). */
-export function syncErrorMessage(code: string): string {
-  return SYNC_ERROR_MESSAGES[code] ?? 'The last sync failed; it retries automatically.';
-}
-
 const UPCOMING_DAYS = 7;
 
 /**

@@ -21,7 +21,7 @@
 import { needsRebaseline } from '../../sync/horizon.ts';
 import type { NormalizedChange } from '../../sync/types.ts';
 import { fetchWithDeadline } from '../deadline.ts';
-import { ProviderError } from '../errors.ts';
+import { ProviderError, type ProviderErrorCode } from '../errors.ts';
 import type { ChangePage, ChangeRequest, MasterLookup, RereadRequest } from '../types.ts';
 import { GRAPH_APP_TAG_PROPERTY_ID } from './app-tag.ts';
 import { microsoftError } from './errors.ts';
@@ -72,19 +72,27 @@ export function initialDeltaUrl(graphBase: string, calendarId: string, window: C
 
 /**
  * A nextLink/deltaLink is used as given, but only on our Graph host and under its version path:
- * anything else is refused (the link is never parsed beyond that check).
+ * anything else is refused (the link is never parsed beyond that check). A refused *stored* link
+ * (the engine's cursor or page token) is `cursor_expired`: it was written under another Graph base
+ * (the local emulator's Graph port changes on every start), so the round starts over from the
+ * configured host. A refused link in a fresh answer is `temporary`: not followed, tried next run.
  */
-export function trustedGraphLink(graphBase: string, link: string, field: string): string {
+export function trustedGraphLink(
+  graphBase: string,
+  link: string,
+  field: string,
+  refused: Extract<ProviderErrorCode, 'cursor_expired' | 'temporary'> = 'temporary',
+): string {
   let url: URL;
   let base: URL;
   try {
     url = new URL(link);
     base = new URL(`${graphBase}/`);
   } catch {
-    throw new ProviderError('unknown', `${field} is not a URL`);
+    throw new ProviderError(refused, `${field} is not a URL`);
   }
   if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname))
-    throw new ProviderError('unknown', `${field} is not on the configured Graph host`);
+    throw new ProviderError(refused, `${field} is not on the configured Graph host`);
   return link;
 }
 
@@ -277,7 +285,12 @@ export function graphChangeSource(options: GraphChangeSourceOptions) {
       if (!request.pageToken && request.cursor && needsRebaseline(round.startedAt, round.windowEnd, now))
         throw new ProviderError('cursor_expired', 'delta window re-baseline due');
       const url = carried
-        ? trustedGraphLink(graphBase, round.link, request.pageToken ? 'page token' : 'delta cursor')
+        ? trustedGraphLink(
+            graphBase,
+            round.link,
+            request.pageToken ? 'page token' : 'delta cursor',
+            'cursor_expired',
+          )
         : round.link;
       const response = await graphGet(
         url,
