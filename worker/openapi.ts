@@ -6,18 +6,12 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
 import { validationFailed } from './errors.ts';
+import { fieldProblems } from './routes/field-problems.ts';
 
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) {
-        throw validationFailed(
-          result.error.issues.map((issue) => ({
-            field: issue.path.map(String).join('.'),
-            message: issue.message,
-          })),
-        );
-      }
+      if (!result.success) throw validationFailed(fieldProblems(result.error, result.target));
     },
   });
 }

@@ -28,24 +28,6 @@ export {
   type SlotUser,
 } from './slots.ts';
 export {
-  type AvailabilityRequest,
-  type Checked,
-  type CheckedRequest,
-  checkAvailabilityRequest,
-  checkBuffer,
-  checkDuration,
-  checkFreeBusyRequest,
-  checkRequired,
-  checkSlotStep,
-  checkTimeRange,
-  checkTimeZone,
-  checkUserIds,
-  checkWorkingHours,
-  type FieldError,
-  type FreeBusyRequest,
-  LIMITS,
-} from './validation.ts';
-export {
   DEFAULT_WORKING_HOURS,
   parseClock,
   WEEKDAYS,

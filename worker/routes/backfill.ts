@@ -9,11 +9,12 @@ import { adminOnly, requireAuth } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { backfillStatus, pendingOrganizations, runBackfillBatch } from '../services/backfill.ts';
 import { loadKeyring } from '../vault/keys.ts';
+import { uuid } from './fields.ts';
 
 const BackfillBody = z
   .object({
     organization_id: z
-      .union([z.uuid(), z.literal('all')], { error: 'must be an organization id or "all"' })
+      .union([uuid('an organization id'), z.literal('all')], { error: 'must be an organization id or "all"' })
       .optional(),
   })
   .strict()

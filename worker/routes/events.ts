@@ -1,33 +1,32 @@
 /** GET /v1/calendar/events — a user's events in a window, recurring series as occurrences, paged. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkTimeRange } from '../availability/index.ts';
 import { scopeOf } from '../env.ts';
-import { validationFailed } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { DEFAULT_PAGE_SIZE, listEvents, MAX_PAGE_SIZE } from '../services/events.ts';
+import { windowEnd, windowRule, windowStart } from './availability-fields.ts';
+import { crossFieldRules, fromResponse, uuid } from './fields.ts';
 
-const EventsQuery = z.object({
-  time_min: z.string().openapi({ description: 'Window start, ISO 8601', example: '2026-03-02T00:00:00Z' }),
-  time_max: z.string().openapi({
-    description: 'Window end (exclusive), at most 62 days after time_min',
-    example: '2026-03-09T00:00:00Z',
-  }),
-  user_id: z.uuid({ error: 'must be a user id (uuid)' }).optional().openapi({
-    description: 'Whose events (default: yours); another user needs ce.calendar.view-all',
-  }),
-  cursor: z
-    .string()
-    .max(512, 'is not a cursor of this query')
-    .optional()
-    .openapi({ description: 'next_cursor of the previous page' }),
-  limit: z.coerce
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-    .optional()
-    .openapi({ description: `Page size (default ${DEFAULT_PAGE_SIZE})` }),
-});
+const EventsQuery = z
+  .object({
+    time_min: windowStart(),
+    time_max: windowEnd(),
+    user_id: uuid('a user id').optional().openapi({
+      description: 'Whose events (default: yours); another user needs ce.calendar.view-all',
+    }),
+    cursor: z
+      .string()
+      .max(512, 'is not a cursor of this query')
+      .optional()
+      .openapi({ description: 'next_cursor of the previous page', ...fromResponse('next_cursor') }),
+    limit: z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
+      .optional()
+      .openapi({ description: `Page size (default ${DEFAULT_PAGE_SIZE})` }),
+  })
+  .superRefine(windowRule.check);
 
 const EventItem = z
   .object({
@@ -76,6 +75,8 @@ const route = createRoute({
   summary: 'Events in a window: your own (ce.calendar.view) or anyone’s in your organization (view-all)',
   security: bearerSecurity,
   request: { query: EventsQuery },
+  // The window rule ties two query parameters, so it is stated on the operation.
+  ...crossFieldRules(windowRule.rule),
   responses: {
     200: { description: 'A page of events', content: { 'application/json': { schema: EventsPage } } },
     ...errorResponses(400, 401, 403, 404),
@@ -84,11 +85,9 @@ const route = createRoute({
 
 export const eventRoutes = createRouter().openapi(route, async (c) => {
   const query = c.req.valid('query');
-  const range = checkTimeRange(query.time_min, query.time_max);
-  if (!range.ok) throw validationFailed([{ ...range.error }]);
   const page = await listEvents(scopeOf(c), {
     userId: query.user_id?.toLowerCase(),
-    range: range.value,
+    range: { start: Date.parse(query.time_min), end: Date.parse(query.time_max) },
     limit: query.limit ?? DEFAULT_PAGE_SIZE,
     cursor: query.cursor,
   });

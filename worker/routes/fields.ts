@@ -6,7 +6,7 @@
  * schema-driven test reads to build valid requests.
  */
 import { z } from '@hono/zod-openapi';
-import { isKnownTimeZone } from '../availability/zone.ts';
+import { isKnownTimeZone, zoneAsWritten } from '../time/zone.ts';
 
 /**
  * Control characters other than tab, line feed and carriage return (U+0000–U+0008, U+000B, U+000C,
@@ -57,7 +57,7 @@ const timeZonePattern = new RegExp(TIME_ZONE_PATTERN);
 
 /**
  * An IANA zone name, kept as the caller wrote it (`Europe/Kyiv` stays `Europe/Kyiv`, not the
- * legacy alias `Europe/Kiev` that ICU canonicalizes it to). The examples are zones the fuzz test
+ * legacy alias `Europe/Kiev` that ICU canonicalizes it to; only the letter case is corrected). The examples are zones the fuzz test
  * may pick: a pattern alone cannot say which names exist.
  */
 export const timeZone = () =>
@@ -65,6 +65,7 @@ export const timeZone = () =>
     .string()
     .regex(timeZonePattern, { error: 'must be an IANA time zone name such as Europe/Berlin' })
     .refine(isKnownTimeZone, { error: 'is not a known IANA time zone' })
+    .overwrite(zoneAsWritten)
     .openapi({
       description: 'IANA time zone name (case as in the tz database)',
       examples: ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/Kyiv', 'UTC'],

@@ -1,35 +1,10 @@
 /** POST /v1/calendar/freebusy — merged busy intervals per user, from the mirror or live. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkFreeBusyRequest } from '../availability/index.ts';
 import { scopeOf } from '../env.ts';
-import { validationFailed } from '../errors.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { freeBusy } from '../services/freebusy.ts';
 import { PROVIDERS } from '../services/provider-names.ts';
-
-/** The body's types; limits (≤ 50 users, ≤ 62 days, known zone) are checked by `checkFreeBusyRequest`. */
-export const FreeBusyRequest = z
-  .object({
-    user_ids: z
-      .array(z.string())
-      .openapi({ description: 'Users (UUIDs) of your organization, 1 to 50; duplicates are folded' }),
-    time_min: z
-      .string()
-      .openapi({ description: 'Window start, ISO 8601 date-time', example: '2026-03-02T00:00:00Z' }),
-    time_max: z.string().openapi({
-      description: 'Window end (exclusive), after time_min, at most 62 days later',
-      example: '2026-03-09T00:00:00Z',
-    }),
-    time_zone: z.string().optional().openapi({
-      description:
-        "IANA zone. All-day events use each user's calendar zone when known, else this zone, else UTC",
-      example: 'Europe/Berlin',
-    }),
-    live: z.boolean().optional().openapi({
-      description: 'Ask the providers (Google freeBusy, Microsoft getSchedule) instead of the mirror',
-    }),
-  })
-  .openapi('FreeBusyRequest');
+import { FreeBusyRequest } from './availability-fields.ts';
 
 const Interval = z.object({ start: z.string(), end: z.string() }).openapi('BusyInterval');
 
@@ -87,9 +62,12 @@ const route = createRoute({
 });
 
 export const freeBusyRoutes = createRouter().openapi(route, async (c) => {
-  const checked = checkFreeBusyRequest(c.req.valid('json'));
-  if (!checked.ok)
-    throw validationFailed(checked.errors.map((e) => ({ field: e.field, message: e.message })));
-  const answer = await freeBusy(scopeOf(c), checked.value);
+  const body = c.req.valid('json');
+  const answer = await freeBusy(scopeOf(c), {
+    userIds: body.user_ids,
+    range: { start: Date.parse(body.time_min), end: Date.parse(body.time_max) },
+    timeZone: body.time_zone ?? null,
+    live: body.live ?? false,
+  });
   return c.json(answer, 200);
 });

@@ -5,6 +5,7 @@ import { scopeOf } from '../env.ts';
 import { adminOnly } from '../middleware/auth.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { saveGoogleClient } from '../services/organization-client.ts';
+import { nonBlankText, text } from './fields.ts';
 
 const Status = z
   .object({
@@ -16,8 +17,8 @@ const Status = z
 
 const PutBody = z
   .object({
-    oauth_client_id: z.string().trim().min(1, 'is required').max(512),
-    oauth_client_secret: z.string().min(1, 'is required').max(1024),
+    oauth_client_id: nonBlankText(512),
+    oauth_client_secret: text(1024).min(1, 'is required'),
   })
   .strict()
   .openapi('GoogleCredentialsInput');

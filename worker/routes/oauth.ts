@@ -6,15 +6,26 @@ import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { completeConnect, startConnect } from '../services/connect.ts';
 import { appOrigin, CALLBACK_PATH } from '../services/origin.ts';
 import { PROVIDERS } from '../services/provider-names.ts';
+import { sameOrigin } from './fields.ts';
+
+/** The syntactic half of the same-origin rule (the service resolves it against the origin). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+const RETURN_TO_SHAPE = /^(?:(?:\/(?![/\\])|[Hh][Tt][Tt][Pp][Ss]?:\/\/)[^\u0000-\u001f\u007f\\]*)?$/;
 
 const StartBody = z
   .object({
     provider: z.enum(PROVIDERS, { error: `must be ${PROVIDERS.join(' or ')}` }),
     return_to: z
       .string()
-      .max(2048)
+      .max(2048, 'must be at most 2048 characters')
+      .regex(RETURN_TO_SHAPE, { error: 'must be a path or URL on this origin' })
       .optional()
-      .openapi({ description: 'Same-origin path or URL to return to' }),
+      .openapi({
+        description:
+          "Where the browser returns after consent: a path on this API's origin (`/admin?tab=2`) or an absolute http(s) URL whose origin is exactly this API's origin (PUBLIC_BASE_URL); resolved (dot-segments too) it must stay on that origin, else 400. No backslashes or control characters. Empty or absent: `/admin`",
+        format: 'uri-reference',
+        ...sameOrigin(),
+      }),
   })
   .strict()
   .openapi('OAuthStart');

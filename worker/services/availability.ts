@@ -3,18 +3,17 @@
  * Busy time comes through the same leak-proof path as free/busy (`ce_free_busy_read()`); the slot
  * maths is the pure `worker/availability` core (see docs/decisions.md).
  */
-import { readModuleSettings } from '../../db/queries/settings.ts';
+import { DEFAULT_MODULE_SETTINGS, readModuleSettings } from '../../db/queries/settings.ts';
 import {
-  type AvailabilityRequest,
-  checkAvailabilityRequest,
   DEFAULT_WORKING_HOURS,
-  type FieldError,
+  defaultSlotStep,
   findSlots,
   MINUTE_MS,
+  type WorkingHours,
   workingWindows,
 } from '../availability/index.ts';
 import type { RequestScope } from '../env.ts';
-import { AppError, validationFailed } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import { busyByUser, ownerZone, readMirror, requireFreeBusyAccess } from './freebusy.ts';
 
 export interface AvailabilityAnswer {
@@ -29,32 +28,67 @@ export interface AvailabilityAnswer {
   truncated: boolean;
 }
 
-/** The org setting only fills a missing duration, so a body is checked before any database work. */
-const PLACEHOLDER_DURATION = 30;
-
-function check(body: unknown, defaultDuration: number): AvailabilityRequest {
-  const checked = checkAvailabilityRequest(body, defaultDuration);
-  if (!checked.ok) throw validationFailed(checked.errors.map((e: FieldError) => ({ ...e })));
-  return checked.value;
+/** The body as the route's schema left it (worker/routes/availability-fields.ts): checked, zone as sent. */
+export interface AvailabilityBody {
+  user_ids: string[];
+  time_min: string;
+  time_max: string;
+  time_zone: string;
+  duration_minutes?: number | undefined;
+  buffer_minutes?: number | undefined;
+  slot_step_minutes?: number | undefined;
+  required?: 'all' | number | undefined;
+  working_hours?: WorkingHours | null | undefined;
 }
 
+/** An availability request with its defaults filled in. */
+interface AvailabilityRequest {
+  readonly userIds: string[];
+  readonly range: { start: number; end: number };
+  readonly timeZone: string;
+  readonly durationMinutes: number;
+  readonly bufferMinutes: number;
+  readonly slotStepMinutes: number;
+  readonly required: 'all' | number;
+  readonly workingHours: WorkingHours | null;
+}
+
+/** Defaults: the organization's duration, a step of the duration up to 30, no buffer, everyone required. */
+function withDefaults(body: AvailabilityBody, defaultDuration: number): AvailabilityRequest {
+  const durationMinutes = body.duration_minutes ?? defaultDuration;
+  return {
+    userIds: body.user_ids,
+    range: { start: Date.parse(body.time_min), end: Date.parse(body.time_max) },
+    timeZone: body.time_zone,
+    durationMinutes,
+    bufferMinutes: body.buffer_minutes ?? 0,
+    slotStepMinutes: body.slot_step_minutes ?? defaultSlotStep(durationMinutes),
+    required: body.required ?? 'all',
+    workingHours: body.working_hours ?? null,
+  };
+}
+
+/** The body was checked by the route's schema (worker/routes/availability-fields.ts). */
 export async function availability(
   scope: RequestScope,
-  body: unknown,
+  body: AvailabilityBody,
   nowMs = Date.now(),
 ): Promise<AvailabilityAnswer> {
-  let request = check(body, PLACEHOLDER_DURATION);
-  requireFreeBusyAccess(scope.claims, request.userIds);
-  const needsSetting = (body as { duration_minutes?: unknown }).duration_minutes === undefined;
+  requireFreeBusyAccess(scope.claims, body.user_ids);
+  const needsSetting = body.duration_minutes === undefined;
+  const window = { start: Date.parse(body.time_min), end: Date.parse(body.time_max) };
   // No slot in the past: the window starts now at the earliest (whole minutes).
-  const start = Math.max(request.range.start, Math.ceil(nowMs / MINUTE_MS) * MINUTE_MS);
-  const bufferMs = request.bufferMinutes * MINUTE_MS;
-  const read = { start: start - bufferMs, end: request.range.end + bufferMs };
+  const start = Math.max(window.start, Math.ceil(nowMs / MINUTE_MS) * MINUTE_MS);
+  const bufferMs = (body.buffer_minutes ?? 0) * MINUTE_MS;
+  const read = { start: start - bufferMs, end: window.end + bufferMs };
   const { settings, mirror } = await scope.db.asTenant(scope.claims, async (tx) => ({
     settings: needsSetting ? await readModuleSettings(tx) : null,
-    mirror: await readMirror(tx, request.userIds, read),
+    mirror: await readMirror(tx, body.user_ids, read),
   }));
-  if (settings) request = check(body, settings.calendar_default_meeting_duration_minutes);
+  const request = withDefaults(
+    body,
+    (settings ?? DEFAULT_MODULE_SETTINGS).calendar_default_meeting_duration_minutes,
+  );
 
   const calendarsOf = (userId: string) => mirror.calendars.filter((c) => c.userId === userId);
   const missing = request.userIds.filter((id) => id !== scope.claims.sub && calendarsOf(id).length === 0);

@@ -9,7 +9,7 @@ import { upsertConnectedAccount } from '../../db/queries/connections.ts';
 import { consumeOAuthState, createOAuthState } from '../../db/queries/oauth-states.ts';
 import type { Database, DatabaseClaims } from '../../db/tenant.ts';
 import type { Env, RequestScope } from '../env.ts';
-import { AppError } from '../errors.ts';
+import { validationFailed } from '../errors.ts';
 import { describeError, log } from '../log.ts';
 import { ProviderError } from '../providers/errors.ts';
 import type { Provider } from '../providers/index.ts';
@@ -36,11 +36,7 @@ export async function startConnect(
 ): Promise<{ authorization_url: string }> {
   const returnTo = normalizeReturnTo(input.return_to, origin);
   if (!returnTo)
-    throw new AppError(
-      'validation_failed',
-      'Invalid request: return_to: must be a path or URL on this origin',
-      { fields: [{ field: 'return_to', message: 'must be a path or URL on this origin' }] },
-    );
+    throw validationFailed([{ field: 'return_to', message: 'must be a path or URL on this origin' }]);
   const keyring = loadKeyring(env.CREDENTIAL_VAULT_KEYS);
   const verifier = oauth.generateRandomCodeVerifier();
   const state = `${claims.org_id}.${claims.sub}.${oauth.generateRandomState()}`;
