@@ -115,7 +115,6 @@ export const FreeBusyRequest = z
   .superRefine(windowRule.check)
   .openapi('FreeBusyRequest', crossFieldRules(WINDOW));
 
-
 const REQUIRED = { rule: 'at_most_distinct_items_of', field: 'required', of: 'user_ids' } as const;
 
 export const AvailabilityRequest = z
@@ -160,4 +159,3 @@ export const AvailabilityRequest = z
       });
   })
   .openapi('AvailabilityRequest', crossFieldRules(WINDOW, REQUIRED));
-
