@@ -65,7 +65,8 @@ export const timeZone = () =>
     .string()
     .regex(timeZonePattern, { error: 'must be an IANA time zone name such as Europe/Berlin' })
     .refine(isKnownTimeZone, { error: 'is not a known IANA time zone' })
-    .overwrite(zoneAsWritten)
+    // Runs even after a failed check above (zod goes on to report every problem): unknown names stay.
+    .overwrite((name) => (isKnownTimeZone(name) ? zoneAsWritten(name) : name))
     .openapi({
       description: 'IANA time zone name (case as in the tz database)',
       examples: ['Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Europe/Kyiv', 'UTC'],
