@@ -161,7 +161,7 @@ export class CalendarConnection extends DurableObject<ObjectEnv> {
 
   /**
    * A provider notification the webhook route parsed (issue 16). The object verifies it before
-   * anything happens (durable-objects/push/channels.ts); the caller learns nothing it can show.
+   * anything happens (durable-objects/push/receive.ts); the caller learns nothing it can show.
    */
   async pushNotification(notice: PushNotice, correlationId: string): Promise<NoticeVerdict> {
     const identity = this.#p.machine.identity;

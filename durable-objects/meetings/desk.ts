@@ -13,10 +13,11 @@
  */
 import { findMeeting, queueOutbox, updateActivity } from '../../db/queries/meetings.ts';
 import { nextReminderAt, reminderFor, withdrawReminders } from '../../db/queries/notifications.ts';
-import { Database } from '../../db/tenant.ts';
+import type { Database } from '../../db/tenant.ts';
 import { log } from '../../worker/log.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
 import type { StorageKey } from '../storage.ts';
+import { usingDatabase } from '../with-database.ts';
 import type { DeskContext } from './context.ts';
 import { MeetingOutbox } from './outbox.ts';
 import { MeetingReminders } from './reminders.ts';
@@ -174,13 +175,8 @@ export class MeetingDesk {
     return view;
   }
 
-  async #withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
-    const db = new Database(this.context.env);
-    try {
-      return await work(db);
-    } finally {
-      await db.close();
-    }
+  #withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+    return usingDatabase(this.context.env, work);
   }
 }
 

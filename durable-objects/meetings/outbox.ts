@@ -29,6 +29,7 @@ import type { MeetingDraft, WrittenMeeting } from '../../worker/providers/types.
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
 import { recomputeSeries } from '../sync/page-writer.ts';
+import { withAccessToken } from '../token-call.ts';
 import type { DeskContext } from './context.ts';
 import { OUTBOX_MAX_ATTEMPTS, outboxRetryDelayMs } from './timing.ts';
 import type { MeetingAttendeeState } from './types.ts';
@@ -242,22 +243,17 @@ export class MeetingOutbox {
     return retryAfter === undefined ? { kind: 'retry' } : { kind: 'retry', retryAfterSeconds: retryAfter };
   }
 
-  /** A provider call with the connection's token; a rejected token is refreshed once. */
-  async #withToken<T>(
+  /** A provider call with the connection's token; a rejected token is refreshed once (token-call.ts). */
+  #withToken<T>(
     identity: ConnectionIdentity,
     correlationId: string,
     call: (token: string) => Promise<T>,
   ): Promise<T> {
-    let token = await this.context.accessToken(identity, correlationId, false);
-    if (!token.ok) throw new ProviderError(asProviderCode(token.code), token.message);
-    try {
-      return await call(token.accessToken);
-    } catch (error) {
-      if (!(error instanceof ProviderError) || error.code !== 'unauthorized') throw error;
-      token = await this.context.accessToken(identity, correlationId, true);
-      if (!token.ok) throw new ProviderError(asProviderCode(token.code), token.message);
-      return call(token.accessToken);
-    }
+    return withAccessToken(
+      (force) => this.context.accessToken(identity, correlationId, force),
+      (failure) => new ProviderError(asProviderCode(failure.code), failure.message),
+      call,
+    );
   }
 }
 
