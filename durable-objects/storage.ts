@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { log } from '../worker/log.ts';
+import { PROVIDERS } from '../worker/providers/index.ts';
 import { SCHEDULE_KINDS } from './schedule-kinds.ts';
 
 const epochMs = z.number().int();
@@ -18,7 +19,8 @@ const identity = z.object({
   connectionId: z.string().min(1),
   organizationId: z.string().min(1),
   userId: z.string().min(1),
-  provider: z.enum(['google', 'microsoft']),
+  /** The one provider list (the adapter registry): an identity naming another provider reads as absent. */
+  provider: z.enum(PROVIDERS),
 });
 
 /** Where the connection's sync stands (the object's machine state, not the user-facing badge). */
@@ -126,8 +128,6 @@ void everyKeyListed;
 export type MachineState = Stored<'state'>;
 export type SyncStage = MachineState['stage'];
 export type ObjectCounters = Stored<'counters'>;
-export type StoredPushRecord = Stored<'push'>;
-export type StoredPushCounters = Required<Stored<'pushCounters'>>;
 export type SealedRefreshToken = Stored<'pendingRefreshToken'>;
 
 /** The layout this code writes. Layout 1 (no version key) is what sessions 1–3 wrote. */
