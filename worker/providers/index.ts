@@ -13,21 +13,35 @@ export type { CalendarProvider, ProviderConfig } from './types.ts';
 /** A provider's adapter, built from configuration. */
 export type AdapterFactory = (config: ProviderConfig) => CalendarProvider;
 
-const ADAPTERS = {
+/** The adapters CE ships: the provider names are this object's keys. */
+export const ADAPTERS = {
   google: googleProvider,
   microsoft: microsoftProvider,
 } as const satisfies Record<string, AdapterFactory>;
+
+/**
+ * A registry over `adapters`: their names and the lookup by name. The shipped one is built from
+ * `ADAPTERS` below; the third-provider test builds one with a fake added, through this same code.
+ */
+export function adapterRegistry<const R extends Record<string, AdapterFactory>>(adapters: R) {
+  type Name = keyof R & string;
+  return {
+    names: Object.keys(adapters) as [Name, ...Name[]],
+    providerFor(config: ProviderConfig, provider: Name): CalendarProvider {
+      const factory = Object.hasOwn(adapters, provider) ? adapters[provider] : undefined;
+      if (!factory) throw new Error(`unknown provider ${String(provider)}`);
+      return factory(config);
+    },
+  };
+}
+
+const registry = adapterRegistry(ADAPTERS);
 
 /** The name of a provider CE connects. */
 export type Provider = keyof typeof ADAPTERS;
 
 /** Every provider name, in registry order. */
-export const PROVIDERS = Object.keys(ADAPTERS) as [Provider, ...Provider[]];
+export const PROVIDERS = registry.names;
 
-export function providerFor(config: ProviderConfig, provider: Provider): CalendarProvider {
-  const factory: AdapterFactory | undefined = Object.hasOwn(ADAPTERS, provider)
-    ? ADAPTERS[provider]
-    : undefined;
-  if (!factory) throw new Error(`unknown provider ${String(provider)}`);
-  return factory(config);
-}
+export const providerFor: (config: ProviderConfig, provider: Provider) => CalendarProvider =
+  registry.providerFor;

@@ -66,7 +66,7 @@ export interface EventsPage {
   next_cursor: string | null;
 }
 
-interface Positioned {
+export interface Positioned {
   sortMs: number;
   item: EventItem;
 }
@@ -96,7 +96,7 @@ export async function listEvents(scope: RequestScope, query: EventsQuery): Promi
   if (userId !== scope.claims.sub && connections.length === 0) throw notFound('User');
 
   const byId = new Map(connections.map((c) => [c.id, c]));
-  const all = occurrences(rows, query.range, userId, {
+  const all = eventOccurrences(rows, query.range, userId, {
     zoneOf: (connectionId) => byId.get(connectionId)?.calendarTimeZone ?? 'UTC',
     expansionOf: (connectionId) => {
       const connection = byId.get(connectionId);
@@ -124,8 +124,8 @@ export async function listEvents(scope: RequestScope, query: EventsQuery): Promi
   };
 }
 
-/** What `occurrences` needs to know about a row's connection. */
-interface ConnectionFacts {
+/** What `eventOccurrences` needs to know about a row's connection. */
+export interface ConnectionFacts {
   /** The calendar's zone (all-day events are resolved in it). */
   zoneOf(connectionId: string): string;
   /** How the connection's provider describes series (its adapter's `seriesExpansion`). */
@@ -133,7 +133,7 @@ interface ConnectionFacts {
 }
 
 /** Every occurrence of `rows` overlapping `range` (all-day ones in their calendar's zone). */
-function occurrences(
+export function eventOccurrences(
   rows: readonly EventRow[],
   range: Interval,
   userId: string,

@@ -16,7 +16,7 @@ import { type BusyEvent, busyIntervals, clipIntervals, type Interval } from '../
 import type { RequestScope, TenantClaims } from '../env.ts';
 import { forbidden } from '../errors.ts';
 import { ProviderError } from '../providers/errors.ts';
-import { type Provider, providerFor } from '../providers/index.ts';
+import { type CalendarProvider, type Provider, providerFor } from '../providers/index.ts';
 import { getFreshCalendarAccessToken } from './tokens.ts';
 
 /** A live answer waits at most this long for the slowest calendar; the rest report `timeout`. */
@@ -134,7 +134,20 @@ export async function freeBusy(scope: RequestScope, input: FreeBusyInput): Promi
   let busy: Map<string, Interval[]>;
   const errors = new Map<string, CalendarError[]>(found.map((id) => [id, []]));
   if (input.live) {
-    const answers = await askProviders(scope, live, range, input.timeZone ?? 'UTC');
+    const answers = await askProviders(live, range, input.timeZone ?? 'UTC', {
+      providerOf: (target) => providerFor(scope.env, target.provider),
+      accessTokenFor: (target) =>
+        getFreshCalendarAccessToken(
+          scope.env,
+          {
+            id: target.connectionId,
+            organizationId: scope.claims.org_id,
+            userId: target.userId,
+            provider: target.provider,
+          },
+          scope.correlationId,
+        ),
+    });
     busy = new Map(found.map((id) => [id, [] as Interval[]]));
     const collected = new Map<string, Interval[]>(found.map((id) => [id, []]));
     for (const answer of answers) {
@@ -161,18 +174,27 @@ export async function freeBusy(scope: RequestScope, input: FreeBusyInput): Promi
   };
 }
 
-interface LiveAnswer {
+export interface LiveAnswer {
   userId: string;
   busy: Interval[];
   error?: CalendarError;
 }
 
+/** A calendar asked live: the target row without its provider's name (`LiveAccess` resolves it). */
+export type LiveTarget = Omit<LiveTargetRow, 'provider'>;
+
+/** How a live question reaches a calendar: its adapter and a token from its connection's object. */
+export interface LiveAccess<T extends LiveTarget> {
+  providerOf(target: T): CalendarProvider;
+  accessTokenFor(target: T): Promise<string>;
+}
+
 /** Every calendar at once, each through its Durable Object's token, all within one deadline. */
-async function askProviders(
-  scope: RequestScope,
-  targets: readonly LiveTargetRow[],
+export async function askProviders<T extends LiveTarget>(
+  targets: readonly T[],
   range: Interval,
   timeZone: string,
+  access: LiveAccess<T>,
 ): Promise<LiveAnswer[]> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
@@ -187,7 +209,7 @@ async function askProviders(
           error: { connection_id: target.connectionId, code, message },
         });
         try {
-          const outcome = await Promise.race([askOne(scope, target, range, timeZone), deadline]);
+          const outcome = await Promise.race([askOne(access, target, range, timeZone), deadline]);
           if (outcome === 'timeout') return fail('timeout', 'The provider did not answer in time');
           const [calendar] = outcome;
           if (!calendar) return fail('missing', 'The provider gave no answer for this calendar');
@@ -207,18 +229,14 @@ async function askProviders(
   }
 }
 
-async function askOne(scope: RequestScope, target: LiveTargetRow, range: Interval, timeZone: string) {
-  const accessToken = await getFreshCalendarAccessToken(
-    scope.env,
-    {
-      id: target.connectionId,
-      organizationId: scope.claims.org_id,
-      userId: target.userId,
-      provider: target.provider,
-    },
-    scope.correlationId,
-  );
-  return providerFor(scope.env, target.provider).freeBusy(accessToken, {
+async function askOne<T extends LiveTarget>(
+  access: LiveAccess<T>,
+  target: T,
+  range: Interval,
+  timeZone: string,
+) {
+  const accessToken = await access.accessTokenFor(target);
+  return access.providerOf(target).freeBusy(accessToken, {
     calendarIds: [target.providerCalendarId],
     accountEmail: target.accountEmail,
     window: { startMs: range.start, endMs: range.end },

@@ -8,7 +8,12 @@ import { parseChannelRef } from '../../durable-objects/push/channel-ref.ts';
 import type { Env } from '../env.ts';
 import { validationFailed } from '../errors.ts';
 import { describeError, log } from '../log.ts';
-import { type Provider, type ProviderConfig, providerFor } from '../providers/index.ts';
+import {
+  type CalendarProvider,
+  type Provider,
+  type ProviderConfig,
+  providerFor,
+} from '../providers/index.ts';
 import type { PushNotice, WebhookRequest } from '../providers/types.ts';
 
 export type { WebhookRequest } from '../providers/types.ts';
@@ -67,7 +72,18 @@ export async function receiveNotification(
   correlationId: string,
   waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<WebhookAnswer> {
-  const read = await providerFor(env, provider).parseNotification(request);
+  return receiveThrough(env, providerFor(env, provider), request, correlationId, waitUntil);
+}
+
+/** `receiveNotification` once the adapter is known (any `CalendarProvider`: the fake one in a test). */
+export async function receiveThrough(
+  env: Pick<Env, 'CALENDAR_CONNECTION'>,
+  adapter: CalendarProvider,
+  request: WebhookRequest,
+  correlationId: string,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<WebhookAnswer> {
+  const read = await adapter.parseNotification(request);
   switch (read.kind) {
     case 'malformed':
       throw validationFailed([{ field: read.field, message: read.message }]);
