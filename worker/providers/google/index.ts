@@ -3,8 +3,9 @@
  * www.googleapis.com (Calendar v3, userinfo). Base URLs are configuration (SPEC §7), so the same code
  * talks to the emulator or to Google.
  */
-import { ProviderError } from '../errors.ts';
+import { z } from 'zod';
 import { bearerGet, probe, trimUrl } from '../http.ts';
+import { readProviderJson } from '../json-read.ts';
 import type { CalendarProvider, ProviderConfig } from '../types.ts';
 import { listGoogleChanges } from './changes.ts';
 import { googleError } from './errors.ts';
@@ -12,6 +13,9 @@ import { googleFreeBusy } from './freebusy.ts';
 import { googleMeetings } from './meetings.ts';
 import { googlePush } from './push.ts';
 import { googleSeriesExpansion } from './recurrence.ts';
+
+/** The userinfo answer: the one field we read. */
+const UserInfo = z.looseObject({ email: z.string().min(1) });
 
 export const GOOGLE_SCOPES = [
   'https://www.googleapis.com/auth/calendar',
@@ -51,8 +55,7 @@ export function googleProvider(config: ProviderConfig): CalendarProvider {
     async accountEmail(accessToken) {
       const response = await bearerGet(`${api}/oauth2/v3/userinfo`, accessToken);
       if (!response.ok) throw await googleError(response);
-      const { email } = (await response.json()) as { email?: string };
-      if (!email) throw new ProviderError('unknown', 'provider returned no account email');
+      const { email } = await readProviderJson(response, UserInfo, 'userinfo');
       return email.toLowerCase();
     },
     probeAccess: (accessToken) =>

@@ -6,14 +6,23 @@
  * in the X-Goog-* headers; `parseGoogleNotification` reads them without trusting anything yet.
  * They arrive at `GOOGLE_WEBHOOK_PATH`.
  */
+import { z } from 'zod';
 import { ProviderError } from '../errors.ts';
 import { providerNow } from '../http.ts';
+import { readProviderJson } from '../json-read.ts';
 import { jsonWrite } from '../json-write.ts';
 import type { Channel, ChannelRequest, NotificationRead, PushNotice, WebhookRequest } from '../types.ts';
 import { googleError } from './errors.ts';
 
 /** What we ask for: Google's documented default TTL (the maximum is unpublished; the answer says). */
 export const GOOGLE_CHANNEL_TTL_SECONDS = 7 * 24 * 3600;
+
+/** The events.watch answer: the channel's resource id and expiry (epoch ms as a string). */
+const WatchAnswer = z.looseObject({
+  id: z.string().optional(),
+  resourceId: z.string().min(1),
+  expiration: z.union([z.string(), z.number()]),
+});
 
 export const GOOGLE_WEBHOOK_PATH = '/v1/calendar/webhooks/google';
 
@@ -34,10 +43,10 @@ export function googlePush(calendarApi: string) {
       'events.watch',
     );
     if (!response.ok) throw await googleError(response);
-    const body = (await response.json()) as { id?: string; resourceId?: string; expiration?: string };
+    const body = await readProviderJson(response, WatchAnswer, 'events.watch');
     const expiresAtMs = Number(body.expiration);
-    if (!body.resourceId || !Number.isFinite(expiresAtMs))
-      throw new ProviderError('unknown', 'events.watch answered without resourceId or expiration');
+    if (!Number.isFinite(expiresAtMs))
+      throw new ProviderError('unknown', 'events.watch answered without a valid expiration');
     return {
       channelRef: request.channelRef,
       providerId: body.id ?? request.channelRef,

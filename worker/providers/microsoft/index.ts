@@ -2,14 +2,22 @@
  * Microsoft adapter: login.microsoftonline.com (authorize, token; no revocation endpoint for these
  * tokens) and Microsoft Graph v1.0. Base URLs are configuration (SPEC §7).
  */
+import { z } from 'zod';
 import { ProviderError } from '../errors.ts';
 import { bearerGet, probe, trimUrl } from '../http.ts';
+import { readProviderJson } from '../json-read.ts';
 import type { CalendarProvider, ProviderConfig } from '../types.ts';
 import { graphChangeSource } from './changes.ts';
 import { microsoftError } from './errors.ts';
 import { microsoftFreeBusy } from './freebusy.ts';
 import { microsoftMeetings } from './meetings.ts';
 import { graphPush } from './push.ts';
+
+/** The /me answer: the mailbox address, else the sign-in name. */
+const Me = z.looseObject({
+  mail: z.string().nullish(),
+  userPrincipalName: z.string().optional(),
+});
 
 export const MICROSOFT_SCOPES = ['offline_access', 'Calendars.ReadWrite', 'User.Read'];
 
@@ -37,9 +45,9 @@ export function microsoftProvider(config: ProviderConfig): CalendarProvider {
     async accountEmail(accessToken) {
       const response = await bearerGet(`${graph}/me`, accessToken);
       if (!response.ok) throw await microsoftError(response);
-      const body = (await response.json()) as { mail?: string | null; userPrincipalName?: string };
+      const body = await readProviderJson(response, Me, 'me');
       const email = body.mail ?? body.userPrincipalName;
-      if (!email) throw new ProviderError('unknown', 'provider returned no account email');
+      if (!email) throw new ProviderError('unknown', 'me answered without a valid mail or userPrincipalName');
       return email.toLowerCase();
     },
     probeAccess: (accessToken) => probe(`${graph}/me`, accessToken, microsoftError),
