@@ -14,6 +14,7 @@
 import { findMeeting, queueOutbox, updateActivity } from '../../db/queries/meetings.ts';
 import { nextReminderAt, reminderFor, withdrawReminders } from '../../db/queries/notifications.ts';
 import type { Database } from '../../db/tenant.ts';
+import { findSqlState } from '../../worker/errors.ts';
 import { log } from '../../worker/log.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
 import type { StorageKey } from '../storage.ts';
@@ -50,7 +51,7 @@ export class MeetingDesk {
         prepared = await db.asTenant(claimsOf(identity), (tx) => prepareCreate(tx, identity, input));
       } catch (error) {
         // Another user's key of the organization, or the same key racing on another connection.
-        if (sqlStateOf(error) === '23505') prepared = { conflict: true };
+        if (findSqlState(error) === '23505') prepared = { conflict: true };
         else throw error;
       }
       if ('conflict' in prepared)
@@ -191,12 +192,3 @@ const fail = (reason: Exclude<MeetingOutcome, { ok: true }>['reason'], message: 
   reason,
   message,
 });
-
-function sqlStateOf(error: unknown): string | undefined {
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}

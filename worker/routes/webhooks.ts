@@ -126,6 +126,17 @@ const webhookRequest = (c: Context<AppEnv>): WebhookRequest => ({
   json: () => c.req.json(),
 });
 
+/** The Graph endpoint's call (middleware and route alike): a handshake comes back as the answer to give. */
+const receiveGraph = (c: Context<AppEnv>) =>
+  receiveNotification(c.env, 'microsoft', webhookRequest(c), c.var.correlationId, waitUntilOf(c));
+
+/** Graph's validation handshake: the token echoed as plain text (escaped), never cached. */
+const handshakeReply = (c: Context<AppEnv>, token: string) =>
+  c.text(escapeValidationToken(token), 200, {
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+  });
+
 /**
  * The handshake is answered before the body validators (Graph sends it with an empty body, which a
  * client may label JSON); the adapter reads it, the query schema bounds the token first.
@@ -136,18 +147,9 @@ function answerHandshake() {
     const query = GraphQuery.safeParse(c.req.query());
     await c.req.arrayBuffer().catch(() => undefined); // the body is not read: drain it
     if (!query.success) throw validationFailed(fieldProblems(query.error, 'query'));
-    const answer = await receiveNotification(
-      c.env,
-      'microsoft',
-      webhookRequest(c),
-      c.var.correlationId,
-      waitUntilOf(c),
-    );
+    const answer = await receiveGraph(c);
     if (answer.kind !== 'handshake') return next();
-    return c.text(escapeValidationToken(answer.token), 200, {
-      'content-type': 'text/plain; charset=utf-8',
-      'cache-control': 'no-store',
-    });
+    return handshakeReply(c, answer.token);
   });
 }
 
@@ -158,18 +160,7 @@ export const webhookRoutes = createRouter()
   })
   .openapi(microsoftWebhook, async (c) => {
     // A handshake was answered by answerHandshake; here the body passed GraphNotificationBatch.
-    const answer = await receiveNotification(
-      c.env,
-      'microsoft',
-      webhookRequest(c),
-      c.var.correlationId,
-      waitUntilOf(c),
-    );
-    if (answer.kind === 'handshake') {
-      return c.text(escapeValidationToken(answer.token), 200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'cache-control': 'no-store',
-      });
-    }
+    const answer = await receiveGraph(c);
+    if (answer.kind === 'handshake') return handshakeReply(c, answer.token);
     return c.body(null, 202);
   });
