@@ -10,7 +10,11 @@ import { followChange } from '../../durable-objects/meetings/follow-plan.ts';
 import { outboxRetryDelayMs, reminderDueAt } from '../../durable-objects/meetings/timing.ts';
 import { WriteLock } from '../../durable-objects/meetings/write-lock.ts';
 import { googleEventIdFor } from '../../worker/providers/google/meetings.ts';
-import { CreateMeetingRequest, UpdateMeetingRequest } from '../../worker/routes/meeting-schemas.ts';
+import {
+  CreateMeetingRequest,
+  MeetingListQuery,
+  UpdateMeetingRequest,
+} from '../../worker/routes/meeting-schemas.ts';
 import {
   canonicalJson,
   checkMeetingFields,
@@ -102,6 +106,28 @@ describe('meeting schemas (the one source of the limits)', () => {
     expect(UpdateMeetingRequest.safeParse({ title: undefined }).success).toBe(false);
     expect(UpdateMeetingRequest.safeParse({ description: null }).success).toBe(true);
     expect(UpdateMeetingRequest.safeParse({ duration_minutes: 60 }).success).toBe(true);
+  });
+
+  it('the list query takes activity_id alone or an ordered window of at most 62 days (x-ce-rules)', () => {
+    const problems = (query: Record<string, string>) => {
+      const parsed = MeetingListQuery.safeParse(query);
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    const day = (n: number) => new Date(NOW + n * 86_400_000).toISOString();
+    expect(problems({ activity_id: crypto.randomUUID() })).toEqual([]);
+    expect(problems({ time_min: day(0), time_max: day(62) })).toEqual([]);
+    expect(problems({})).toEqual([
+      'time_min: is required unless activity_id is given',
+      'time_max: is required unless activity_id is given',
+    ]);
+    expect(problems({ time_min: day(0) })).toEqual(['time_max: is required unless activity_id is given']);
+    expect(problems({ activity_id: crypto.randomUUID(), time_max: day(1) })).toEqual([
+      'activity_id: must not be combined with time_min/time_max',
+    ]);
+    expect(problems({ time_min: day(1), time_max: day(1) })).toEqual(['time_max: must be after time_min']);
+    expect(problems({ time_min: day(0), time_max: day(63) })).toEqual([
+      'time_max: must be at most 62 days after time_min',
+    ]);
   });
 });
 

@@ -274,7 +274,7 @@ describe('meeting input', () => {
         { attendees: Array.from({ length: 500 }, (_, i) => `p${i}@example.test`) },
         'attendees',
       ],
-      ['malformed email', { attendees: ['ok@example.test', 'broken@@example..test'] }, 'attendees.1'],
+      ['malformed email', { attendees: ['ok@example.test', 'broken@@example..test'] }, 'attendees[1]'],
       ['empty title', { title: '   ' }, 'title'],
       ['long title', { title: 'x'.repeat(201) }, 'title'],
       ['missing zone', { time_zone: undefined }, 'time_zone'],

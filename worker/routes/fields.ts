@@ -89,12 +89,17 @@ export const email = (max = 320) =>
  * - `after`: `field` is a date-time after `than`, at most `max_days` later;
  * - `at_most_distinct_items_of`: the number `field` is at most the count of distinct items of `of`;
  * - `ordered_ranges`: in each array property of the object, every `{start, end}` (`HH:MM`) has
- *   `start < end`, and the ranges of one array do not overlap.
+ *   `start < end`, and the ranges of one array do not overlap;
+ * - `within_now`: `field`, a date-time, is at most `past_minutes` before the moment the request
+ *   arrives and at most `future_days` after it (a rule of the clock, so no JSON Schema keyword);
+ * - `one_of`: exactly one of `groups` is given, all of its fields, and no field of another group.
  */
 export type CrossFieldRule =
   | { rule: 'after'; field: string; than: string; max_days: number }
   | { rule: 'at_most_distinct_items_of'; field: string; of: string }
-  | { rule: 'ordered_ranges' };
+  | { rule: 'ordered_ranges' }
+  | { rule: 'within_now'; field: string; past_minutes: number; future_days: number }
+  | { rule: 'one_of'; groups: string[][] };
 
 export const CROSS_FIELD_RULES = 'x-ce-rules';
 
@@ -120,6 +125,37 @@ export function checkAfter(
       path: [rule.field],
       message: `must be at most ${rule.max_days} days after ${rule.than}`,
     });
+}
+
+/**
+ * The `one_of` rule as a refinement. Two groups given: the first given group's first field is named
+ * (`activity_id: must not be combined with time_min/time_max`). A group given in part, or none (the
+ * last group is then the default): each missing field of it is named as required.
+ */
+export function checkOneOf(
+  value: Record<string, unknown>,
+  rule: Extract<CrossFieldRule, { rule: 'one_of' }>,
+  ctx: z.RefinementCtx,
+): void {
+  const given = rule.groups.filter((group) => group.some((field) => value[field] !== undefined));
+  const [first, second] = given;
+  if (first && second) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [first[0] ?? ''],
+      message: `must not be combined with ${given.slice(1).flat().join('/')}`,
+    });
+    return;
+  }
+  const chosen = first ?? rule.groups[rule.groups.length - 1] ?? [];
+  const others = rule.groups.filter((group) => group !== chosen).flat();
+  for (const field of chosen)
+    if (value[field] === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `is required unless ${others.join(' or ')} is given`,
+      });
 }
 
 export const FROM_RESPONSE = 'x-ce-from-response';

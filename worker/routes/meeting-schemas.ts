@@ -1,9 +1,10 @@
 /**
  * The meeting API's zod schemas (issue 20 §3, §6): the one place its input rules live, so the
  * OpenAPI document says exactly what the API enforces (lengths, counts, formats, ranges, patterns).
- * What no JSON Schema keyword can say is checked in worker/services/meeting-input.ts and written in
- * the descriptions: a start not in the past nor more than three years ahead, and the list query's
- * "activity_id, or time_min with time_max".
+ * What no JSON Schema keyword can say is listed in `x-ce-rules` (worker/routes/fields.ts): the list
+ * query's "activity_id, or a time_min–time_max window of at most 62 days" is checked here; the
+ * start's window around now (`within_now`) in worker/services/meeting-input.ts, because a retry of
+ * a stored Idempotency-Key request is exempt from it and only the service can know that.
  */
 import { z } from '@hono/zod-openapi';
 import type { MeetingView } from '../../durable-objects/meetings/types.ts';
@@ -17,8 +18,17 @@ import {
   MAX_TITLE_LENGTH,
   MEETING_EMAIL_PATTERN,
   MIN_DURATION_MINUTES,
+  START_WINDOW,
 } from '../services/meeting-input.ts';
 import { isKnownTimeZone } from '../time/zone.ts';
+import {
+  type CrossFieldRule,
+  checkAfter,
+  checkOneOf,
+  crossFieldRules,
+  dateTime,
+  fromResponse,
+} from './fields.ts';
 
 /** Control characters other than tab and line breaks: refused in every string (middleware/text-input.ts). */
 const NO_CONTROL = '[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*';
@@ -50,16 +60,13 @@ const title = z
     example: 'Quarterly review',
   });
 
-const start = z.iso
-  .datetime({
-    offset: true,
-    error: 'must be an RFC 3339 date-time with Z or an offset, e.g. 2026-03-02T09:00:00Z',
-  })
-  .openapi({
-    description:
-      'RFC 3339 date-time with seconds and Z or an offset; at most 5 minutes in the past and at most three years ahead',
-    example: '2026-03-02T09:00:00Z',
-  });
+const start = dateTime().openapi({
+  description: `RFC 3339 date-time with seconds and Z or an offset; at most ${START_WINDOW.past_minutes} minutes in the past and at most three years ahead (x-ce-rules within_now)`,
+  example: '2026-03-02T09:00:00Z',
+});
+
+/** The start's window around now, stated on both meeting bodies. */
+const startRule: CrossFieldRule = { ...START_WINDOW };
 
 const durationMinutes = z
   .number({ error: 'must be a number of minutes' })
@@ -109,7 +116,7 @@ export const CreateMeetingRequest = z
     conference: z.boolean().optional().openapi({ description: 'Ask for a Google Meet / Teams link' }),
   })
   .strict()
-  .openapi('CreateMeetingRequest');
+  .openapi('CreateMeetingRequest', crossFieldRules(startRule));
 
 export const UpdateMeetingRequest = z
   .object({
@@ -125,21 +132,32 @@ export const UpdateMeetingRequest = z
   .refine((body) => Object.values(body).some((value) => value !== undefined), {
     error: 'must change at least one field',
   })
-  .openapi('UpdateMeetingRequest', { minProperties: 1 });
+  .openapi('UpdateMeetingRequest', { minProperties: 1, ...crossFieldRules(startRule) });
+
+/** The list's window: `time_min < time_max ≤ time_min + 62 days`, named on `time_max`. */
+export const MAX_WINDOW_DAYS = 62;
+const WINDOW = { rule: 'after', field: 'time_max', than: 'time_min', max_days: MAX_WINDOW_DAYS } as const;
+/** By activity, or by window: never both, and a window needs both ends. */
+const BY_ACTIVITY_OR_WINDOW = {
+  rule: 'one_of',
+  groups: [['activity_id'], ['time_min', 'time_max']],
+} satisfies CrossFieldRule;
+/** Both tie query parameters together, so the route states them on the operation (`x-ce-rules`). */
+export const meetingListRules = crossFieldRules(BY_ACTIVITY_OR_WINDOW, WINDOW);
 
 export const MeetingListQuery = z
   .object({
     activity_id: uuid('an activity id')
       .optional()
       .openapi({ description: 'The meeting of this CE activity (alone; not with time_min/time_max)' }),
-    time_min: z.iso
-      .datetime({ offset: true, error: 'must be an RFC 3339 date-time with Z or an offset' })
+    time_min: dateTime()
       .optional()
       .openapi({ description: 'Window start (with time_max, unless activity_id is given)' }),
-    time_max: z.iso
-      .datetime({ offset: true, error: 'must be an RFC 3339 date-time with Z or an offset' })
+    time_max: dateTime()
       .optional()
-      .openapi({ description: 'Window end (exclusive), after time_min and at most 62 days later' }),
+      .openapi({
+        description: `Window end (exclusive), after time_min and at most ${MAX_WINDOW_DAYS} days later`,
+      }),
     user_id: uuid('a user id')
       .optional()
       .openapi({ description: "Whose meetings (default: yours); another user's need ce.calendar.view-all" }),
@@ -147,7 +165,7 @@ export const MeetingListQuery = z
       .string()
       .max(512, 'is not a cursor of this query')
       .optional()
-      .openapi({ description: 'next_cursor of the previous page' }),
+      .openapi({ description: 'next_cursor of the previous page', ...fromResponse('next_cursor') }),
     limit: z.coerce
       .number({ error: 'must be a number' })
       .int('must be a whole number')
@@ -156,7 +174,11 @@ export const MeetingListQuery = z
       .optional()
       .openapi({ description: 'Page size (default 50)' }),
   })
-  .strict();
+  .strict()
+  .superRefine((query, ctx) => {
+    checkOneOf(query, BY_ACTIVITY_OR_WINDOW, ctx);
+    checkAfter(query, WINDOW, ctx);
+  });
 
 const AttendeeAnswer = z.enum(['accepted', 'declined', 'tentative', 'needs_action']);
 

@@ -17,6 +17,7 @@ import {
   MeetingList,
   MeetingListQuery,
   meetingJson,
+  meetingListRules,
   UpdateMeetingRequest,
 } from './meeting-schemas.ts';
 
@@ -101,6 +102,8 @@ const list = createRoute({
     'Meetings by activity_id, or overlapping time_min–time_max (yours, or user_id’s with ce.calendar.view-all), by start',
   security: bearerSecurity,
   request: { query: MeetingListQuery },
+  // The by-activity-or-window rules tie query parameters together, so they are stated on the operation.
+  ...meetingListRules,
   responses: {
     200: { description: 'One page', content: { 'application/json': { schema: MeetingList } } },
     ...errorResponses(400, 401, 403),

@@ -2,18 +2,28 @@
  * The meeting API's limits and the checks no JSON Schema keyword can say (issue 15, issue 20 §3).
  * The limits are enforced by the zod schemas (worker/routes/meeting-schemas.ts), which import them
  * from here; what is left here is pure: a start not in the past (beyond a small tolerance) nor too
- * far ahead, titles trimmed, addresses folded, and the zone spelled as the caller wrote it. Each
+ * far ahead (a rule of the clock the document lists as `within_now`), titles trimmed, addresses folded, and the zone spelled as the caller wrote it. Each
  * problem names its field; no message repeats an address.
  */
 import type { FieldProblem } from '../errors.ts';
 import { zoneAsWritten } from '../time/zone.ts';
 
-/** A start this far in the past is accepted (clock skew, a form submitted a moment late). */
-export const START_TOLERANCE_MS = 5 * 60_000;
+/**
+ * The start's window around the moment a request arrives, as the document states it (`x-ce-rules`
+ * of the meeting bodies): 5 minutes in the past are accepted (clock skew, a form submitted a moment
+ * late); more than three years ahead is refused (a typo in the year, not a plan). Checked here, not
+ * in the schema, because a retry of a stored Idempotency-Key request is exempt (see services/meetings.ts).
+ */
+export const START_WINDOW = {
+  rule: 'within_now',
+  field: 'start',
+  past_minutes: 5,
+  future_days: 3 * 366,
+} as const;
+export const START_TOLERANCE_MS = START_WINDOW.past_minutes * 60_000;
 /** The one problem a replay of a stored request may have: time passed since it was first sent. */
 export const START_IN_PAST = 'must not be in the past';
-/** Meetings further ahead than this are refused (a typo in the year, not a plan). */
-export const MAX_START_AHEAD_MS = 3 * 366 * 86_400_000;
+export const MAX_START_AHEAD_MS = START_WINDOW.future_days * 86_400_000;
 export const MIN_DURATION_MINUTES = 15;
 export const MAX_DURATION_MINUTES = 480;
 /** Above Google's practical invitation sizes for a CRM meeting; larger lists are mailing lists. */
