@@ -13,9 +13,12 @@ const MAX_RETURN_TO_LENGTH = 2048;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
 const FORBIDDEN_CHARACTERS = /[\u0000-\u001f\u007f\\]/;
 
-/** A rooted path that no URL parser can read as a host: starts with one slash, not two. */
+/**
+ * A rooted path that no URL parser can read as a host: starts with one slash, not two. A backslash
+ * counts as a slash: WHATWG URL parsing reads `/\` as `//` for http(s).
+ */
 function isRootedPath(path: string): boolean {
-  return path.startsWith('/') && !path.startsWith('//');
+  return path.startsWith('/') && !/^\/[/\\]/.test(path);
 }
 
 export function normalizeReturnTo(value: string | undefined, appOrigin: string): string | undefined {
