@@ -1,8 +1,8 @@
 /**
  * Cron Trigger entry: removes expired OAuth states and meeting Idempotency-Keys, then runs the vault backfill across all
  * organizations, batch by batch, until none remain or the time budget is spent; the next run
- * continues. Each batch runs under RLS with one organization's backfill claims. The two jobs fail
- * independently: one's error is logged and the other still runs.
+ * continues. Each batch runs under RLS with one organization's backfill claims. The jobs fail
+ * independently: one's error is logged and the others still run.
  */
 import { purgeExpiredMeetingKeys } from '../db/queries/meetings.ts';
 import { purgeExpiredOAuthStates } from '../db/queries/system.ts';
@@ -23,57 +23,32 @@ export async function handleScheduled(
   const correlationId = crypto.randomUUID();
   const started = Date.now();
   const database = new Database(env);
+  /** One job: its figures in a `cron tick` line, or its error in a `cron job failed` line (the next job still runs). */
+  const run = async (job: string, work: () => Promise<Record<string, unknown>>) => {
+    try {
+      const figures = await work();
+      log('info', 'cron tick', {
+        correlationId,
+        cron: controller.cron,
+        scheduled_time: controller.scheduledTime,
+        job,
+        ...figures,
+      });
+    } catch (error) {
+      log('error', 'cron job failed', { correlationId, cron: controller.cron, job, ...describeError(error) });
+    }
+  };
   try {
-    const removed = await database.asSystem((tx) => purgeExpiredOAuthStates(tx));
-    log('info', 'cron tick', {
-      correlationId,
-      cron: controller.cron,
-      scheduled_time: controller.scheduledTime,
-      job: 'oauth_state_cleanup',
-      removed,
-    });
-  } catch (error) {
-    log('error', 'cron job failed', {
-      correlationId,
-      cron: controller.cron,
-      job: 'oauth_state_cleanup',
-      ...describeError(error),
-    });
-  }
-  try {
-    const removed = await database.asSystem((tx) => purgeExpiredMeetingKeys(tx));
-    log('info', 'cron tick', {
-      correlationId,
-      cron: controller.cron,
-      scheduled_time: controller.scheduledTime,
-      job: 'meeting_key_cleanup',
-      removed,
-    });
-  } catch (error) {
-    log('error', 'cron job failed', {
-      correlationId,
-      cron: controller.cron,
-      job: 'meeting_key_cleanup',
-      ...describeError(error),
-    });
-  }
-  try {
-    const totals = await runBackfillCron(database, loadKeyring(env.CREDENTIAL_VAULT_KEYS), budgetMs);
-    log('info', 'cron tick', {
-      correlationId,
-      cron: controller.cron,
-      scheduled_time: controller.scheduledTime,
-      job: 'vault_backfill',
-      ...totals,
+    await run('oauth_state_cleanup', async () => ({
+      removed: await database.asSystem((tx) => purgeExpiredOAuthStates(tx)),
+    }));
+    await run('meeting_key_cleanup', async () => ({
+      removed: await database.asSystem((tx) => purgeExpiredMeetingKeys(tx)),
+    }));
+    await run('vault_backfill', async () => ({
+      ...(await runBackfillCron(database, loadKeyring(env.CREDENTIAL_VAULT_KEYS), budgetMs)),
       duration_ms: Date.now() - started,
-    });
-  } catch (error) {
-    log('error', 'cron job failed', {
-      correlationId,
-      cron: controller.cron,
-      job: 'vault_backfill',
-      ...describeError(error),
-    });
+    }));
   } finally {
     await database.close();
   }
