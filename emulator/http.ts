@@ -152,7 +152,40 @@ export async function readTokenRequest(c: Context): Promise<Record<string, strin
   return form;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Wake-ups of the fault delays still running, per emulator (ended by `endFaultDelays`). */
+const faultDelays = new WeakMap<EmulatorState, Set<() => void>>();
+
+/**
+ * A fault's delay (`slow`, `timeout`, `lost_response`). It is a timer in the process that hosts the
+ * emulator (the test runner's main process), so it must not outlive the emulator: a 10-minute `slow`
+ * left pending kept vitest from exiting ("close timed out") after every test had passed.
+ */
+function faultDelay(state: EmulatorState, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const delays = faultDelays.get(state) ?? new Set<() => void>();
+    faultDelays.set(state, delays);
+    const wake = () => {
+      clearTimeout(timer);
+      delays.delete(wake); // the same Set after a reset moved it (moveFaultDelays)
+      resolve();
+    };
+    const timer = setTimeout(wake, ms);
+    delays.add(wake);
+  });
+}
+
+/** Ends every fault delay of this emulator now (its close; the calls waiting lost their sockets). */
+export function endFaultDelays(state: EmulatorState): void {
+  for (const wake of [...(faultDelays.get(state) ?? [])]) wake();
+}
+
+/** A reset replaces the state; delays still running belong to the emulator, so its close ends them. */
+export function moveFaultDelays(from: EmulatorState, to: EmulatorState): void {
+  const delays = faultDelays.get(from);
+  if (!delays) return;
+  faultDelays.delete(from);
+  faultDelays.set(to, delays);
+}
 
 /** Calls whose answer is to be lost after the provider applied them (fault `lost_response`). */
 const lostResponses = new WeakMap<Request, Fault>();
@@ -172,7 +205,7 @@ export async function loseMarkedResponse(c: Context, next: () => Promise<void>):
   await next();
   const fault = lostResponses.get(c.req.raw);
   if (!fault) return;
-  await sleep(fault.delayMs ?? 1000);
+  await faultDelay(c.get('state') as EmulatorState, fault.delayMs ?? 1000);
   c.res = new Response(null, { status: 504 });
 }
 
@@ -213,10 +246,10 @@ export async function injectFault(
     fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
   switch (fault.kind) {
     case 'slow':
-      await sleep(fault.delayMs ?? 2000);
+      await faultDelay(state, fault.delayMs ?? 2000);
       return undefined;
     case 'timeout':
-      await sleep(fault.delayMs ?? 30_000);
+      await faultDelay(state, fault.delayMs ?? 30_000);
       return c.body(null, 504);
     case 'lost_response':
       lostResponses.set(c.req.raw, fault);

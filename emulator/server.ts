@@ -16,7 +16,14 @@ import { generate } from 'selfsigned';
 import { controlApi } from './control.ts';
 import { googleCalendar } from './google/calendar.ts';
 import { googleOAuth } from './google/oauth.ts';
-import { type EmulatorContext, googleError, graphError, loseMarkedResponse } from './http.ts';
+import {
+  type EmulatorContext,
+  endFaultDelays,
+  googleError,
+  graphError,
+  loseMarkedResponse,
+  moveFaultDelays,
+} from './http.ts';
 import { microsoftGraph } from './microsoft/graph.ts';
 import { microsoftIdentity } from './microsoft/identity.ts';
 import { type EmulatorOptions, EmulatorState } from './state.ts';
@@ -70,7 +77,9 @@ export function createEmulatorApps(options: Partial<EmulatorOptions> = {}) {
   main.route(
     '/_control',
     controlApi((next) => {
+      const previous = state;
       state = new EmulatorState({ ...options, ...next });
+      moveFaultDelays(previous, state);
     }),
   );
   // Google's hosts (accounts.google.com, oauth2.googleapis.com, www.googleapis.com) have disjoint
@@ -154,7 +163,10 @@ export async function startEmulator(
       MICROSOFT_GRAPH_BASE_URL: graphUrl,
     },
     close: async () => {
-      await Promise.all(servers.map(closeServer));
+      const closed = Promise.all(servers.map(closeServer));
+      // Calls held by a fault delay lost their sockets above; their timers must not keep the process.
+      endFaultDelays(state());
+      await closed;
     },
   };
 }
