@@ -24,7 +24,7 @@ import {
 import { withdrawReminders } from '../../db/queries/notifications.ts';
 import type { Database, TenantTx } from '../../db/tenant.ts';
 import { describeError, log } from '../../worker/log.ts';
-import { ProviderError, type ProviderErrorCode } from '../../worker/providers/errors.ts';
+import { isRetryableCode, ProviderError, type ProviderErrorCode } from '../../worker/providers/errors.ts';
 import type { MeetingDraft, WrittenMeeting } from '../../worker/providers/types.ts';
 import { horizonAt } from '../../worker/sync/horizon.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
@@ -40,15 +40,6 @@ import type { MeetingAttendeeState } from './types.ts';
  * ends with the same idempotent write sent again.
  */
 const OUTBOX_GUARD_MS = 60_000;
-
-/** Provider answers worth retrying: the write may still succeed later. */
-const RETRYABLE: ReadonlySet<ProviderErrorCode | 'not_found' | 'not_attached'> = new Set([
-  'temporary',
-  'rate_limited',
-  'quota_exceeded',
-  'unauthorized',
-  'unknown',
-]);
 
 /** A meeting's rows with the provider calendar they go to. */
 export interface Loaded {
@@ -198,7 +189,7 @@ export class MeetingOutbox {
   async #failed(db: Database, failure: SendFailure): Promise<SendResult> {
     const { identity, activityId, eventId, operation, error, correlationId, firstCall } = failure;
     const code: string = error instanceof ProviderError ? error.code : 'unknown';
-    const retryable = RETRYABLE.has(code as ProviderErrorCode);
+    const retryable = isRetryableCode(code);
     log('warn', 'meeting provider write failed', {
       correlationId,
       connection_id: identity.connectionId,

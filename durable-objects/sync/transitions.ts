@@ -5,6 +5,7 @@
  * backoff, reconnect and failing is here, unit- and property-tested without a Durable Object
  * (test/node/sync-transitions.test.ts).
  */
+import { RETRYABLE_CODES } from '../../worker/providers/errors.ts';
 import type { ScheduleKind } from '../schedule-kinds.ts';
 import type { MachineState } from '../storage.ts';
 import { retryDelayMs } from '../timing.ts';
@@ -16,13 +17,7 @@ export type RunOutcome = RunResult['outcome'];
 export const FAILING_AFTER = 3;
 
 /** Outcomes that back off and retry; everything else waits for the next poll or the user. */
-export const RETRYABLE_OUTCOMES = [
-  'temporary',
-  'rate_limited',
-  'quota_exceeded',
-  'unauthorized',
-  'unknown',
-] as const satisfies readonly RunOutcome[];
+export const RETRYABLE_OUTCOMES = RETRYABLE_CODES satisfies readonly RunOutcome[];
 
 export type ScheduleChange =
   | { op: 'remove'; kinds: readonly ScheduleKind[] }

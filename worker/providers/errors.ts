@@ -25,6 +25,27 @@ export type ProviderErrorCode =
   | 'not_configured'
   | 'unknown';
 
+/**
+ * Codes worth retrying: the same call may succeed later (a forced token refresh, a back-off, the
+ * provider coming back). The sync run backs off on these (durable-objects/sync/transitions.ts) and the
+ * meeting outbox keeps the write queued (durable-objects/meetings/outbox.ts); everything else waits for
+ * the user or the next poll.
+ */
+export const RETRYABLE_CODES = [
+  'temporary',
+  'rate_limited',
+  'quota_exceeded',
+  'unauthorized',
+  'unknown',
+] as const satisfies readonly ProviderErrorCode[];
+
+const RETRYABLE_SET: ReadonlySet<string> = new Set(RETRYABLE_CODES);
+
+/** Whether an error code (a provider's, or a token failure's such as `not_attached`) is retryable. */
+export function isRetryableCode(code: string): boolean {
+  return RETRYABLE_SET.has(code);
+}
+
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
   constructor(
