@@ -1,5 +1,5 @@
 /** Every injectable fault is observable exactly as configured; large calendars are deterministic. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.ts';
 import { connect, control, type Provisioned, provision, refresh } from '../support/emulator.ts';
 
@@ -207,5 +207,36 @@ describe('generated calendars', () => {
     } while (pageToken);
     expect(count).toBe(10_000);
     expect(zones.size).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('closing the emulator', () => {
+  it('ends a fault delay still running (its timer would keep the hosting process alive)', async () => {
+    const own = await startEmulator({ seed: 6 });
+    const provisioned = await provision(own, 'google');
+    const email = 'close.g@acme.example';
+    await control(own, '/accounts', { provider: 'google', email });
+    const token = (await connect(provisioned, email)).access_token;
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    await control(own, '/faults', {
+      provider: 'google',
+      account: email,
+      endpoint: 'events.list',
+      kind: 'slow',
+      times: 1,
+      delay_ms: 10 * 60_000,
+    });
+    const call = fetch(`${own.url}/calendar/v3/calendars/primary/events`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).catch(() => 'lost');
+    await vi.waitFor(async () => {
+      const counters = await control<Record<string, number>>(own, `/accounts/google/${email}/counters`);
+      expect(counters['fault.slow']).toBe(1);
+    });
+    expect(timers()).toBeGreaterThan(before);
+    await own.close();
+    expect(await call).toBe('lost');
+    await vi.waitFor(() => expect(timers()).toBeLessThanOrEqual(before));
   });
 });
