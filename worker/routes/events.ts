@@ -4,7 +4,7 @@ import { scopeOf } from '../env.ts';
 import { bearerSecurity, createRouter, errorResponses } from '../openapi.ts';
 import { DEFAULT_PAGE_SIZE, listEvents, MAX_PAGE_SIZE } from '../services/events.ts';
 import { windowEnd, windowRule, windowStart } from './availability-fields.ts';
-import { crossFieldRules, fromResponse, uuid } from './fields.ts';
+import { crossFieldRules, pageFields, uuid } from './fields.ts';
 
 const EventsQuery = z
   .object({
@@ -13,18 +13,7 @@ const EventsQuery = z
     user_id: uuid('a user id').optional().openapi({
       description: 'Whose events (default: yours); another user needs ce.calendar.view-all',
     }),
-    cursor: z
-      .string()
-      .max(512, 'is not a cursor of this query')
-      .optional()
-      .openapi({ description: 'next_cursor of the previous page', ...fromResponse('next_cursor') }),
-    limit: z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`)
-      .optional()
-      .openapi({ description: `Page size (default ${DEFAULT_PAGE_SIZE})` }),
+    ...pageFields(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
   })
   .superRefine(windowRule.check);
 

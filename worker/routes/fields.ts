@@ -170,3 +170,19 @@ export const SAME_ORIGIN = 'x-ce-same-origin';
 
 /** Marks a URL field that must resolve to this API's own origin (PUBLIC_BASE_URL). */
 export const sameOrigin = () => ({ [SAME_ORIGIN]: true });
+
+/** A paged query's `cursor` (the previous page's `next_cursor`) and `limit` (1..max, default as given). */
+export const pageFields = (max: number, defaultSize: number) => ({
+  cursor: z
+    .string()
+    .max(512, 'is not a cursor of this query')
+    .optional()
+    .openapi({ description: 'next_cursor of the previous page', ...fromResponse('next_cursor') }),
+  limit: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(max, `must be at most ${max}`)
+    .optional()
+    .openapi({ description: `Page size (default ${defaultSize})` }),
+});

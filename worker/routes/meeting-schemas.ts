@@ -9,6 +9,7 @@
 import { z } from '@hono/zod-openapi';
 import type { MeetingView } from '../../durable-objects/meetings/types.ts';
 import {
+  DEFAULT_LIST_LIMIT,
   MAX_ATTENDEES,
   MAX_DESCRIPTION_LENGTH,
   MAX_DURATION_MINUTES,
@@ -27,7 +28,7 @@ import {
   checkOneOf,
   crossFieldRules,
   dateTime,
-  fromResponse,
+  pageFields,
 } from './fields.ts';
 
 /** Control characters other than tab and line breaks: refused in every string (middleware/text-input.ts). */
@@ -161,18 +162,7 @@ export const MeetingListQuery = z
     user_id: uuid('a user id')
       .optional()
       .openapi({ description: "Whose meetings (default: yours); another user's need ce.calendar.view-all" }),
-    cursor: z
-      .string()
-      .max(512, 'is not a cursor of this query')
-      .optional()
-      .openapi({ description: 'next_cursor of the previous page', ...fromResponse('next_cursor') }),
-    limit: z.coerce
-      .number({ error: 'must be a number' })
-      .int('must be a whole number')
-      .min(1, 'must be at least 1')
-      .max(MAX_LIST_LIMIT, `must be at most ${MAX_LIST_LIMIT}`)
-      .optional()
-      .openapi({ description: 'Page size (default 50)' }),
+    ...pageFields(MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT),
   })
   .strict()
   .superRefine((query, ctx) => {
