@@ -6,6 +6,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { AppError, fromDatabaseError } from './errors.ts';
 import { ProviderError } from './providers/errors.ts';
+import { providerSentence } from './providers/sentences.ts';
 import { VaultError } from './vault/keys.ts';
 
 export function toAppError(error: unknown, correlationId: string): AppError {
@@ -22,20 +23,20 @@ export function toAppError(error: unknown, correlationId: string): AppError {
   if (error instanceof ProviderError) {
     switch (error.code) {
       case 'invalid_grant':
-        return new AppError('conflict', 'The calendar connection needs to be reconnected', {
+        return new AppError('conflict', providerSentence('invalid_grant', 'request'), {
           reason: 'reconnect_required',
         });
       case 'rate_limited':
-        return new AppError('rate_limited', 'The calendar provider is rate limiting; retry later');
+        return new AppError('rate_limited', providerSentence('rate_limited', 'request'));
       case 'quota_exceeded':
-        return new AppError('rate_limited', "The calendar provider's daily quota is used up; retry later");
+        return new AppError('rate_limited', providerSentence('quota_exceeded', 'request'));
       case 'not_configured':
         // Our configuration (e.g. the platform OAuth client) is missing: not the provider's fault.
-        return new AppError('unavailable', 'This calendar provider is not configured on this server');
+        return new AppError('unavailable', providerSentence('not_configured', 'request'));
       case 'not_found':
-        return new AppError('not_found', 'Not found at the calendar provider');
+        return new AppError('not_found', providerSentence('not_found', 'request'));
       default:
-        return new AppError('provider_failed', 'The calendar provider request failed');
+        return new AppError('provider_failed', providerSentence(error.code, 'request'));
     }
   }
   if (error instanceof VaultError)

@@ -16,6 +16,7 @@ import { nextReminderAt, reminderFor, withdrawReminders } from '../../db/queries
 import type { Database } from '../../db/tenant.ts';
 import { findSqlState } from '../../worker/errors.ts';
 import { log } from '../../worker/log.ts';
+import { providerSentence } from '../../worker/providers/sentences.ts';
 import { type ConnectionIdentity, claimsOf } from '../identity.ts';
 import type { StorageKey } from '../storage.ts';
 import { usingDatabase } from '../with-database.ts';
@@ -183,7 +184,7 @@ export class MeetingDesk {
 
 function rejected(code: string): MeetingOutcome {
   return code === 'invalid_grant' || code === 'missing_refresh_token'
-    ? fail('reconnect_required', 'The calendar connection needs to be reconnected')
+    ? fail('reconnect_required', providerSentence('invalid_grant', 'request'))
     : fail('provider_rejected', `The calendar provider refused the meeting (${code})`);
 }
 

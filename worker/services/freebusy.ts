@@ -17,6 +17,7 @@ import type { RequestScope, TenantClaims } from '../env.ts';
 import { forbidden } from '../errors.ts';
 import { ProviderError } from '../providers/errors.ts';
 import { type CalendarProvider, type Provider, providerFor } from '../providers/index.ts';
+import { providerSentence } from '../providers/sentences.ts';
 import { getFreshCalendarAccessToken } from './tokens.ts';
 
 /** A live answer waits at most this long for the slowest calendar; the rest report `timeout`. */
@@ -219,7 +220,8 @@ export async function askProviders<T extends LiveTarget>(
             busy: calendar.busy.map((b) => ({ start: b.startMs, end: b.endMs })),
           };
         } catch (error) {
-          if (error instanceof ProviderError) return fail(error.code, providerMessage(error));
+          if (error instanceof ProviderError)
+            return fail(error.code, providerSentence(error.code, 'calendar'));
           return fail('unknown', 'The provider call failed');
         }
       }),
@@ -242,20 +244,4 @@ async function askOne<T extends LiveTarget>(
     window: { startMs: range.start, endMs: range.end },
     timeZone,
   });
-}
-
-/** A caller-safe message per code (provider messages are not echoed: they may name the mailbox). */
-function providerMessage(error: ProviderError): string {
-  switch (error.code) {
-    case 'rate_limited':
-    case 'quota_exceeded':
-      return 'The provider is rate limiting this calendar; try again shortly';
-    case 'invalid_grant':
-    case 'unauthorized':
-      return 'The calendar needs to be reconnected';
-    case 'temporary':
-      return 'The provider is temporarily unavailable';
-    default:
-      return 'The provider could not answer for this calendar';
-  }
 }
