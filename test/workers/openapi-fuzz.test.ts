@@ -221,12 +221,10 @@ function applyRules(
               if (!draw) throw new Error(`x-ce-rules one_of names ${name}, which the schema lacks`);
               return draw;
             });
-            return fc
-              .tuple(...draws)
-              .map((values) => ({
-                ...kept,
-                ...Object.fromEntries(missing.map((name, i) => [name, values[i]])),
-              }));
+            return fc.tuple(...draws).map((values) => ({
+              ...kept,
+              ...Object.fromEntries(missing.map((name, i) => [name, values[i]])),
+            }));
           });
         }
         case 'ordered_ranges': {
