@@ -65,15 +65,33 @@ export class Schedule {
   }
 
   #exists(): boolean {
-    this.#created ??=
-      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schedule'").toArray()
-        .length > 0;
+    if (this.#created === undefined) {
+      this.#created =
+        this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schedule'").toArray()
+          .length > 0;
+      if (this.#created) this.#collapseSingletons();
+    }
     return this.#created;
+  }
+
+  /**
+   * First touch in this instance: a process that died mid-handler can leave a singleton kind twice
+   * (the claimed row and the successor scheduled meanwhile). Keep the earliest of each kind, as
+   * `'earliest'` would have; handlers are safe to repeat, so running it once more is harmless.
+   */
+  #collapseSingletons(): void {
+    const kinds = [...SINGLETON];
+    this.sql.exec(
+      `DELETE FROM schedule WHERE kind IN (${kinds.map(() => '?').join(', ')}) AND EXISTS (
+         SELECT 1 FROM schedule AS earlier WHERE earlier.kind = schedule.kind
+           AND (earlier.due_at < schedule.due_at OR (earlier.due_at = schedule.due_at AND earlier.id < schedule.id)))`,
+      ...kinds,
+    );
   }
 
   /** Idempotent; called before every write, so reads never create the table. */
   #create(): void {
-    if (this.#created) return;
+    if (this.#exists()) return;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS schedule (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       kind TEXT NOT NULL,

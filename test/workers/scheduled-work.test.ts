@@ -95,3 +95,22 @@ it('a finished handler removes its row; a "sync now" during it is one new poll a
     expect(schedule.pending().map((row) => [row.kind, row.dueAt])).toEqual([['poll', requested]]);
   });
 });
+
+it('a restart keeps one row per singleton kind: the claimed row and the successor a dead handler left collapse to the earliest', async () => {
+  await runInDurableObject(scratch(), async (_instance, state) => {
+    const before = new Schedule(state.storage.sql);
+    const claimedPoll = before.schedule('poll', Date.now() - 1);
+    expect(before.claim(claimedPoll, Date.now())).toBe(true);
+    // While it is claimed, scheduling a poll makes a second row (the successor)…
+    before.schedule('poll', Date.now() + 60_000);
+    before.schedule('reminder', Date.now() + 5_000);
+    before.schedule('reminder', Date.now() + 6_000);
+    // …and the process dies before `finish`: a new instance sees both rows.
+    const afterRestart = new Schedule(state.storage.sql);
+    const polls = afterRestart.pending('poll');
+    expect(polls).toHaveLength(1);
+    expect(polls[0]?.id).toBe(claimedPoll.id);
+    // Reminders are not singletons: both stay.
+    expect(afterRestart.pending('reminder')).toHaveLength(2);
+  });
+});
